@@ -1,0 +1,49 @@
+#include "core/atomic_file.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace oncolm {
+
+AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
+  // The pid keeps concurrent runs (e.g. workflow retries) from sharing a temporary name.
+  temp_path_ = fmt::format("{}.tmp.{}", final_path_, static_cast<long>(::getpid()));
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) std::remove(temp_path_.c_str());
+}
+
+void AtomicFile::commit() {
+  if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
+    throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", temp_path_, final_path_,
+                                         std::strerror(errno)));
+  committed_ = true;
+}
+
+void write_file_atomically(const std::string& path, const std::string& contents) {
+  AtomicFile file(path);
+  {
+    std::ofstream out(file.temp_path(), std::ios::binary);
+    out << contents;
+    out.close();
+    if (!out) throw std::runtime_error(fmt::format("cannot write {}", file.temp_path()));
+  }
+  file.commit();
+}
+
+void make_directories(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) throw std::runtime_error(fmt::format("cannot create directory {}: {}", path, error.message()));
+}
+
+}  // namespace oncolm

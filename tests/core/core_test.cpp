@@ -1,0 +1,57 @@
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/sha256.h"
+#include "core/version.h"
+
+namespace fs = std::filesystem;
+using namespace oncolm;
+
+TEST(Sha256, MatchesPublishedTestVectors) {
+  // FIPS 180-2 examples.
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(AtomicFile, UncommittedOutputLeavesNothing) {
+  fs::path dir = fs::temp_directory_path() / "oncolm_atomic_test";
+  fs::create_directories(dir);
+  std::string target = (dir / "out.txt").string();
+  fs::remove(target);
+  {
+    AtomicFile file(target);
+    std::ofstream(file.temp_path()) << "partial";
+    EXPECT_TRUE(fs::exists(file.temp_path()));
+  }  // destroyed without commit, as when an error unwinds
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_TRUE(fs::is_empty(dir));
+  write_file_atomically(target, "complete\n");
+  std::ifstream in(target);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "complete\n");
+  fs::remove_all(dir);
+}
+
+TEST(InputError, NamesFileAndLine) {
+  InputError error = input_error("calls.vcf", 12, "REF {} disagrees with the reference", "A");
+  EXPECT_STREQ(error.what(), "calls.vcf:12: REF A disagrees with the reference");
+  EXPECT_STREQ(input_error("sheet.tsv", 0, "missing").what(), "sheet.tsv: missing");
+}
+
+TEST(Version, TextHasVersionHashAndFeatures) {
+  std::string text = version_text();
+  EXPECT_NE(text.find(version_string()), std::string::npos);
+  EXPECT_NE(text.find(git_hash()), std::string::npos);
+  EXPECT_NE(text.find("htslib="), std::string::npos);
+  EXPECT_NE(text.find("cuda="), std::string::npos);
+}

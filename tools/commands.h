@@ -1,0 +1,8 @@
+// Subcommand entry points; one file per subcommand (cmd_<name>.cpp). argv[0] is the subcommand.
+#pragma once
+
+namespace oncolm::cli {
+int run_windows(int argc, char** argv);      // cmd_windows.cpp (needs htslib)
+int run_embed(int argc, char** argv);        // cmd_embed.cpp   (needs torch)
+int run_model(int argc, char** argv);        // cmd_model.cpp   (needs torch)
+}  // namespace oncolm::cli
