@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, builds, then runs the pipeline on the bundled example cohort
+# (examples/): variant-centred windows, then embeddings with the small model in models/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+out=${1:-out/demo}
+rm -rf "$out"
+oncolm=build/tools/oncolm
+"$oncolm" --version
+"$oncolm" windows examples/cohort.tsv --reference examples/reference/GRCh37.chr20_chrX.masked.fa.gz \
+  -o "$out/windows" --threads 2
+echo "== $out/windows/manifest.tsv"; cat "$out/windows/manifest.tsv"
+"$oncolm" embed --model models/nt-v2-tiny-random -o "$out/embed" --threads 2 "$out/windows"
+echo "== $out/embed"; ls -l "$out/embed"
