@@ -1,0 +1,80 @@
+// Read evidence from tumour/normal miniBAMs (BAM or CRAM): allele counts at SNVs/MNVs and indels,
+// and split-read / discordant-pair support at SV junctions.
+//
+// Reads counted: mapped, not secondary, not QC-failed, not duplicate, MAPQ >= min_mapq (the same
+// flag set bcftools mpileup skips by default). Supplementary alignments are kept, as bcftools
+// does. Bases count when their quality is >= min_baseq. Overlapping mates are counted once: the
+// pileup uses htslib's overlap rule (bam_mplp_init_overlaps, as bcftools mpileup does: of two
+// properly paired mates covering a base, the weaker gets quality 0), and multi-base alleles are
+// collected per read name. SNV counts therefore equal `bcftools mpileup -a AD -B -A` with the same
+// -q/-Q (tests/genome/read_evidence_test.cpp runs that command).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "genome/sv_junction.h"
+
+namespace oncolm::genome {
+
+struct ReadFilters {
+  int min_mapq = 20;
+  int min_baseq = 13;
+  int max_depth = 100000;  // per position, as bcftools mpileup -d
+};
+
+struct AlleleCounts {
+  int depth = 0;  // reads whose bases over the whole allele passed the filters
+  int ref = 0;
+  int alt = 0;
+  double vaf() const { return depth > 0 ? static_cast<double>(alt) / depth : 0.0; }
+};
+
+struct SvSupport {
+  int split_reads = 0;       // primary reads near one breakend with an SA alignment at the other
+  int discordant_pairs = 0;  // pairs with one read at each breakend, pointing into the junction
+};
+
+// Contig name -> length of the reference the windows come from.
+using ContigLengths = std::map<std::string, std::int64_t>;
+
+class AlignmentReader {
+ public:
+  // Opens a BAM/CRAM with its index. @SQ lines whose name is in the reference must agree on
+  // length (InputError naming the file and contig otherwise); other @SQ lines (decoys, GL
+  // contigs) are listed in contigs_outside_reference() and their reads ignored.
+  AlignmentReader(const std::string& path, const std::string& reference_path,
+                  const ContigLengths& reference);
+  ~AlignmentReader();
+  AlignmentReader(const AlignmentReader&) = delete;
+  AlignmentReader& operator=(const AlignmentReader&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::vector<std::string>& contigs_outside_reference() const { return outside_; }
+
+  // Substitutions (SNV: one base; MNV: several, all must match on one read).
+  AlleleCounts count_substitution(const std::string& chrom, std::int64_t pos, const std::string& ref,
+                                  const std::string& alt, const ReadFilters& filters);
+  // Indels in VCF form (shared first base), left-normalised. A read supports ALT when its
+  // alignment carries exactly this indel after the anchor base, REF when it spans the anchor and
+  // the next base with no indel there. Aligners (bwa mem, minimap2) left-align indels, which is
+  // why the normalised position is used.
+  AlleleCounts count_indel(const std::string& chrom, std::int64_t pos, const std::string& ref,
+                           const std::string& alt, const ReadFilters& filters);
+  SvSupport count_sv_support(const SvJunction& junction, const ReadFilters& filters,
+                             std::int64_t search_distance = 1000);
+  // Reads seen near junctions whose mate lies on a contig outside the reference.
+  std::int64_t reads_with_mate_outside_reference() const { return mate_outside_; }
+
+  struct Handles;
+
+ private:
+  std::string path_;
+  std::unique_ptr<Handles> handles_;
+  std::vector<std::string> outside_;
+  std::int64_t mate_outside_ = 0;
+};
+
+}  // namespace oncolm::genome
