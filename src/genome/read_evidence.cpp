@@ -111,6 +111,9 @@ std::vector<SaAlignment> supplementary_alignments(const bam1_t* read) {
   return alignments;
 }
 
+// Order in which one mate's call overrides the other's at an indel.
+int call_rank(char call) { return call == 'A' ? 2 : call == 'O' ? 1 : 0; }
+
 bool within(std::int64_t value, std::int64_t low, std::int64_t high) { return value >= low && value <= high; }
 
 // Whether an alignment starting at `start` (1-based) and ending at `end` lies on the retained
@@ -194,7 +197,7 @@ AlleleCounts AlignmentReader::count_indel(const std::string& chrom, std::int64_t
   int expected_indel = insertion ? static_cast<int>(alt.size()) - 1 : -(static_cast<int>(ref.size()) - 1);
   std::string inserted = insertion ? alt.substr(1) : "";
   std::int64_t span_end = pos + static_cast<std::int64_t>(ref.size());  // last base a REF read must cover
-  std::map<std::string, char> call_by_read;  // 'R', 'A' or 'O'ther; mates agree or become 'O'
+  std::map<std::string, char> call_by_read;  // 'R'ef, 'A'lt or 'O'ther indel, per read name
   pileup_region(handles_->file, handles_->index, tid, pos - 1, 1, filters,
                 [&](std::int64_t, const bam_pileup1_t& entry) {
                   if (entry.is_del || entry.is_refskip) return;
@@ -209,8 +212,10 @@ AlleleCounts AlignmentReader::count_indel(const std::string& chrom, std::int64_t
                   } else if (entry.indel == 0) {
                     return;  // ends inside the event: says nothing about it
                   }
+                  // Mates may be aligned differently in a repeat: a pair supports ALT when one
+                  // of its reads carries the indel, and REF only when neither carries any indel.
                   auto [slot, added] = call_by_read.try_emplace(read_name(entry.b), call);
-                  if (!added && slot->second != call) slot->second = 'O';
+                  if (!added && call_rank(call) > call_rank(slot->second)) slot->second = call;
                 });
   for (const auto& read : call_by_read) {
     ++counts.depth;

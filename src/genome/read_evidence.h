@@ -57,9 +57,9 @@ class AlignmentReader {
   // Substitutions (SNV: one base; MNV: several, all must match on one read).
   AlleleCounts count_substitution(const std::string& chrom, std::int64_t pos, const std::string& ref,
                                   const std::string& alt, const ReadFilters& filters);
-  // Indels in VCF form (shared first base), left-normalised. A read supports ALT when its
-  // alignment carries exactly this indel after the anchor base, REF when it spans the anchor and
-  // the next base with no indel there. Aligners (bwa mem, minimap2) left-align indels, which is
+  // Indels in VCF form (shared first base), left-normalised. A read pair supports ALT when one of
+  // its reads' alignment carries exactly this indel after the anchor base, REF when none carries
+  // an indel there and one spans the anchor through the base after the event. Aligners (bwa mem, minimap2) left-align indels, which is
   // why the normalised position is used.
   AlleleCounts count_indel(const std::string& chrom, std::int64_t pos, const std::string& ref,
                            const std::string& alt, const ReadFilters& filters);

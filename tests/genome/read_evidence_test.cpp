@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cctype>
+#include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -125,6 +128,59 @@ TEST(ReadEvidence, MnvCountsNeedEveryBaseOnOneRead) {
     ++pairs_checked;
   }
   EXPECT_EQ(pairs_checked, 50);
+}
+
+// Indels following each base of a region as `samtools mpileup --output-QNAME` shows them: for
+// every site and indel ("-2" + deleted bases or "+2" + inserted bases), the distinct read names.
+std::map<std::pair<long, std::string>, std::set<std::string>> samtools_indel_reads(const std::string& region) {
+  std::string command = "samtools mpileup -f " + reference_path + " -r " + region +
+                        " -q 20 -Q 0 -B -A -d 100000 --ff UNMAP,SECONDARY,QCFAIL,DUP --output-QNAME " +
+                        bam_path + " 2>/dev/null";
+  std::map<std::pair<long, std::string>, std::set<std::string>> reads;
+  for (const std::string& line : split(run_command(command), '\n')) {
+    std::vector<std::string> fields = split(line, '\t');
+    if (fields.size() < 7) continue;
+    long pos = std::stol(fields[1]);
+    const std::string& bases = fields[4];
+    std::vector<std::string> names = split(fields[6], ',');
+    int read_index = -1;
+    for (std::size_t i = 0; i < bases.size(); ++i) {
+      char c = bases[i];
+      if (c == '^') { ++i; continue; }  // read start marker and its MAPQ character
+      if (c == '$') continue;
+      if (c == '+' || c == '-') {
+        std::size_t digits = i + 1;
+        while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
+        int length = std::stoi(bases.substr(i + 1, digits - i - 1));
+        std::string indel = bases.substr(digits, length);
+        for (char& b : indel) b = static_cast<char>(std::toupper(static_cast<unsigned char>(b)));
+        reads[{pos, c + std::to_string(length) + indel}].insert(names.at(read_index));
+        i = digits + length - 1;
+        continue;
+      }
+      ++read_index;  // one base character per read
+    }
+  }
+  return reads;
+}
+
+TEST(ReadEvidence, IndelAltCountsEqualReadsSamtoolsShowsCarryingTheIndel) {
+  AlignmentReader reader(bam_path, reference_path, reference_contigs);
+  ReadFilters filters;
+  auto expected = samtools_indel_reads("1:10001-10400");
+  ASSERT_GT(expected.size(), 50u) << "the telomeric repeat region should hold many indel reads";
+  for (const auto& [site, names] : expected) {
+    auto [pos, indel] = site;
+    std::string anchor = split(run_command("samtools faidx " + reference_path + " 1:" + std::to_string(pos) +
+                                           "-" + std::to_string(pos)), '\n').at(1);
+    std::string bases = indel.substr(indel.find_first_not_of("+-0123456789"));
+    bool deletion = indel[0] == '-';
+    std::string ref = deletion ? anchor + bases : anchor;
+    std::string alt = deletion ? anchor : anchor + bases;
+    AlleleCounts counts = reader.count_indel("1", pos, ref, alt, filters);
+    EXPECT_EQ(counts.alt, static_cast<int>(names.size())) << indel << " after 1:" << pos;
+    EXPECT_GE(counts.depth, counts.alt + counts.ref);
+  }
 }
 
 TEST(ReadEvidence, HeaderLengthThatDisagreesWithTheReferenceIsAnError) {
