@@ -1,0 +1,177 @@
+// SV calls of the real COLO829 call sets (truth set, manta, GRIDSS) on chr20/chrX
+// (tests/data/sv, see make_sv_data.py), end to end: pairing, skips, REF base checks, and
+// junction windows compared with derivative sequences cut from the reference with samtools.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "genome/contigs.h"
+#include "genome/reference.h"
+#include "core/error.h"
+#include "genome/sv_reader.h"
+
+using namespace oncolm::genome;
+
+namespace {
+
+const std::string sv_dir = std::string(ONCOLM_TEST_DATA_DIR) + "/sv";
+const std::string reference_path = sv_dir + "/ref_20_X.masked.fa.gz";
+
+std::string run_command(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  std::string output;
+  char buffer[4096];
+  while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe.get())) output.append(buffer, n);
+  return output;
+}
+
+// Reference bases start..end via samtools, independent of oncolm's Reference.
+std::string samtools_bases(const std::string& chrom, long start, long end) {
+  std::string text = run_command("samtools faidx " + reference_path + " " + chrom + ":" + std::to_string(start) +
+                                 "-" + std::to_string(end));
+  std::string bases;
+  std::stringstream lines(text);
+  std::string line;
+  std::getline(lines, line);  // header
+  while (std::getline(lines, line)) bases += line;
+  for (char& c : bases) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return bases;
+}
+
+struct VcfRow {
+  std::string chrom, ref, alt;
+  long pos;
+};
+
+std::vector<VcfRow> data_rows(const std::string& path) {
+  std::string text = run_command((path.size() > 3 && path.substr(path.size() - 3) == ".gz" ? "zcat " : "cat ") + path);
+  std::vector<VcfRow> rows;
+  std::stringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::stringstream fields(line);
+    VcfRow row;
+    std::string pos, id;
+    std::getline(fields, row.chrom, '\t');
+    std::getline(fields, pos, '\t');
+    std::getline(fields, id, '\t');
+    std::getline(fields, row.ref, '\t');
+    std::getline(fields, row.alt, '\t');
+    row.pos = std::stol(pos);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+struct Result {
+  std::vector<SvCall> calls;
+  SvReadCounts counts;
+};
+
+Result read_all(const std::string& file, bool keep_filtered = true) {
+  Reference reference(reference_path);
+  ContigResolver contigs(reference, {});
+  Result result;
+  read_sv_calls(sv_dir + "/" + file, reference, contigs, SvReadOptions{keep_filtered}, result.counts,
+                [&](SvCall&& call) { result.calls.push_back(std::move(call)); });
+  return result;
+}
+
+const SvCall* find_call(const Result& result, const std::string& chrom, long pos) {
+  for (const SvCall& call : result.calls)
+    if (call.junction.bp1.chrom == chrom && call.junction.bp1.pos == pos) return &call;
+  return nullptr;
+}
+
+std::string junction_sequence(const SvJunction& junction, std::int64_t length) {
+  Reference reference(reference_path);
+  return build_junction_window(junction, length, [&](const std::string& chrom, std::int64_t start, std::int64_t end) {
+           int contig = reference.find(chrom);
+           return reference.fetch(contig, start, std::min(end, reference.length(contig)));
+         }).sequence;
+}
+
+}  // namespace
+
+TEST(SvReader, TruthSetPairsMatesCountsOffReferenceMatesAndFlagsWrongRefBases) {
+  Result result = read_all("truthset.20_X.vcf");
+  std::vector<VcfRow> rows = data_rows(sv_dir + "/truthset.20_X.vcf");
+  std::regex mate_pattern(R"([\[\]]([^:\[\]]+):\d+[\[\]])");
+  std::size_t mates_elsewhere = 0, mates_here = 0, wrong_ref = 0;
+  for (const VcfRow& row : rows) {
+    std::smatch mate;
+    ASSERT_TRUE(std::regex_search(row.alt, mate, mate_pattern)) << row.alt;
+    (mate[1] == "20" || mate[1] == "X") ? ++mates_here : ++mates_elsewhere;
+    wrong_ref += samtools_bases(row.chrom, row.pos, row.pos) != row.ref.substr(0, 1);
+  }
+  EXPECT_EQ(result.counts.records, rows.size());
+  EXPECT_EQ(result.counts.skipped["sv_mate_contig_not_in_reference"], mates_elsewhere);
+  EXPECT_EQ(result.counts.junctions, mates_here / 2) << "both mates of each 20/X pair are in the file";
+  EXPECT_EQ(result.counts.unpaired_breakends, 0u);
+  EXPECT_EQ(result.counts.ref_base_mismatches, wrong_ref);
+  EXPECT_GT(wrong_ref, 0u) << "the truth set's wrong REF bases are a known property of the data";
+  EXPECT_EQ(result.counts.max_waiting_mates > 0, mates_here > 0);
+}
+
+TEST(SvReader, GridssDeletionJunctionEqualsTheDerivedSequence) {
+  Result result = read_all("gridss.20_X.vcf.gz");
+  // gridss273fb_7674o: 20:13160728 G -> G[20:13164101[ (a 3.4 kb deletion with its mate record).
+  const SvCall* call = find_call(result, "20", 13160728);
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->junction.sv_class, SvClass::del);
+  EXPECT_EQ(call->junction.bp2.pos, 13164101);
+  EXPECT_EQ(call->junction.id, "gridss273fb_7674o,gridss273fb_7674h");
+  std::string derived = samtools_bases("20", 13160728 - 99, 13160728) + samtools_bases("20", 13164101, 13164101 + 99);
+  EXPECT_EQ(junction_sequence(call->junction, 200), derived);
+}
+
+TEST(SvReader, MantaSymbolicDeletionAndFilteredRecords) {
+  Result all = read_all("manta.20_X.vcf");
+  // MantaDEL X:1450356 <DEL> END=1453448, IMPRECISE with CIPOS.
+  const SvCall* deletion = find_call(all, "X", 1450356);
+  ASSERT_NE(deletion, nullptr);
+  EXPECT_EQ(deletion->junction.sv_class, SvClass::del);
+  EXPECT_EQ(deletion->junction.size, 1453448 - 1450356);
+  EXPECT_TRUE(deletion->junction.imprecise);
+  EXPECT_EQ(deletion->junction.cipos, "-211,212");
+  std::string derived = samtools_bases("X", 1450356 - 49, 1450356) + samtools_bases("X", 1453449, 1453449 + 49);
+  EXPECT_EQ(junction_sequence(deletion->junction, 100), derived);
+
+  // Without --keep-filtered, manta's MinSomaticScore records are skipped and counted.
+  Result passing = read_all("manta.20_X.vcf", false);
+  std::string text = run_command("grep -v '^#' " + sv_dir + "/manta.20_X.vcf | awk -F'\\t' '$7 != \"PASS\" && $7 != \".\"' | wc -l");
+  EXPECT_EQ(passing.counts.skipped["sv_filtered"], std::stoul(text));
+  EXPECT_GT(passing.counts.skipped["sv_filtered"], 0u);
+  EXPECT_EQ(passing.counts.records, all.counts.records);
+}
+
+TEST(SvReader, BedpeRowsFollowPcawgStrands) {
+  std::string path = ::testing::TempDir() + "/calls.bedpe";
+  std::ofstream(path) << "chrom1\tstart1\tend1\tchrom2\tstart2\tend2\tsv_id\tpe_support\tstrand1\tstrand2\tsvclass\tsvmethod\n"
+                      << "20\t13160727\t13160728\t20\t13164100\t13164101\tSVMERGE1\t37\t+\t-\tDEL\tX\n"
+                      << "20\t13160727\t13160728\tGL000192.1\t10\t11\tSVMERGE2\t5\t+\t-\tTRA\tX\n";
+  Reference reference(reference_path);
+  ContigResolver contigs(reference, {});
+  SvReadCounts counts;
+  std::vector<SvCall> calls;
+  read_sv_calls(path, reference, contigs, {}, counts, [&](SvCall&& call) { calls.push_back(std::move(call)); });
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].junction.sv_class, SvClass::del);
+  EXPECT_EQ(calls[0].junction.bp1.pos, 13160728);
+  EXPECT_EQ(calls[0].junction.bp2.pos, 13164101);
+  EXPECT_EQ(counts.skipped["sv_unknown_contig"], 1u);
+
+  std::ofstream(path) << "20\t13160727\t13160728\t20\tx\t13164101\tSVMERGE1\t37\t+\t-\tDEL\tX\n";
+  try {
+    read_sv_calls(path, reference, contigs, {}, counts, [](SvCall&&) {});
+    FAIL() << "expected an error";
+  } catch (const oncolm::InputError& error) {
+    EXPECT_NE(std::string(error.what()).find(path + ":1: BEDPE column start2"), std::string::npos) << error.what();
+  }
+}
