@@ -1,0 +1,30 @@
+// One sample, streamed: its SNV and indel VCFs are merged in position order, each ALT allele is
+// checked, normalised and classified, windows are emitted through the VariantBuffer, and the
+// outputs are committed atomically. Internal to the genome library (see windows.h).
+#pragma once
+#include <map>
+#include <string>
+
+#include "genome/hts_handles.h"
+#include "genome/sample_sheet.h"
+#include "genome/stats.h"
+#include "genome/windows.h"
+
+namespace oncolm {
+class Progress;
+}
+
+namespace oncolm::genome {
+
+struct SampleContext {
+  std::string reference;
+  std::string out_dir;
+  WindowParams params;
+  std::map<std::string, std::string> contig_map;
+  Json provenance;  // version, git hash, command line, reference, checksum, parameters
+};
+
+SampleStats process_sample(const SampleSheet& sheet, const Sample& sample, const SampleContext& context,
+                           hts_tpool* pool, Progress* progress);
+
+}  // namespace oncolm::genome

@@ -1,0 +1,229 @@
+// `oncolm windows` end to end on the real test cohort (tests/data/genome): outputs checked against
+// samtools faidx and bcftools consensus/norm, counts against the inputs, determinism across
+// --threads, --sample + merge against a plain run.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+using namespace oncolm::test;
+using Json = nlohmann::json;
+
+namespace {
+
+const std::string sheet_header =
+    "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\thistology_abbreviation\torgan_system\n";
+
+CommandResult run_windows(const std::string& sheet, const std::string& out, const std::string& extra = "") {
+  return run_oncolm("windows '" + sheet + "' --reference '" + reference() + "' -o '" + out + "' " + extra);
+}
+
+Json read_json(const std::string& path) { return Json::parse(read_file(path)); }
+
+std::size_t data_lines(const std::string& vcf) {
+  std::size_t n = 0;
+  for (const auto& line : split(read_text(vcf), '\n')) n += !line.empty() && line[0] != '#';
+  return n;
+}
+
+// Provenance records the command line, which names --threads and OUTDIR; everything else must match.
+Json without_command_lines(Json json) {
+  if (json.contains("provenance")) {
+    json["provenance"].erase("command_line");
+    json["provenance"].erase("sample_command_lines");
+  }
+  return json;
+}
+
+std::vector<std::string> fai_names(const std::string& fai) {
+  std::vector<std::string> names;
+  for (const auto& line : split(read_file(fai), '\n'))
+    if (!line.empty()) names.push_back(split(line, '\t')[0]);
+  return names;
+}
+
+}  // namespace
+
+TEST(WindowsCli, CohortWindowsMatchSamtoolsAndBcftoolsConsensus) {
+  ScratchDir dir;
+  CommandResult result = run_windows(data("sheet.tsv"), dir / "out");
+  ASSERT_EQ(result.status, 0) << result.err;
+  auto manifest = read_tsv(dir / "out/manifest.tsv");
+  ASSERT_EQ(manifest.size(), 4u);
+  std::size_t checked_indels = 0;
+  for (const auto& sample : manifest) {
+    std::string tsv = dir / ("out/" + sample.at("tsv"));
+    std::string fasta = dir / ("out/" + sample.at("fasta"));
+    auto rows = read_tsv(tsv);
+    EXPECT_EQ(std::to_string(rows.size()), sample.at("windows"));
+    std::vector<std::string> names = fai_names(fasta + ".fai");
+    ASSERT_EQ(names.size(), 2 * rows.size());
+    std::size_t snvs_checked = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto& row = rows[i];
+      // REF then ALT, named after the TSV row index.
+      EXPECT_EQ(names[2 * i], row.at("ref_record"));
+      EXPECT_EQ(names[2 * i + 1], row.at("alt_record"));
+      EXPECT_EQ(split(row.at("ref_record"), '|')[1], std::to_string(i));
+      EXPECT_EQ(row.at("histology_abbreviation"), sample.at("histology_abbreviation"));
+      if (row.at("type") == "snv" && snvs_checked++ >= 4) continue;  // every indel, a few SNVs (time)
+      checked_indels += row.at("type") == "indel";
+      std::string ref_window = samtools_faidx(fasta, row.at("ref_record"));
+      std::string alt_window = samtools_faidx(fasta, row.at("alt_record"));
+      EXPECT_EQ(ref_window, samtools_faidx(reference(), row.at("chrom") + ":" + row.at("window_start") + "-" +
+                                                             row.at("window_end")));
+      EXPECT_EQ(alt_window, bcftools_consensus(dir.str(), row.at("chrom"), std::stol(row.at("alt_window_start")),
+                                               std::stol(row.at("alt_window_end")), std::stol(row.at("pos")),
+                                               row.at("ref"), row.at("alt")))
+          << row.at("alt_record");
+      EXPECT_EQ(std::to_string(ref_window.size()), row.at("ref_length"));
+      EXPECT_EQ(std::to_string(alt_window.size()), row.at("alt_length"));
+      EXPECT_EQ(ref_window.size(), 5994u);  // no variant of the test set is near a contig end
+      EXPECT_EQ(alt_window.size(), 5994u);
+      EXPECT_EQ(row.at("offset"), "2997");
+    }
+  }
+  EXPECT_EQ(checked_indels, 11u);  // 8 blood-AC + 1 blood-BCH + 2 liver2 indels in the sample VCFs
+}
+
+TEST(WindowsCli, CountsAccountForEveryInputRecord) {
+  ScratchDir dir;
+  ASSERT_EQ(run_windows(data("sheet.tsv"), dir / "out").status, 0);
+  Json cohort = read_json(dir / "out/stats.json");
+  std::size_t inputs = 0;
+  for (const char* vcf : {"blood_AC.snv_mnv.vcf", "blood_AC.indel.vcf", "blood_BCH.snv_mnv.vcf.gz",
+                          "blood_BCH.indel.vcf.gz", "colon2.snv_mnv.vcf", "liver2.snv_mnv.vcf", "liver2.indel.vcf"})
+    inputs += data_lines(data(std::string("samples/") + vcf));
+  EXPECT_EQ(cohort["records_read"].get<std::size_t>(), inputs);
+  EXPECT_EQ(cohort["windows"].get<std::size_t>(), inputs);  // all real calls are PASS and match the reference
+  EXPECT_EQ(cohort["skipped_by_reason"]["sv_vcf"].get<std::size_t>(), data_lines(data("samples/colon2.sv.vcf")));
+  EXPECT_EQ(cohort["counts_by_type"]["sv"], cohort["skipped_by_reason"]["sv_vcf"]);
+  EXPECT_EQ(cohort["histology_abbreviation"]["Blood-HSC"], 2);
+  EXPECT_EQ(cohort["organ_system"]["liver"], 1);
+  EXPECT_EQ(cohort["window_length_distribution"]["histogram"]["5994"].get<std::size_t>(), 2 * inputs);
+  // Bases and 6-mer tokens cover every written record: 5994 bases = 999 tokens each.
+  std::size_t bases = 0;
+  for (auto& [base, entry] : cohort["base_composition"].items()) bases += entry["count"].get<std::size_t>();
+  EXPECT_EQ(bases, 2 * inputs * 5994);
+  EXPECT_LE(cohort["kmer6_tokens"]["total"].get<std::size_t>(), 2 * inputs * 999);
+  EXPECT_EQ(cohort["kmer6_tokens"]["top15"].size(), 15u);
+  EXPECT_EQ(cohort["provenance"]["reference_fai_sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(cohort["provenance"]["parameters"]["snv_length"], 5994);
+}
+
+TEST(WindowsCli, NormalisationDuplicatesAndNearbyVariants) {
+  ScratchDir dir;
+  // norm_cases.vcf holds real indels in original, right-shifted and padded forms: after
+  // normalisation the forms of one variant are duplicates, and close variants are each other's
+  // neighbours.
+  write_file(dir / "sheet.tsv", sheet_header + "cases\tD\t\t\t\t" + data("norm_cases.vcf") + "\t\tX\tY\n");
+  ASSERT_EQ(run_windows(dir / "sheet.tsv", dir / "out").status, 0);
+  CommandResult norm = run_command("bcftools norm -f '" + reference() + "' -m -any '" + data("norm_cases.vcf") + "'");
+  std::set<std::string> distinct;
+  std::size_t records = 0, realigned = 0;
+  auto input_lines = split(read_text(data("norm_cases.vcf")), '\n');
+  std::vector<std::string> inputs;
+  for (const auto& line : input_lines)
+    if (!line.empty() && line[0] != '#') inputs.push_back(line);
+  for (const auto& line : split(norm.out, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    auto cells = split(line, '\t');
+    auto in = split(inputs[records], '\t');
+    realigned += cells[1] != in[1] || cells[3] != in[3] || cells[4] != in[4];
+    ++records;
+    distinct.insert(cells[1] + ":" + cells[3] + ">" + cells[4]);
+  }
+  Json stats = read_json(dir / "out/cases.stats.json");
+  EXPECT_EQ(stats["records_read"].get<std::size_t>(), records);
+  EXPECT_EQ(stats["windows"].get<std::size_t>(), distinct.size());
+  EXPECT_EQ(stats["skipped"]["duplicate"].get<std::size_t>(), records - distinct.size());
+  EXPECT_EQ(stats["normalisation"]["changed"].get<std::size_t>(), realigned);
+
+  auto rows = read_tsv(dir / "out/cases.windows.tsv.gz");
+  std::size_t with_neighbours = 0;
+  for (const auto& row : rows) {
+    EXPECT_TRUE(distinct.count(row.at("norm_pos") + ":" + row.at("norm_ref") + ">" + row.at("norm_alt")));
+    // Neighbours derived from the other rows: normalised span overlaps this REF window.
+    std::vector<std::string> expected;
+    for (const auto& other : rows) {
+      if (&other == &row) continue;
+      long start = std::stol(other.at("norm_pos"));
+      long end = start + static_cast<long>(other.at("norm_ref").size()) - 1;
+      if (start <= std::stol(row.at("window_end")) && end >= std::stol(row.at("window_start")))
+        expected.push_back("20:" + other.at("norm_pos") + ":" + other.at("norm_ref") + ">" + other.at("norm_alt"));
+    }
+    std::string joined;
+    for (const auto& item : expected) joined += (joined.empty() ? "" : ",") + item;
+    EXPECT_EQ(row.at("nearby_variants"), joined.empty() ? "." : joined) << row.at("ref_record");
+    with_neighbours += !expected.empty();
+    EXPECT_EQ(std::stol(row.at("normalised_shift")), std::stol(row.at("pos")) - std::stol(row.at("norm_pos")));
+  }
+  EXPECT_GT(with_neighbours, 0u);
+}
+
+TEST(WindowsCli, OutputIsByteIdenticalForAnyThreadCount) {
+  ScratchDir dir;
+  for (const char* threads : {"1", "2", "3"})
+    ASSERT_EQ(run_windows(data("sheet.tsv"), dir / (std::string("t") + threads), std::string("--threads ") + threads)
+                  .status,
+              0);
+  std::size_t compared = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "t1")) {
+    std::string name = entry.path().filename().string();
+    for (const char* other : {"t2", "t3"}) {
+      std::string path = dir / (std::string(other) + "/" + name);
+      if (name.size() > 5 && name.substr(name.size() - 5) == ".json")
+        EXPECT_EQ(without_command_lines(read_json(entry.path().string())), without_command_lines(read_json(path)))
+            << name;
+      else
+        EXPECT_EQ(read_file(entry.path().string()), read_file(path)) << name;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 2u * (4 * 5 + 2));  // fa.gz .fai .gzi tsv.gz stats.json per sample, 2 cohort files
+}
+
+TEST(WindowsCli, PerSampleRunsThenMergeEqualTheCohortRun) {
+  ScratchDir dir;
+  ASSERT_EQ(run_windows(data("sheet.tsv"), dir / "all").status, 0);
+  for (const char* sample : {"liver2", "blood-AC", "colon2", "blood-BCH"}) {
+    CommandResult one = run_windows(data("sheet.tsv"), dir / "each", std::string("--sample ") + sample);
+    ASSERT_EQ(one.status, 0) << one.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "each/manifest.tsv"));
+  CommandResult merge = run_oncolm("windows merge -o '" + (dir / "each") + "'");
+  ASSERT_EQ(merge.status, 0) << merge.err;
+  EXPECT_EQ(read_file(dir / "all/manifest.tsv"), read_file(dir / "each/manifest.tsv"));
+  EXPECT_EQ(without_command_lines(read_json(dir / "all/stats.json")),
+            without_command_lines(read_json(dir / "each/stats.json")));
+  EXPECT_EQ(read_file(dir / "all/blood_AC.windows.fa.gz"), read_file(dir / "each/blood_AC.windows.fa.gz"));
+}
+
+TEST(WindowsCli, OptionsForFiltersIndelLengthAndWindowLengths) {
+  ScratchDir dir;
+  // blood-AC's real indels include a 54-base insertion: with --max-indel-length 50 it is an SV.
+  ASSERT_EQ(run_windows(data("sheet.tsv"), dir / "out", "--sample blood-AC --max-indel-length 50 --snv-length 1000 "
+                                                        "--indel-length 2001")
+                .status,
+            0);
+  Json stats = read_json(dir / "out/blood_AC.stats.json");
+  std::size_t long_indels = 0;
+  for (const auto& line : split(read_text(data("samples/blood_AC.indel.vcf")), '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    auto cells = split(line, '\t');
+    long change = std::labs(static_cast<long>(cells[3].size()) - static_cast<long>(cells[4].size()));
+    long_indels += change >= 50;
+  }
+  ASSERT_GT(long_indels, 0u);
+  EXPECT_EQ(stats["skipped"]["sv_indel_length"].get<std::size_t>(), long_indels);
+  EXPECT_EQ(stats["set_aside_sv"].get<std::size_t>(), long_indels);
+  for (const auto& row : read_tsv(dir / "out/blood_AC.windows.tsv.gz")) {
+    bool snv = row.at("type") == "snv";
+    EXPECT_EQ(row.at("ref_length"), snv ? "1000" : "2001");
+    EXPECT_EQ(row.at("offset"), snv ? "500" : "1000");
+  }
+}

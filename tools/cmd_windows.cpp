@@ -1,0 +1,81 @@
+// `oncolm windows SAMPLE_SHEET --reference REF -o OUTDIR [--sample ID] [options]`
+// `oncolm windows merge -o OUTDIR`
+// The work is in the genome library (src/genome/windows.h); this file only maps options.
+#include <cstring>
+#include <string>
+
+#include "commands.h"
+#include "common_options.h"
+#include "genome/windows.h"
+
+namespace oncolm::cli {
+namespace {
+
+std::string command_line(int argc, char** argv) {
+  std::string text = "oncolm";
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`") == std::string::npos;
+    text += " " + (plain ? arg : "'" + arg + "'");
+  }
+  return text;
+}
+
+int run_merge(int argc, char** argv) {
+  CLI::App app{"Combine per-sample window outputs in OUTDIR into manifest.tsv and stats.json", "oncolm windows merge"};
+  CommonOptions options;
+  add_common_options(app, options, false, true);
+  return run_subcommand(app, options, argc, argv, [&]() {
+    genome::merge_windows(options.out, command_line(argc + 1, argv - 1));
+    return 0;
+  });
+}
+
+}  // namespace
+
+int run_windows(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "merge") == 0) return run_merge(argc - 1, argv + 1);
+
+  CLI::App app{"Variant-centred REF/ALT windows for the SNVs, MNVs and indels of a cohort.\n"
+               "Also: `oncolm windows merge -o OUTDIR` combines per-sample outputs (after --sample runs).",
+               "oncolm windows"};
+  CommonOptions options;
+  genome::WindowsRun run;
+  std::int64_t window_length = genome::default_window_length;
+  std::int64_t snv_length = 0, mnv_length = 0, indel_length = 0;
+  std::string ref_mismatch = "skip";
+  app.add_option("SAMPLE_SHEET", run.sheet, "TSV: sample_id donor_id tumour_bam normal_bam snv_vcf indel_vcf sv_vcf "
+                                            "[labels...]; paths relative to the sheet")
+      ->required();
+  add_common_options(app, options, true, true);
+  app.add_option("--sample", run.only_sample, "Process only this sample (no cohort files; see `windows merge`)");
+  app.add_option("--window-length", window_length, "Window length L in bases (NT v1: 5994 = 1000 tokens with <cls>)")
+      ->capture_default_str();
+  app.add_option("--snv-length", snv_length, "Window length for SNVs (default: --window-length)");
+  app.add_option("--mnv-length", mnv_length, "Window length for MNVs (default: --window-length)");
+  app.add_option("--indel-length", indel_length, "Window length for indels (default: --window-length)");
+  app.add_flag("--keep-filtered", run.params.keep_filtered, "Keep records whose FILTER is not PASS or '.'");
+  app.add_option("--max-indel-length", run.params.max_indel_length,
+                 "Indels with |len(REF)-len(ALT)| >= this are SVs, set aside (PCAWG rule); 0 = no limit")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--contig-map", run.params.contig_map, "Two columns: VCF contig name, reference contig name")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ref-mismatch", ref_mismatch, "REF alleles that disagree with the reference: skip (count) or error")
+      ->check(CLI::IsMember({"skip", "error"}))
+      ->capture_default_str();
+  return run_subcommand(app, options, argc, argv, [&]() {
+    run.reference = options.reference;
+    run.out_dir = options.out;
+    run.threads = options.threads;
+    run.params.snv_length = snv_length ? snv_length : window_length;
+    run.params.mnv_length = mnv_length ? mnv_length : window_length;
+    run.params.indel_length = indel_length ? indel_length : window_length;
+    run.params.ref_mismatch_error = ref_mismatch == "error";
+    run.command_line = command_line(argc, argv);
+    genome::run_windows(run);
+    return 0;
+  });
+}
+
+}  // namespace oncolm::cli
