@@ -4,6 +4,7 @@
 // means "this sample is complete". Compression may use a shared htslib thread pool; BGZF blocks
 // are cut at the same places with or without it, so the bytes do not depend on --threads.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,12 +19,15 @@ class BgzfWriter {
   // pool may be null (single-threaded compression).
   BgzfWriter(const std::string& path, hts_tpool* pool);
   void write(std::string_view text);
+  // Bytes written so far, before compression: the offsets a .fai records.
+  std::uint64_t uncompressed_offset() const { return written_; }
   // Flushes and closes; throws naming the file on failure.
   void close();
 
  private:
   std::string path_;
   BgzfPtr file_;
+  std::uint64_t written_ = 0;
 };
 
 class SampleOutputFiles {
@@ -46,7 +50,7 @@ class SampleOutputFiles {
   AtomicFile fasta_file_, fai_file_, gzi_file_, tsv_file_, stats_file_;
   BgzfWriter fasta_, tsv_;
   std::string record_;  // reused buffer for one FASTA record
-  std::size_t records_ = 0;
+  std::string fai_;     // the .fai lines, written as the records are
 };
 
 }  // namespace oncolm::genome

@@ -227,3 +227,22 @@ TEST(WindowsCli, OptionsForFiltersIndelLengthAndWindowLengths) {
     EXPECT_EQ(row.at("offset"), snv ? "500" : "1000");
   }
 }
+
+TEST(WindowsCli, FastaIndexesEqualThoseSamtoolsFaidxBuilds) {
+  ScratchDir dir;
+  ASSERT_EQ(run_windows(data("sheet.tsv"), dir / "out", "--threads 2").status, 0);
+  std::size_t compared = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "out")) {
+    std::string name = entry.path().filename().string();
+    const std::string suffix = ".windows.fa.gz";
+    if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    // samtools builds its own .fai/.gzi from a copy of the FASTA; oncolm's must be byte-identical.
+    std::string copy = dir / ("copy_" + name);
+    fs::copy_file(entry.path(), copy);
+    ASSERT_EQ(run_command("samtools faidx '" + copy + "'").status, 0) << name;
+    EXPECT_EQ(read_file(entry.path().string() + ".fai"), read_file(copy + ".fai")) << name;
+    EXPECT_EQ(read_file(entry.path().string() + ".gzi"), read_file(copy + ".gzi")) << name;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 4u);
+}
