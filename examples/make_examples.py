@@ -2,12 +2,15 @@
 """Build the oncolm example cohort from the real Debian-packaged data (see make_examples.sh).
 
 usage: make_examples.py DATA_DIR OUT_DIR
+       make_examples.py --mask-only DATA_DIR OUT_DIR   (only the masked reference, from OUT_DIR's cohort.tsv,
+                                                       VCFs and miniBAMs: run after make_minibams.sh)
 
 Only the Python standard library is used; sequence access and file formats go through
 samtools, bcftools, bgzip and tabix (Debian 12 packages samtools, bcftools, tabix).
 """
 import gzip
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +30,9 @@ CHOL_LABELS = ("Biliary-AdenoCA", "Biliary")
 # (sample id, file, labels, output style)
 TISSUE_SAMPLES = [
     ("colon2", "colon2-sample.vcf", ("Colon-Normal", "Colon/Rectum"), "plain41"),
+    # a second clone of colon2's donor: colon1-sample.vcf names the same control sample (PD21928b) in its
+    # sample column, so colon1 and colon2 share one donor and one normal miniBAM
+    ("colon1", "colon1-sample.vcf", ("Colon-Normal", "Colon/Rectum"), "pcawg42"),
     ("intestine2", "intestine2-sample.vcf", ("SmallIntestine-Normal", "SmallIntestine"), "pcawg42"),
     ("liver2", "liver2-sample.vcf", ("Liver-Normal", "Liver"), "pcawg42"),
     ("blood-AC", "blood-AC.vcf", ("Blood-Normal", "Blood"), "pcawg42"),
@@ -39,6 +45,23 @@ MULTI_JOIN = ("blood-AC", "20", 33404988, 33404999)
 # ... and one real insertion of blood-AC written in its 3'-shifted (HGVS-style, right-aligned) but equivalent
 # representation, so that left-normalisation has something to move.
 SHIFT_3P = ("blood-AC", "20", 22623394)
+# Structural variants: the real COLO829 melanoma calls of GRIDSS (BND pairs with MATEID, HOMLEN/HOMSEQ,
+# inserted sequence), every record with a breakend on 20 or X:1-69,999,930 plus its mate record wherever it
+# lies (the two translocations have their mates on chr15, outside the example reference).
+# (sample id, donor id, source file, labels)
+SV_SAMPLES = [("COLO829T", "COLO829", "colo829_somatic_gridss.vcf.gz", ("Skin-Melanoma", "Skin"))]
+# Samples with simulated tumour/normal miniBAMs (examples/make_minibams.sh): paths in the sheet. One normal
+# miniBAM per donor, as in PCAWG; purities and the simulation are defined in make_minibams.py.
+READ_SAMPLES = ["TCGA-W5-AA39-01A-11D-A417-09", "colon2", "colon1", "blood-AC", "COLO829T"]
+BAM_DIR = "bam"
+
+
+def bam_paths(sample, donor):
+    if sample not in READ_SAMPLES:
+        return "", ""
+    return f"{BAM_DIR}/{sample}.tumour.variantbam.bam", f"{BAM_DIR}/{donor}.normal.variantbam.bam"
+
+
 # FILTER derived from the MAF: dbSNP_Val_Status "byFrequency" = known polymorphism.
 GERM_FILTER = "GERMDBSNP"
 
@@ -277,14 +300,82 @@ def normalised_spans(vcf, ref_paths):
     return spans
 
 
+READ_PAD = 150  # bases kept on both sides of every aligned read of the miniBAMs
+BND_MATE = re.compile(r"[\[\]]([^:\[\]]+):(\d+)[\[\]]")
+
+
+def sv_in_reference(chrom, pos):
+    return chrom in dict(CONTIGS) and pos <= dict(CONTIGS)[chrom]
+
+
+def write_sv_vcf(src, dst, source):
+    """Real SV records: every record with a breakend on the example contigs, and the records of their mates
+    (MATEID) wherever they lie; lines unchanged, header kept, ##contig X given the length of the X part."""
+    header, recs = [], []
+    with gzip.open(src, "rt") if src.endswith(".gz") else open(src) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("##contig=<ID=X,"):
+                line = re.sub(r"length=\d+", f"length={dict(CONTIGS)['X']}", line)
+            if line.startswith("#"):
+                header.append(line)
+            else:
+                recs.append(line.split("\t"))
+    keep_ids = set()
+    for v in recs:
+        ends = [(v[0], int(v[1]))] + [(c, int(p)) for c, p in BND_MATE.findall(v[4])]
+        if any(sv_in_reference(c, p) for c, p in ends):
+            keep_ids.add(v[2])
+            mate = re.search(r"(?:^|;)MATEID=([^;]+)", v[7])
+            if mate:
+                keep_ids.update(mate.group(1).split(","))
+    lines = [v for v in recs if v[2] in keep_ids]
+    header.insert(1, f"##source_example={source}")
+    text = "\n".join(header + ["\t".join(v) for v in lines]) + "\n"
+    with open(dst, "wb") as f:
+        f.write(subprocess.run(["bgzip", "-c"], input=text.encode(), check=True, stdout=subprocess.PIPE).stdout)
+    run(["tabix", "-f", "-p", "vcf", dst])
+    print(f"  {os.path.basename(dst)}: {len(lines)} SV records", file=sys.stderr)
+
+
+def sv_breakends(vcf):
+    """(chrom, pos, inserted-sequence length) of every breakend on the example contigs: POS, BND mate
+    positions and END of symbolic alleles."""
+    out = []
+    for line in run(["bcftools", "view", "-H", vcf]).splitlines():
+        v = line.split("\t")
+        ins = 0
+        m = re.match(r"^([ACGTNacgtn]*)[\[\]].*[\[\]]([ACGTNacgtn]*)$", v[4])
+        if m:
+            ins = max(0, len(m.group(1) or m.group(2)) - 1)
+        ends = [(v[0], int(v[1]))] + [(c, int(p)) for c, p in BND_MATE.findall(v[4])]
+        end = re.search(r"(?:^|;)END=(\d+)", v[7])
+        if end:
+            ends.append((v[0], int(end.group(1))))
+        out += [(c, p, ins) for c, p in ends if sv_in_reference(c, p)]
+    return out
+
+
+def read_spans(bam):
+    """(chrom, start, end) 1-based of every aligned record (CIGAR reference length)."""
+    out = []
+    for line in run(["samtools", "view", "-F", "4", bam]).splitlines():
+        v = line.split("\t", 6)
+        n = sum(int(x) for x, op in re.findall(r"(\d+)([MDN=X])", v[5]))
+        out.append((v[2], int(v[3]), int(v[3]) + max(n, 1) - 1))
+    return out
+
+
 def main():
+    if sys.argv[1] == "--mask-only":  # rewrite only the masked reference (after make_minibams.sh)
+        write_reference(Reference(sys.argv[2]), sys.argv[3])
+        return
     data_dir, out_dir = sys.argv[1], sys.argv[2]
     ref = Reference(data_dir)
     os.makedirs(os.path.join(out_dir, "vcf"), exist_ok=True)
     os.makedirs(os.path.join(out_dir, "reference"), exist_ok=True)
     sheet = [["sample_id", "donor_id", "tumour_bam", "normal_bam", "snv_vcf", "indel_vcf", "sv_vcf",
               "histology_abbreviation", "organ_system"]]
-    written = []  # VCF paths
 
     chol = chol_records(data_dir, ref)
     for s in CHOL_SAMPLES:
@@ -296,8 +387,7 @@ def main():
         ind = f"vcf/{s}.somatic.indel.vcf.gz"
         write_vcf(os.path.join(out_dir, snv), pcawg_header(src), [r for r in recs if not r.is_indel()], False, True)
         write_vcf(os.path.join(out_dir, ind), pcawg_header(src), [r for r in recs if r.is_indel()], False, True)
-        written += [snv, ind]
-        sheet.append([s, s[:12], "", "", snv, ind, "", *CHOL_LABELS])
+        sheet.append([s, s[:12], *bam_paths(s, s[:12]), snv, ind, "", *CHOL_LABELS])
 
     for sid, fname, labels, style in TISSUE_SAMPLES:
         header, recs = tissue_records(os.path.join(data_dir, fname), {c for c, _ in CONTIGS})
@@ -315,35 +405,63 @@ def main():
             assert not indels
             snv = f"vcf/{sid}.somatic.snv_mnv.vcf"
             write_vcf(os.path.join(out_dir, snv), keep, snvs, True, False)
-            written.append(snv)
-            sheet.append([sid, donor, "", "", snv, "", "", *labels])
+            sheet.append([sid, donor, *bam_paths(sid, donor), snv, "", "", *labels])
             continue
         src = f"MutationalPatterns {fname} (Debian r-bioc-mutationalpatterns) via oncolm examples/make_examples.py"
         snv = f"vcf/{sid}.somatic.snv_mnv.vcf.gz"
         write_vcf(os.path.join(out_dir, snv), pcawg_header(src), snvs, False, True)
-        written.append(snv)
         ind = ""
         if indels or sid == "intestine2":  # intestine2: a valid, empty indel VCF (as PCAWG always ships one)
             ind = f"vcf/{sid}.somatic.indel.vcf.gz"
             write_vcf(os.path.join(out_dir, ind), pcawg_header(src), indels, False, True)
-            written.append(ind)
-        sheet.append([sid, donor, "", "", snv, ind, "", *labels])
+        sheet.append([sid, donor, *bam_paths(sid, donor), snv, ind, "", *labels])
+
+    for sid, donor, fname, labels in SV_SAMPLES:
+        sv = f"vcf/{sid}.somatic.sv.vcf.gz"
+        write_sv_vcf(os.path.join(data_dir, fname), os.path.join(out_dir, sv),
+                     f"COLO829 {fname} (Debian r-bioc-structuralvariantannotation) via oncolm examples/make_examples.py")
+        sheet.append([sid, donor, *bam_paths(sid, donor), "", "", sv, *labels])
 
     with open(os.path.join(out_dir, "cohort.tsv"), "w") as f:
         f.write("".join("\t".join(row) + "\n" for row in sheet))
+    write_reference(ref, out_dir)
 
-    # mask margin covers half a window plus the longest REF allele, around original and normalised records
+
+def write_reference(ref, out_dir):
+    """Masked reference: real bases within `margin` of every small-variant record (before and after
+    `bcftools norm -m -any`) and of every SV breakend on 20/X, plus the bases under every read of the
+    miniBAMs named in cohort.tsv that exist (+-READ_PAD); N elsewhere."""
+    rows = [line.rstrip("\n").split("\t") for line in open(os.path.join(out_dir, "cohort.tsv"))]
+    col = {n: i for i, n in enumerate(rows[0])}
+    small = [r[col[c]] for r in rows[1:] for c in ("snv_vcf", "indel_vcf") if r[col[c]]]
+    svs = [r[col["sv_vcf"]] for r in rows[1:] if r[col["sv_vcf"]]]
+    bams = sorted({r[col[c]] for r in rows[1:] for c in ("tumour_bam", "normal_bam") if r[col[c]]})
     spans = []
-    for p in written:
+    for p in small:
         spans += normalised_spans(os.path.join(out_dir, p), ref.paths)
         for line in run(["bcftools", "view", "-H", os.path.join(out_dir, p)]).splitlines():
             v = line.split("\t")
             spans.append((v[0], int(v[1]), len(v[3])))
-    longest = max(n for _, _, n in spans)
+    breakends, inserted = [], 0
+    for p in svs:
+        for chrom, pos, ins in sv_breakends(os.path.join(out_dir, p)):
+            breakends.append((chrom, pos, 1))
+            inserted = max(inserted, ins)
+    longest = max([n for _, _, n in spans] + [inserted])
     margin = MARGIN_BASE + longest
     assert margin > HALF_WINDOW + longest
-    print(f"  {len(spans)} spans, longest REF {longest} bp, mask margin {margin} bp", file=sys.stderr)
-    intervals = [(c, p - margin, p + n - 1 + margin) for c, p, n in spans]
+    print(f"  {len(spans)} small-variant spans, {len(breakends)} SV breakends, longest REF/inserted sequence "
+          f"{longest} bp, mask margin {margin} bp", file=sys.stderr)
+    intervals = [(c, p - margin, p + n - 1 + margin) for c, p, n in spans + breakends]
+    n_reads = 0
+    for b in bams:
+        path = os.path.join(out_dir, b)
+        if not os.path.exists(path):
+            continue
+        for c, s, e in read_spans(path):
+            intervals.append((c, s - READ_PAD, e + READ_PAD))
+            n_reads += 1
+    print(f"  {n_reads} aligned read spans from {len(bams)} miniBAMs (+-{READ_PAD} bp)", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         write_masked_reference(ref, intervals, os.path.join(out_dir, "reference", "GRCh37.20_X.masked.fa.gz"), tmp)
 

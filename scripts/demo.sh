@@ -9,7 +9,7 @@ out=${1:-out/demo}
 rm -rf "$out"
 oncolm=build/tools/oncolm
 "$oncolm" --version
-"$oncolm" windows examples/cohort.tsv --reference examples/reference/GRCh37.chr20_chrX.masked.fa.gz \
+"$oncolm" windows examples/cohort.tsv --reference examples/reference/GRCh37.20_X.masked.fa.gz \
   -o "$out/windows" --threads 2
 echo "== $out/windows/manifest.tsv"; cat "$out/windows/manifest.tsv"
 "$oncolm" embed --model models/nt-v2-tiny-random -o "$out/embed" --threads 2 "$out/windows"
