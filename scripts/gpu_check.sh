@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The model stage's GPU check (issue 4), in one call on the GPU machine (Ubuntu, pip torch 2.x CUDA
+# wheel, no htslib): build with Ninja against the wheel's LibTorch, run the CUDA tests (ctest -L gpu)
+# and the model tests, the embedding benchmark (full length and hf_bench's --mix, nt-v2-50m,
+# nt-v2-500m, nt-v1-500m, bf16) and, in the same call, the Hugging Face baseline
+# (hf_bench.py --embed-only --mix, which prints the full-length and the mix figures), then a summary
+# with the ratios. Every step has a time limit and the script goes on past a failing step; the
+# whole run fits in about 8 minutes (DEADLINE=540 seconds by default).
+#
+# Usage: scripts/gpu_check.sh [PATH/hf_bench.py]     (or HF_BENCH=PATH; default gpu_carry/hf_bench.py)
+# Output: everything under $OUT (default ./gpu_out): one log per step, embed_bench.json,
+#         hf/hf_bench.json, summary.txt. Exit status: the number of failed steps.
+set -u -o pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=${OUT:-$ROOT/gpu_out}
+mkdir -p "$OUT"
+HF_BENCH=${1:-${HF_BENCH:-$ROOT/gpu_carry/hf_bench.py}}
+BUILD=${BUILD:-$ROOT/build-gpu}
+exec > >(tee -a "$OUT/gpu_check.log") 2>&1
+failed=()
+
+# The whole script stops starting steps at DEADLINE seconds (default 540) and caps each step's limit
+# to the time left, so a hung step cannot eat the device session.
+DEADLINE=${DEADLINE:-540}
+
+# step NAME LIMIT_SECONDS COMMAND...: runs with a limit, logs to $OUT/NAME.log, shows the tail.
+step() {
+  local name=$1 limit=$2
+  shift 2
+  local left=$((DEADLINE - SECONDS))
+  if [ "$left" -lt 15 ]; then
+    echo "=== [$name] skipped: ${DEADLINE}s deadline reached"
+    failed+=("$name (skipped: deadline)")
+    return 0
+  fi
+  if [ "$limit" -gt "$left" ]; then limit=$left; fi
+  echo "=== [$name] $(date +%T) limit ${limit}s: $*"
+  local start=$SECONDS
+  timeout --kill-after=15 "$limit" "$@" >"$OUT/$name.log" 2>&1
+  local rc=$?
+  echo "=== [$name] rc=$rc after $((SECONDS - start))s"
+  tail -n 30 "$OUT/$name.log"
+  if [ "$rc" -ne 0 ]; then failed+=("$name (rc $rc)"); fi
+  return 0
+}
+
+step environment 30 bash -c 'nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv;
+  python3 -c "import torch; print(\"torch\", torch.__version__, \"cuda\", torch.version.cuda, torch.cuda.is_available())";
+  cmake --version | head -1; ninja --version; g++ --version | head -1; nproc'
+
+TORCH_PREFIX=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null)
+PREFIX_PATH=$TORCH_PREFIX
+# GoogleTest from sources when only its sources are installed (find_package(GTest) needs the libs).
+gtest_lib=$(ls /usr/lib/*/libgtest.a /usr/lib/libgtest.a /usr/local/lib/libgtest.a /usr/local/lib/*/libgtest.a 2>/dev/null | head -1)
+if [ -z "$gtest_lib" ] && [ -d /usr/src/googletest ]; then
+  step gtest 120 bash -c "cmake -S /usr/src/googletest -B '$BUILD-gtest' -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX='$BUILD-gtest/install' && cmake --build '$BUILD-gtest' && cmake --install '$BUILD-gtest'"
+  PREFIX_PATH="$TORCH_PREFIX;$BUILD-gtest/install"
+fi
+
+step configure 90 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DONCOLM_WITH_HTSLIB=OFF \
+  "-DCMAKE_PREFIX_PATH=$PREFIX_PATH"
+step build 240 cmake --build "$BUILD" -j "$(nproc)"
+step linkage 20 bash -c "ldd '$BUILD/tests/oncolm_cuda_tests' | grep -E 'torch|c10|cuda' ; \
+  '$BUILD/tools/oncolm' --version"
+
+step cuda_tests 120 ctest --test-dir "$BUILD" -L gpu --output-on-failure
+step embed_bench 150 "$BUILD/bench/embed_bench" --device cuda --mix --json "$OUT/embed_bench.json"
+mkdir -p "$OUT/hf"
+if [ -f "$HF_BENCH" ]; then
+  step hf_bench 240 python3 "$HF_BENCH" "$OUT/hf" --embed-only --mix
+else
+  echo "=== [hf_bench] not run: $HF_BENCH not found (pass its path as the first argument or HF_BENCH=...)"
+  failed+=("hf_bench (script missing)")
+fi
+# CPU tests last: on torch 2.x they also check parity through the fused CPU attention.
+step cpu_tests 120 ctest --test-dir "$BUILD" -LE gpu --output-on-failure -j 8
+
+step summary 30 python3 - "$OUT" <<'EOF'
+import json, sys, os
+out = sys.argv[1]
+ours = json.load(open(f"{out}/embed_bench.json"))["results"] if os.path.exists(f"{out}/embed_bench.json") else []
+hf = json.load(open(f"{out}/hf/hf_bench.json")) if os.path.exists(f"{out}/hf/hf_bench.json") else []
+lines = []
+for r in ours:
+    mode = "embed-bf16" if r["mode"] == "embed-full" else "embed-bf16-mix"
+    line = f'{r["model"]:11s} {r["mode"]:10s} oncolm {r["tokens_per_s"]:>10,} tok/s  {r["tflops"]:7.1f} TFLOP/s  MFU(vs GEMM) {r["mfu_vs_gemm"]:.2f}'
+    for h in hf:
+        if h["model"] == r["model"] and h["mode"] == mode:
+            line += f'  | HF {h["impl"]} {h["tokens_per_s"]:>10,} -> x{r["tokens_per_s"] / h["tokens_per_s"]:.2f}'
+            if mode.endswith("mix") and h.get("real_tokens") != r.get("real_tokens"):
+                line += f' (MIX DIFFERS: {r.get("real_tokens")} vs {h.get("real_tokens")} real tokens)'
+    lines.append(line)
+text = "\n".join(lines) + "\n"
+open(f"{out}/summary.txt", "w").write(text)
+print(text)
+EOF
+
+echo "=== gpu_check done: ${#failed[@]} failed step(s)${failed:+: ${failed[*]}}"
+exit "${#failed[@]}"

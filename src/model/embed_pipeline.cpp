@@ -1,0 +1,401 @@
+#include "model/embed_pipeline.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/fasta_reader.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "core/version.h"
+#include "model/checkpoint.h"
+#include "model/npy_writer.h"
+
+namespace fs = std::filesystem;
+
+namespace oncolm::model {
+namespace {
+
+const std::string windows_fasta_suffix = ".windows.fa.gz";
+const std::string windows_manifest_suffix = ".windows.tsv.gz";
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The variant as a window record carries it: allele, and the bases [begin, end) of the record that
+// the change touches (for a pure insertion or deletion, the two bases either side of the junction).
+struct VariantSite {
+  std::string allele;  // REF or ALT
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+// Lines of a gzip (or plain) text file.
+class GzLines {
+ public:
+  explicit GzLines(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
+    if (file_ == nullptr) throw input_error(path, 0, "cannot open");
+  }
+  ~GzLines() { gzclose(file_); }
+  bool next(std::string& line) {
+    line.clear();
+    char chunk[1 << 16];
+    while (gzgets(file_, chunk, sizeof chunk) != nullptr) {
+      line += chunk;
+      if (!line.empty() && line.back() == '\n') break;
+    }
+    int status = Z_OK;
+    const char* message = gzerror(file_, &status);
+    if (status != Z_OK && status != Z_STREAM_END)
+      throw input_error(path_, static_cast<long>(number_), "cannot decompress: {}", message);
+    if (line.empty()) return false;
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    ++number_;
+    return true;
+  }
+  std::size_t number() const { return number_; }
+
+ private:
+  std::string path_;
+  gzFile file_;
+  std::size_t number_ = 0;
+};
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+    if (tab == std::string::npos) return fields;
+    start = tab + 1;
+  }
+}
+
+bool plain_allele(const std::string& allele) {
+  return !allele.empty() && allele.find_first_not_of("ACGTNacgtn") == std::string::npos;
+}
+
+// Bases a record's allele occupies after the shared (anchor) prefix; symbolic alleles count as one.
+std::pair<std::size_t, std::size_t> changed_lengths(const std::string& ref, const std::string& alt) {
+  if (!plain_allele(ref) || !plain_allele(alt)) return {1, 1};
+  std::size_t prefix = 0;
+  while (prefix < ref.size() && prefix < alt.size() && ref[prefix] == alt[prefix]) ++prefix;
+  return {ref.size() - prefix, alt.size() - prefix};
+}
+
+VariantSite site_at(const std::string& allele, std::size_t offset, std::size_t changed) {
+  if (changed == 0) return {allele, offset > 0 ? offset - 1 : 0, offset + 1};  // the junction
+  return {allele, offset, offset + changed};
+}
+
+std::unordered_map<std::string, VariantSite> read_manifest(const std::string& path) {
+  GzLines lines(path);
+  std::string line;
+  if (!lines.next(line)) throw input_error(path, 0, "empty manifest (no header line)");
+  std::vector<std::string> header = split_tabs(line);
+  auto column = [&](const std::string& name) -> std::optional<std::size_t> {
+    auto found = std::find(header.begin(), header.end(), name);
+    if (found == header.end()) return std::nullopt;
+    return static_cast<std::size_t>(found - header.begin());
+  };
+  auto ref_record = column("ref_record"), alt_record = column("alt_record"), offset = column("offset");
+  if (!ref_record || !alt_record || !offset)
+    throw input_error(path, 1, "manifest lacks one of the columns ref_record, alt_record, offset");
+  auto ref = column("norm_ref") ? column("norm_ref") : column("ref");
+  auto alt = column("norm_alt") ? column("norm_alt") : column("alt");
+  std::unordered_map<std::string, VariantSite> sites;
+  while (lines.next(line)) {
+    auto fields = split_tabs(line);
+    if (fields.size() != header.size())
+      throw input_error(path, static_cast<long>(lines.number()), "{} fields where the header has {}",
+                        fields.size(), header.size());
+    std::size_t at = 0;
+    try {
+      at = static_cast<std::size_t>(std::stoull(fields[*offset]));
+    } catch (const std::exception&) {
+      throw input_error(path, static_cast<long>(lines.number()), "offset '{}' is not a number", fields[*offset]);
+    }
+    auto [ref_changed, alt_changed] =
+        ref && alt ? changed_lengths(fields[*ref], fields[*alt]) : std::pair<std::size_t, std::size_t>{1, 1};
+    sites[fields[*ref_record]] = site_at("REF", at, ref_changed);
+    sites[fields[*alt_record]] = site_at("ALT", at, alt_changed);
+  }
+  return sites;
+}
+
+std::string file_stem(const std::string& path) {
+  std::string name = fs::path(path).filename().string();
+  for (const char* suffix : {".gz", ".bgz"})
+    if (ends_with(name, suffix)) name.resize(name.size() - std::string(suffix).size());
+  for (const char* suffix : {".fasta", ".fa", ".fna", ".fas"})
+    if (ends_with(name, suffix)) name.resize(name.size() - std::string(suffix).size());
+  return name;
+}
+
+// What one FASTA record becomes: one item, or several tiles, plus its TSV fields.
+struct PreparedRecord {
+  std::string name;
+  std::size_t bases = 0;
+  std::size_t tokens = 0;
+  std::size_t cut_left = 0, cut_right = 0;
+  std::size_t first_item = 0, item_count = 0;
+  std::optional<VariantSite> site;
+  std::optional<std::pair<std::int32_t, std::int32_t>> span;  // token span of the variant
+};
+
+// Tokens (of the kept encoding) that overlap the variant's bases.
+std::optional<std::pair<std::int32_t, std::int32_t>> token_span(const Encoding& encoding, const VariantSite& site) {
+  std::int32_t first = -1, last = -1;
+  for (std::size_t t = 1; t < encoding.size(); ++t) {
+    bool overlaps = static_cast<std::size_t>(encoding.end[t]) > site.begin &&
+                    static_cast<std::size_t>(encoding.start[t]) < site.end;
+    if (overlaps) {
+      if (first < 0) first = static_cast<std::int32_t>(t);
+      last = static_cast<std::int32_t>(t);
+    }
+  }
+  if (first < 0) return std::nullopt;
+  return std::make_pair(first, last + 1);
+}
+
+class SourceEmbedder {
+ public:
+  SourceEmbedder(const Embedder& embedder, const EmbedPipelineOptions& options, std::size_t max_tokens)
+      : embedder_(embedder), options_(options), max_tokens_(max_tokens) {}
+
+  std::size_t run(const EmbedSource& source, const std::string& npy_path, const std::string& tsv_path);
+
+ private:
+  void prepare(FastaRecord& record, const EmbedSource& source);
+  void flush(NpyWriter& npy, std::ofstream& tsv, const EmbedSource& source);
+
+  const Embedder& embedder_;
+  const EmbedPipelineOptions& options_;
+  std::size_t max_tokens_;
+  std::unordered_map<std::string, VariantSite> sites_;
+  std::vector<PreparedRecord> records_;
+  std::vector<EmbedItem> items_;
+  std::vector<std::size_t> item_tokens_;
+};
+
+void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
+  CleanupReport cleanup = clean_sequence(record.sequence);
+  if (cleanup.invalid > 0)
+    throw input_error(source.fasta, static_cast<long>(record.line),
+                      "record '{}' has {} character(s) that are no nucleotide code (first '{}' at base {})",
+                      record.name, cleanup.invalid, record.sequence[cleanup.first_invalid], cleanup.first_invalid + 1);
+  PreparedRecord prepared;
+  prepared.name = record.name;
+  prepared.bases = record.sequence.size();
+  auto site = sites_.find(record.name);
+  if (site != sites_.end()) prepared.site = site->second;
+  Encoding encoding = embedder_.tokenizer().encode(record.sequence);
+  double centre = prepared.site ? 0.5 * static_cast<double>(prepared.site->begin + prepared.site->end)
+                                : 0.5 * static_cast<double>(record.sequence.size());
+  prepared.first_item = items_.size();
+  if (options_.tile && encoding.size() > max_tokens_) {
+    // Consecutive tiles of body tokens, each with its own <cls>; the record's row is their
+    // token-weighted mean, i.e. the mean over every embedded token.
+    const std::size_t per_tile = max_tokens_ - 1;
+    for (std::size_t first = 1; first < encoding.size(); first += per_tile) {
+      EmbedItem item;
+      item.ids.push_back(encoding.ids[0]);
+      std::size_t last = std::min(encoding.size(), first + per_tile);
+      item.ids.insert(item.ids.end(), encoding.ids.begin() + static_cast<std::ptrdiff_t>(first),
+                      encoding.ids.begin() + static_cast<std::ptrdiff_t>(last));
+      prepared.tokens += item.ids.size();
+      item_tokens_.push_back(item.ids.size());
+      items_.push_back(std::move(item));
+    }
+  } else {
+    Truncation cut = truncate_centred(encoding, record.sequence.size(), max_tokens_, centre);
+    prepared.cut_left = cut.cut_left;
+    prepared.cut_right = cut.cut_right;
+    if (prepared.site) prepared.span = token_span(encoding, *prepared.site);
+    EmbedItem item;
+    item.ids = std::move(encoding.ids);
+    if (prepared.span) std::tie(item.span_begin, item.span_end) = *prepared.span;
+    if (options_.embedder.pooling == Pooling::variant && !prepared.span)
+      throw input_error(source.fasta, static_cast<long>(record.line),
+                        "record '{}': --pooling variant needs the variant's position, which {}", record.name,
+                        source.manifest.empty() ? "only a windows manifest gives" : "the manifest does not give for it");
+    prepared.tokens = item.ids.size();
+    item_tokens_.push_back(item.ids.size());
+    items_.push_back(std::move(item));
+  }
+  prepared.item_count = items_.size() - prepared.first_item;
+  records_.push_back(std::move(prepared));
+}
+
+void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv, const EmbedSource& source) {
+  if (records_.empty()) return;
+  const std::int64_t dim = embedder_.dim();
+  std::vector<float> item_rows(items_.size() * static_cast<std::size_t>(dim));
+  embedder_.embed(items_, item_rows.data());
+  std::vector<float> rows(records_.size() * static_cast<std::size_t>(dim), 0.0f);
+  for (std::size_t r = 0; r < records_.size(); ++r) {
+    const PreparedRecord& record = records_[r];
+    float* row = rows.data() + r * static_cast<std::size_t>(dim);
+    for (std::size_t i = record.first_item; i < record.first_item + record.item_count; ++i) {
+      float weight = static_cast<float>(item_tokens_[i]) / static_cast<float>(record.tokens);
+      for (std::int64_t d = 0; d < dim; ++d) row[d] += weight * item_rows[i * static_cast<std::size_t>(dim) + static_cast<std::size_t>(d)];
+    }
+    std::string span_start, span_end;
+    if (record.span) {
+      span_start = std::to_string(record.span->first);
+      span_end = std::to_string(record.span->second);
+    }
+    tsv << record.name << '\t' << source.sample << '\t' << (record.site ? record.site->allele : "") << '\t'
+        << record.bases << '\t' << record.tokens << '\t' << record.cut_left << '\t' << record.cut_right << '\t'
+        << record.item_count << '\t' << span_start << '\t' << span_end << '\n';
+  }
+  npy.write_rows(rows.data(), static_cast<std::int64_t>(records_.size()));
+  records_.clear();
+  items_.clear();
+  item_tokens_.clear();
+}
+
+std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& npy_path, const std::string& tsv_path) {
+  sites_ = source.manifest.empty() ? decltype(sites_){} : read_manifest(source.manifest);
+  NpyWriter npy(npy_path, embedder_.dim(), options_.float16_output);
+  std::ofstream tsv(tsv_path, std::ios::binary);
+  if (!tsv) throw std::runtime_error("cannot create " + tsv_path);
+  tsv << "record\tsample\tallele\tbases\ttokens\tcut_left\tcut_right\ttiles\tvariant_token_start\tvariant_token_end\n";
+  FastaReader reader(source.fasta);
+  FastaRecord record;
+  Progress progress("embed " + source.name, 0, "records");
+  std::size_t count = 0;
+  std::set<std::string> seen;
+  while (reader.next(record)) {
+    if (!seen.insert(record.name).second)
+      log(Level::warning, "{}: record name '{}' appears more than once", source.fasta, record.name);
+    prepare(record, source);
+    ++count;
+    if (records_.size() >= options_.chunk_records) {
+      flush(npy, tsv, source);
+      progress.advance(options_.chunk_records);
+    }
+  }
+  std::size_t tail = records_.size();
+  flush(npy, tsv, source);
+  progress.advance(tail);
+  progress.finish();
+  npy.finish();
+  tsv.close();
+  if (!tsv) throw std::runtime_error("cannot write " + tsv_path);
+  if (count == 0) log(Level::warning, "{}: no FASTA records", source.fasta);
+  return count;
+}
+
+nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& embedder, std::size_t max_tokens) {
+  Checkpoint checkpoint = Checkpoint::load_dir(options.model_dir);
+  nlohmann::json json;
+  json["oncolm_version"] = version_string();
+  json["git_hash"] = git_hash();
+  json["command"] = options.command_line;
+  json["model"] = {{"dir", fs::absolute(options.model_dir).string()},
+                   {"architecture", embedder.config().describe()},
+                   {"weights_format", embedder.weights_format()},
+                   {"sha256", checkpoint_checksum(checkpoint)}};
+  json["layer"] = embedder.layer();
+  json["layer_note"] = fmt::format("hidden state index 0..{}; {} = after the final LayerNorm",
+                                   embedder.config().num_layers, embedder.config().num_layers);
+  json["pooling"] = pooling_name(options.embedder.pooling);
+  json["dtype"] = options.float16_output ? "float16" : "float32";
+  json["compute"] = embedder.compute_description();
+  json["clean_up"] = "upper-case; IUPAC ambiguity codes -> N; other characters are an error";
+  json["truncation"] = {{"max_tokens", max_tokens},
+                        {"policy", options.tile ? "tile: consecutive tiles, token-weighted mean"
+                                                : "centre: keep the tokens centred on the variant (or the record centre)"}};
+  json["load"] = {{"numpy", "numpy.load('<name>.emb.npy')"},
+                  {"pandas", "pandas.read_csv('<name>.emb.tsv', sep='\\t')"}};
+  return json;
+}
+
+}  // namespace
+
+std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs) {
+  std::vector<EmbedSource> sources;
+  for (const auto& input : inputs) {
+    if (fs::is_directory(input)) {
+      std::vector<std::string> fastas;
+      for (const auto& entry : fs::directory_iterator(input))
+        if (ends_with(entry.path().filename().string(), windows_fasta_suffix)) fastas.push_back(entry.path().string());
+      std::sort(fastas.begin(), fastas.end());
+      if (fastas.empty())
+        throw input_error(input, 0, "directory holds no <sample>{} files (oncolm windows output)", windows_fasta_suffix);
+      for (const auto& fasta : fastas) {
+        EmbedSource source;
+        std::string file = fs::path(fasta).filename().string();
+        source.sample = file.substr(0, file.size() - windows_fasta_suffix.size());
+        source.name = source.sample;
+        source.fasta = fasta;
+        std::string manifest = (fs::path(input) / (source.sample + windows_manifest_suffix)).string();
+        if (fs::exists(manifest)) source.manifest = manifest;
+        else log(Level::warning, "{}: no {}; REF/ALT and variant spans unknown", fasta, manifest);
+        sources.push_back(std::move(source));
+      }
+    } else if (fs::exists(input)) {
+      EmbedSource source;
+      source.name = source.sample = file_stem(input);
+      source.fasta = input;
+      sources.push_back(std::move(source));
+    } else {
+      throw input_error(input, 0, "no such file or directory");
+    }
+  }
+  std::map<std::string, std::string> names;
+  for (const auto& source : sources) {
+    auto [at, fresh] = names.emplace(source.name, source.fasta);
+    if (!fresh)
+      throw input_error(source.fasta, 0, "gives the same output name '{}' as {}", source.name, at->second);
+  }
+  return sources;
+}
+
+std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
+  std::vector<EmbedSource> sources = discover_sources(options.inputs);
+  Embedder embedder(options.model_dir, options.embedder);
+  const int model_max = embedder.config().max_tokens;
+  if (options.max_tokens > model_max)
+    throw std::invalid_argument(fmt::format("--max-tokens {} exceeds the model's maximum of {}", options.max_tokens, model_max));
+  if (options.tile && options.embedder.pooling != Pooling::mean)
+    throw std::invalid_argument("--tile combines tiles by their mean: use it with --pooling mean");
+  const std::size_t max_tokens = static_cast<std::size_t>(options.max_tokens > 0 ? options.max_tokens : model_max);
+  log(Level::info, "model {}: {}, {} layers, hidden {}, on {}", options.model_dir, embedder.config().describe(),
+      embedder.config().num_layers, embedder.dim(), embedder.compute_description());
+  make_directories(options.out_dir);
+  SourceEmbedder runner(embedder, options, max_tokens);
+  nlohmann::json outputs = nlohmann::json::array();
+  std::size_t total = 0;
+  for (const auto& source : sources) {
+    std::string npy_path = (fs::path(options.out_dir) / (source.name + ".emb.npy")).string();
+    std::string tsv_path = (fs::path(options.out_dir) / (source.name + ".emb.tsv")).string();
+    AtomicFile npy(npy_path), tsv(tsv_path);
+    std::size_t records = runner.run(source, npy.temp_path(), tsv.temp_path());
+    npy.commit();
+    tsv.commit();
+    total += records;
+    outputs.push_back({{"name", source.name}, {"sample", source.sample}, {"fasta", source.fasta},
+                       {"manifest", source.manifest}, {"records", records},
+                       {"npy", fs::path(npy_path).filename().string()}, {"tsv", fs::path(tsv_path).filename().string()}});
+  }
+  nlohmann::json json = provenance(options, embedder, max_tokens);
+  json["outputs"] = outputs;
+  write_file_atomically((fs::path(options.out_dir) / "embed.json").string(), json.dump(1) + "\n");
+  return total;
+}
+
+}  // namespace oncolm::model

@@ -1,0 +1,168 @@
+#include "model/embedder.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/threads.h"
+#include "model/batching.h"
+#include "model/checkpoint.h"
+#include "model/nt_encoder.h"
+
+namespace oncolm::model {
+
+Pooling parse_pooling(const std::string& name) {
+  if (name == "mean") return Pooling::mean;
+  if (name == "cls") return Pooling::cls;
+  if (name == "variant") return Pooling::variant;
+  throw std::invalid_argument("unknown pooling '" + name + "' (mean, cls or variant)");
+}
+
+const char* pooling_name(Pooling pooling) {
+  switch (pooling) {
+    case Pooling::mean: return "mean";
+    case Pooling::cls: return "cls";
+    case Pooling::variant: return "variant";
+  }
+  return "?";
+}
+
+struct Embedder::Impl {
+  NtConfig config;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<NtEncoder> encoder;
+  std::string format;
+  std::vector<std::string> files;
+  EmbedderOptions options;
+  at::Device device{at::kCPU};
+  at::ScalarType dtype = at::kFloat;
+  int layer = 0;
+  std::int64_t token_budget = 0;
+};
+
+namespace {
+
+// The embedding table must have a row for every token the vocabulary can produce from DNA
+// (v1 tables stop before <eos>/<bos>, which NT never uses).
+void check_vocabulary(const NtConfig& config, const Vocabulary& vocabulary, const std::string& dir) {
+  int needed = vocabulary.layout() == VocabLayout::nt_v2 ? 4107 : 4105;
+  if (config.vocab_size != needed)
+    throw input_error(dir + "/config.json", 0, "vocab_size {} does not fit vocab.txt ({} layout needs {})",
+                      config.vocab_size, vocabulary.layout_name(), needed);
+}
+
+at::Device parse_device(const std::string& name) {
+  try {
+    at::Device device(name);
+    if (device.is_cuda() && !at::hasCUDA())
+      throw std::runtime_error("device '" + name + "' requested, but this LibTorch build or machine has no CUDA");
+    return device;
+  } catch (const c10::Error&) {
+    throw std::runtime_error("unknown device '" + name + "' (cpu, cuda, cuda:N)");
+  }
+}
+
+}  // namespace
+
+Embedder::Embedder(const std::string& model_dir, const EmbedderOptions& options) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.options = options;
+  s.config = NtConfig::load_dir(model_dir);
+  Vocabulary vocabulary = Vocabulary::load((std::filesystem::path(model_dir) / "vocab.txt").string());
+  check_vocabulary(s.config, vocabulary, model_dir);
+  s.tokenizer = std::make_unique<Tokenizer>(std::move(vocabulary));
+  s.device = parse_device(options.device);
+  s.dtype = options.bfloat16 ? at::kBFloat16 : at::kFloat;
+  s.layer = options.layer < 0 ? s.config.num_layers : options.layer;
+  if (s.layer > s.config.num_layers)
+    throw std::invalid_argument(fmt::format("--layer {}: the model has hidden states 0..{}", s.layer, s.config.num_layers));
+  if (s.device.is_cpu()) {
+    // GEMMs run in OpenBLAS's pool and element-wise ops in torch's, one after the other: both
+    // get every thread, neither runs inside the other.
+    at::set_num_threads(std::max(1, options.threads));
+    set_blas_threads(std::max(1, options.threads));
+    tune_cpu_allocator();
+  }
+  {
+    Checkpoint checkpoint = Checkpoint::load_dir(model_dir);
+    s.format = checkpoint.format();
+    s.files = checkpoint.files();
+    s.encoder = std::make_unique<NtEncoder>(s.config, checkpoint);
+  }  // the mapped files are released here: the encoder holds its own copy
+  s.encoder->to(s.device, s.dtype);
+  s.token_budget = options.token_budget > 0 ? options.token_budget : s.device.is_cpu() ? 4096 : 65536;
+}
+
+Embedder::~Embedder() = default;
+
+const NtConfig& Embedder::config() const { return impl_->config; }
+const Tokenizer& Embedder::tokenizer() const { return *impl_->tokenizer; }
+const std::string& Embedder::weights_format() const { return impl_->format; }
+const std::vector<std::string>& Embedder::weight_files() const { return impl_->files; }
+int Embedder::layer() const { return impl_->layer; }
+std::int64_t Embedder::dim() const { return impl_->config.hidden_size; }
+
+std::string Embedder::compute_description() const {
+  const Impl& s = *impl_;
+  std::string text = fmt::format("{} {}", s.device.str(), s.dtype == at::kBFloat16 ? "bfloat16" : "float32");
+  if (s.device.is_cpu()) {
+    int threads = at::get_num_threads();
+    text += fmt::format(" ({} thread{})", threads, threads == 1 ? "" : "s");
+  }
+  return text;
+}
+
+void Embedder::embed(const std::vector<EmbedItem>& items, float* out,
+                     const std::function<void(std::size_t, std::size_t)>& progress) const {
+  const Impl& s = *impl_;
+  c10::InferenceMode inference;
+  std::vector<std::int64_t> lengths;
+  lengths.reserve(items.size());
+  for (const auto& item : items) {
+    if (item.ids.empty() || static_cast<int>(item.ids.size()) > s.config.max_tokens)
+      throw std::invalid_argument(fmt::format("an item of {} tokens (limit {}) reached the embedder",
+                                              item.ids.size(), s.config.max_tokens));
+    lengths.push_back(static_cast<std::int64_t>(item.ids.size()));
+  }
+  ForwardOptions forward;
+  forward.layer = s.layer;
+  const std::int64_t dim = s.config.hidden_size;
+  std::size_t items_done = 0, tokens_done = 0;
+  for (const PlannedBatch& batch : plan_batches(lengths, s.token_budget, s.options.max_rows)) {
+    const auto rows = static_cast<std::int64_t>(batch.members.size());
+    auto ids = at::full({rows, batch.width}, s.config.pad_token_id, at::kLong);
+    auto pool_mask = at::zeros({rows, batch.width}, at::kFloat);
+    auto ids_data = ids.accessor<std::int64_t, 2>();
+    auto pool_data = pool_mask.accessor<float, 2>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const EmbedItem& item = items[batch.members[static_cast<std::size_t>(r)]];
+      for (std::size_t t = 0; t < item.ids.size(); ++t) {
+        if (item.ids[t] < 0 || item.ids[t] >= s.config.vocab_size)
+          throw std::invalid_argument(fmt::format("token id {} is outside the embedding table", item.ids[t]));
+        ids_data[r][static_cast<std::int64_t>(t)] = item.ids[t];
+      }
+      bool by_span = s.options.pooling == Pooling::variant;
+      std::int64_t begin = by_span ? item.span_begin : 0;
+      std::int64_t end = by_span ? item.span_end : static_cast<std::int64_t>(item.ids.size());
+      for (std::int64_t t = begin; t < end; ++t) pool_data[r][t] = 1.0f;
+      tokens_done += item.ids.size();
+    }
+    at::Tensor attention_mask;  // undefined for uniform batches: no mask, fused attention
+    if (!batch.uniform) attention_mask = ids.ne(s.config.pad_token_id).to(at::kLong).to(s.device);
+    at::Tensor hidden = s.encoder->forward(ids.to(s.device), attention_mask, forward).selected;
+    at::Tensor pooled = s.options.pooling == Pooling::cls ? hidden.select(1, 0).to(at::kFloat)
+                                                          : masked_mean(hidden, pool_mask.to(s.device));
+    pooled = pooled.to(at::kCPU).contiguous();
+    const float* rows_data = pooled.data_ptr<float>();
+    for (std::int64_t r = 0; r < rows; ++r)
+      std::copy_n(rows_data + r * dim, dim, out + batch.members[static_cast<std::size_t>(r)] * dim);
+    items_done += batch.members.size();
+    if (progress) progress(items_done, tokens_done);
+  }
+}
+
+}  // namespace oncolm::model

@@ -1,0 +1,94 @@
+#include "model/model_info.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "model/checkpoint.h"
+#include "model/tokenizer.h"
+
+namespace oncolm::model {
+namespace {
+
+bool is_buffer(const std::string& name) {
+  auto ends = [&](const std::string& suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return ends("position_ids") || ends("inv_freq");
+}
+
+bool is_floating(DType dtype) {
+  return dtype == DType::f64 || dtype == DType::f32 || dtype == DType::f16 || dtype == DType::bf16;
+}
+
+std::string thousands(std::int64_t value) {
+  std::string digits = std::to_string(value);
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) digits.insert(static_cast<std::size_t>(at), ",");
+  return digits;
+}
+
+}  // namespace
+
+ModelInfo inspect_model(const std::string& dir) {
+  ModelInfo info;
+  info.dir = dir;
+  info.config = NtConfig::load_dir(dir);
+  Vocabulary vocabulary = Vocabulary::load((std::filesystem::path(dir) / "vocab.txt").string());
+  info.vocab_layout = vocabulary.layout_name();
+  info.vocab_tokens = vocabulary.size();
+  Checkpoint checkpoint = Checkpoint::load_dir(dir);
+  info.weights_format = checkpoint.format();
+  info.files = checkpoint.files();
+  info.tensors = static_cast<std::int64_t>(checkpoint.tensors().size());
+  for (const auto& [name, view] : checkpoint.tensors())
+    if (is_floating(view.dtype) && !is_buffer(name)) info.parameters += view.numel();
+  info.has_lm_head = checkpoint.find("lm_head.decoder.weight") != nullptr;
+  info.sha256 = checkpoint_checksum(checkpoint);
+  return info;
+}
+
+std::string format_model_info(const ModelInfo& info) {
+  const NtConfig& c = info.config;
+  std::string files;
+  for (const auto& file : info.files) files += (files.empty() ? "" : ", ") + std::filesystem::path(file).filename().string();
+  return fmt::format(
+      "model:         {}\n"
+      "architecture:  {}\n"
+      "shape:         {} layers, hidden {}, {} heads (head size {}), FFN {}\n"
+      "parameters:    {} in the checkpoint; {} used by the encoder and MLM head\n"
+      "vocabulary:    {} layout, {} tokens, embedding rows {}\n"
+      "max length:    {} tokens including <cls> (about {} bp of ACGT)\n"
+      "MLM head:      {}\n"
+      "weights:       {} ({}; {} tensors)\n"
+      "sha256:        {}\n",
+      info.dir, c.describe(), c.num_layers, c.hidden_size, c.num_heads, c.head_dim(), c.intermediate_size,
+      thousands(info.parameters), thousands(c.parameter_count(true)), info.vocab_layout, info.vocab_tokens,
+      c.vocab_size, c.max_tokens, (c.max_tokens - 1) * 6, info.has_lm_head ? "yes" : "no", info.weights_format,
+      files, info.tensors, info.sha256);
+}
+
+nlohmann::json model_info_json(const ModelInfo& info) {
+  const NtConfig& c = info.config;
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& file : info.files) files.push_back(std::filesystem::path(file).filename().string());
+  return {{"dir", info.dir},
+          {"architecture", c.describe()},
+          {"version", c.feed_forward == FeedForward::swiglu ? "v2" : "v1"},
+          {"layers", c.num_layers},
+          {"hidden_size", c.hidden_size},
+          {"heads", c.num_heads},
+          {"intermediate_size", c.intermediate_size},
+          {"parameters", info.parameters},
+          {"vocab_layout", info.vocab_layout},
+          {"vocab_tokens", info.vocab_tokens},
+          {"vocab_size", c.vocab_size},
+          {"max_tokens", c.max_tokens},
+          {"mlm_head", info.has_lm_head},
+          {"weights_format", info.weights_format},
+          {"files", files},
+          {"tensors", info.tensors},
+          {"sha256", info.sha256}};
+}
+
+}  // namespace oncolm::model

@@ -1,0 +1,219 @@
+// Checkpoint formats: safetensors and torch zip give the same tensors, sharded indexes, the
+// restricted unpickler's refusals, damaged files, and errors that name the tensor.
+#include <filesystem>
+#include <fstream>
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "model/checkpoint.h"
+#include "model/config.h"
+#include "model/nt_encoder.h"
+#include "model/unpickler.h"
+
+namespace fs = std::filesystem;
+using namespace oncolm;
+using namespace oncolm::model;
+
+namespace {
+const std::string data_dir = std::string(ONCOLM_TEST_DATA_DIR) + "/nt";
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Writes the given tensors of `source` as a safetensors file (the format is simple enough to
+// write by hand: u64 header length, JSON header, raw data).
+void write_safetensors(const fs::path& path, const Checkpoint& source, const std::vector<std::string>& names) {
+  nlohmann::json header = nlohmann::json::object();
+  std::string data;
+  for (const auto& name : names) {
+    const TensorView& view = *source.find(name);
+    std::size_t bytes = static_cast<std::size_t>(view.numel()) * dtype_size(view.dtype);
+    header[name] = {{"dtype", dtype_name(view.dtype)}, {"shape", view.shape},
+                    {"data_offsets", {data.size(), data.size() + bytes}}};
+    data.append(reinterpret_cast<const char*>(view.data), bytes);
+  }
+  std::string text = header.dump();
+  std::ofstream out(path, std::ios::binary);
+  std::uint64_t length = text.size();
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((length >> (8 * i)) & 0xff));
+  out << text << data;
+}
+
+std::vector<std::string> names_of(const Checkpoint& checkpoint) {
+  std::vector<std::string> names;
+  for (const auto& [name, view] : checkpoint.tensors()) names.push_back(name);
+  return names;
+}
+
+template <typename F>
+std::string error_of(F&& body) {
+  try {
+    body();
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "no InputError";
+}
+}  // namespace
+
+TEST(Checkpoint, SafetensorsAndTorchZipHoldTheSameTensors) {
+  for (const char* model : {"nt_v1_tiny", "nt_v2_tiny"}) {
+    std::string dir = data_dir + "/" + model;
+    Checkpoint st = Checkpoint::load_safetensors(dir + "/model.safetensors");
+    Checkpoint bin = Checkpoint::load_torch_zip(dir + "/pytorch_model.bin");
+    EXPECT_EQ(st.format(), "safetensors");
+    EXPECT_EQ(bin.format(), "pytorch_model.bin");
+    EXPECT_GT(st.tensors().size(), 30u);
+    for (const auto& [name, view] : st.tensors()) {
+      const TensorView* other = bin.find(name);
+      ASSERT_NE(other, nullptr) << model << " " << name;
+      EXPECT_EQ(other->shape, view.shape) << name;
+      EXPECT_EQ(other->dtype, view.dtype) << name;
+      EXPECT_TRUE(tensor_from_view(*other).equal(tensor_from_view(view))) << name;
+    }
+    // torch.save adds only buffers safetensors files leave out.
+    for (const auto& [name, view] : bin.tensors()) {
+      if (!st.find(name)) {
+        EXPECT_EQ(name, "esm.embeddings.position_ids") << model;
+      }
+    }
+  }
+}
+
+TEST(Checkpoint, LoadDirPrefersSafetensorsAndFallsBackToBin) {
+  EXPECT_EQ(Checkpoint::load_dir(data_dir + "/nt_v2_tiny").format(), "safetensors");
+  fs::path dir = fresh_dir("oncolm_bin_only");
+  fs::copy_file(data_dir + "/nt_v2_tiny/pytorch_model.bin", dir / "pytorch_model.bin");
+  EXPECT_EQ(Checkpoint::load_dir(dir.string()).format(), "pytorch_model.bin");
+  fs::remove(dir / "pytorch_model.bin");
+  EXPECT_NE(error_of([&] { Checkpoint::load_dir(dir.string()); }).find("no model.safetensors"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(Checkpoint, ShardedSafetensorsIndexLoadsEveryShard) {
+  std::string dir = data_dir + "/nt_v2_tiny";
+  Checkpoint whole = Checkpoint::load_safetensors(dir + "/model.safetensors");
+  std::vector<std::string> names = names_of(whole);
+  std::vector<std::string> first(names.begin(), names.begin() + names.size() / 2);
+  std::vector<std::string> second(names.begin() + names.size() / 2, names.end());
+  fs::path sharded = fresh_dir("oncolm_sharded");
+  write_safetensors(sharded / "model-00001-of-00002.safetensors", whole, first);
+  write_safetensors(sharded / "model-00002-of-00002.safetensors", whole, second);
+  nlohmann::json index = {{"metadata", {{"total_size", 0}}}, {"weight_map", nlohmann::json::object()}};
+  for (const auto& n : first) index["weight_map"][n] = "model-00001-of-00002.safetensors";
+  for (const auto& n : second) index["weight_map"][n] = "model-00002-of-00002.safetensors";
+  std::ofstream(sharded / "model.safetensors.index.json") << index.dump();
+  fs::copy_file(dir + "/config.json", sharded / "config.json");
+  Checkpoint loaded = Checkpoint::load_dir(sharded.string());
+  EXPECT_EQ(loaded.files().size(), 2u);
+  EXPECT_EQ(names_of(loaded), names);
+  // The encoder built from shards equals the one built from the single file.
+  NtConfig config = NtConfig::load_dir(dir);
+  auto ids = at::full({1, 10}, 7, at::kLong);
+  ids[0][0] = 3;
+  auto a = NtEncoder(config, whole).forward(ids, at::Tensor()).selected;
+  auto b = NtEncoder(config, loaded).forward(ids, at::Tensor()).selected;
+  EXPECT_TRUE(a.equal(b));
+  // Two shards hash to the checksum of their sha256sum listing, not to either file.
+  EXPECT_EQ(checkpoint_checksum(loaded).size(), 64u);
+  EXPECT_NE(checkpoint_checksum(loaded), checkpoint_checksum(whole));
+  fs::remove_all(sharded);
+}
+
+TEST(Checkpoint, MissingTensorAndShapeMismatchNameTheTensor) {
+  std::string dir = data_dir + "/nt_v2_tiny";
+  Checkpoint whole = Checkpoint::load_safetensors(dir + "/model.safetensors");
+  std::vector<std::string> names = names_of(whole);
+  names.erase(std::find(names.begin(), names.end(), "esm.encoder.layer.1.attention.self.key.bias"));
+  fs::path partial_dir = fresh_dir("oncolm_partial");
+  write_safetensors(partial_dir / "model.safetensors", whole, names);
+  Checkpoint partial = Checkpoint::load_safetensors((partial_dir / "model.safetensors").string());
+  NtConfig config = NtConfig::load_dir(dir);
+  std::string missing = error_of([&] { NtEncoder encoder(config, partial); });
+  EXPECT_NE(missing.find("'esm.encoder.layer.1.attention.self.key.bias' is missing"), std::string::npos) << missing;
+  NtConfig wrong = config;
+  wrong.intermediate_size = 100;
+  std::string mismatch = error_of([&] { NtEncoder encoder(wrong, whole); });
+  EXPECT_NE(mismatch.find("'esm.encoder.layer.0.intermediate.dense.weight' has shape [256, 64] but config.json implies [200, 64]"),
+            std::string::npos)
+      << mismatch;
+  fs::remove_all(partial_dir);
+}
+
+TEST(Checkpoint, DamagedFilesAreRefusedWithTheirName) {
+  fs::path dir = fresh_dir("oncolm_damaged");
+  std::ifstream in(data_dir + "/nt_v2_tiny/pytorch_model.bin", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string truncated = (dir / "truncated.bin").string();
+  std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  EXPECT_NE(error_of([&] { Checkpoint::load_torch_zip(truncated); }).find(truncated), std::string::npos);
+  std::string legacy = (dir / "legacy.bin").string();
+  std::ofstream(legacy, std::ios::binary) << "\x80\x02\x8a\x0alegacy torch file";
+  EXPECT_NE(error_of([&] { Checkpoint::load_torch_zip(legacy); }).find("legacy"), std::string::npos);
+  std::string short_st = (dir / "short.safetensors").string();
+  std::ifstream st_in(data_dir + "/nt_v2_tiny/model.safetensors", std::ios::binary);
+  std::string st((std::istreambuf_iterator<char>(st_in)), std::istreambuf_iterator<char>());
+  std::ofstream(short_st, std::ios::binary) << st.substr(0, st.size() - 1000);
+  EXPECT_NE(error_of([&] { Checkpoint::load_safetensors(short_st); }).find("outside the file"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(Unpickler, RefusesGlobalsAStateDictDoesNotNeed) {
+  // protocol 2: GLOBAL os.system, then a string argument tuple and REDUCE, as an exploit would.
+  std::string pickle = std::string("\x80\x02") + "cos\nsystem\nq\x00X\x02\x00\x00\x00ls\x85R.";
+  std::string message = error_of([&] {
+    unpickle_state_dict(reinterpret_cast<const std::byte*>(pickle.data()), pickle.size(), "evil.bin");
+  });
+  EXPECT_NE(message.find("'os.system'"), std::string::npos) << message;
+  EXPECT_NE(message.find("refusing"), std::string::npos) << message;
+  std::string unknown_opcode = std::string("\x80\x02") + "I42\n.";  // text INT: not a torch.save opcode
+  EXPECT_NE(error_of([&] {
+              unpickle_state_dict(reinterpret_cast<const std::byte*>(unknown_opcode.data()), unknown_opcode.size(), "x.bin");
+            }).find("opcode 0x49"),
+            std::string::npos);
+  std::string not_dict = std::string("\x80\x02") + "K\x05.";
+  EXPECT_NE(error_of([&] {
+              unpickle_state_dict(reinterpret_cast<const std::byte*>(not_dict.data()), not_dict.size(), "x.bin");
+            }).find("dict of tensors"),
+            std::string::npos);
+  std::string truncated = std::string("\x80\x02") + "}q\x00(X\x05\x00";
+  EXPECT_NE(error_of([&] {
+              unpickle_state_dict(reinterpret_cast<const std::byte*>(truncated.data()), truncated.size(), "x.bin");
+            }).find("truncated"),
+            std::string::npos);
+}
+
+TEST(Config, ReadsV1AndV2SwitchesAndRealShapes) {
+  NtConfig v1 = NtConfig::load_dir(data_dir + "/nt_v1_tiny");
+  EXPECT_EQ(v1.positions, PositionEncoding::absolute);
+  EXPECT_EQ(v1.feed_forward, FeedForward::gelu);
+  EXPECT_TRUE(v1.token_dropout);
+  EXPECT_TRUE(v1.ffn_bias);
+  EXPECT_EQ(v1.max_tokens, 1000);
+  NtConfig v2 = NtConfig::load_dir(data_dir + "/nt_v2_tiny");
+  EXPECT_EQ(v2.positions, PositionEncoding::rotary);
+  EXPECT_EQ(v2.feed_forward, FeedForward::swiglu);
+  EXPECT_FALSE(v2.ffn_bias);
+  EXPECT_EQ(v2.max_tokens, 2048);
+  std::ifstream in(data_dir + "/nt-v2-50m-multi-species.config.json");
+  NtConfig real = NtConfig::from_json(nlohmann::json::parse(in), "nt-v2-50m config");
+  EXPECT_EQ(real.hidden_size, 512);
+  EXPECT_EQ(real.num_layers, 12);
+  EXPECT_EQ(real.feed_forward, FeedForward::swiglu);
+  // The real checkpoint holds 55,904,972 parameters: these plus the unused position table
+  // (2050 x 512) and contact head (12 x 16 + 1).
+  EXPECT_EQ(real.parameter_count(true) + 2050 * 512 + 193, 55904972);
+  EXPECT_EQ(NtConfig::preset("nt-v2-50m").parameter_count(true), real.parameter_count(true));
+  // docs/performance.md: v2-500m at T = 1000 is ~1.09 GFLOP/token.
+  EXPECT_NEAR(NtConfig::preset("nt-v2-500m").forward_flops_per_token(1000) / 1e9, 1.09, 0.01);
+  nlohmann::json bad = nlohmann::json::parse(R"({"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "intermediate_size": 128, "vocab_size": 4107, "max_position_embeddings": 2050, "position_embedding_type": "alibi"})");
+  EXPECT_NE(error_of([&] { NtConfig::from_json(bad, "cfg.json"); }).find("position_embedding_type 'alibi'"), std::string::npos);
+}
