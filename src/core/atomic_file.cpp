@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -40,10 +39,5 @@ void write_file_atomically(const std::string& path, const std::string& contents)
   file.commit();
 }
 
-void make_directories(const std::string& path) {
-  std::error_code error;
-  std::filesystem::create_directories(path, error);
-  if (error) throw std::runtime_error(fmt::format("cannot create directory {}: {}", path, error.message()));
-}
 
 }  // namespace oncolm

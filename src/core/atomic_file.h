@@ -4,6 +4,8 @@
 #pragma once
 #include <string>
 
+#include "core/paths.h"  // make_directories, used with every output directory
+
 namespace oncolm {
 
 class AtomicFile {
@@ -26,8 +28,5 @@ class AtomicFile {
 
 // Writes whole text to `path` atomically.
 void write_file_atomically(const std::string& path, const std::string& contents);
-
-// Creates a directory and its parents; throws with the path on failure.
-void make_directories(const std::string& path);
 
 }  // namespace oncolm

@@ -1,7 +1,7 @@
 #include "model/checkpoint.h"
+#include "core/paths.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -14,7 +14,6 @@
 #include "model/unpickler.h"
 #include "model/zip_archive.h"
 
-namespace fs = std::filesystem;
 
 namespace oncolm::model {
 namespace {
@@ -213,9 +212,9 @@ Checkpoint Checkpoint::load_index(const std::string& index_path) {
   }
   std::sort(shards.begin(), shards.end());
   Checkpoint checkpoint;
-  fs::path dir = fs::path(index_path).parent_path();
+  std::string dir = parent_directory(index_path);
   for (const auto& shard : shards) {
-    std::string path = (dir / shard).string();
+    std::string path = path_join(dir, shard);
     bool safetensors = shard.size() > 12 && shard.compare(shard.size() - 12, 12, ".safetensors") == 0;
     checkpoint.merge(safetensors ? load_safetensors(path) : load_torch_zip(path));
   }
@@ -227,13 +226,11 @@ Checkpoint Checkpoint::load_index(const std::string& index_path) {
 }
 
 Checkpoint Checkpoint::load_dir(const std::string& model_dir) {
-  fs::path dir(model_dir);
-  if (!fs::is_directory(dir)) throw input_error(model_dir, 0, "not a model directory");
+  if (!is_directory(model_dir)) throw input_error(model_dir, 0, "not a model directory");
   for (const char* name : {"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                            "pytorch_model.bin.index.json"}) {
-    fs::path path = dir / name;
-    if (!fs::exists(path)) continue;
-    std::string file = path.string();
+    std::string file = path_join(model_dir, name);
+    if (!path_exists(file)) continue;
     if (file.size() > 5 && file.compare(file.size() - 5, 5, ".json") == 0) return load_index(file);
     return file.find(".safetensors") != std::string::npos ? load_safetensors(file) : load_torch_zip(file);
   }
@@ -244,7 +241,7 @@ std::string checkpoint_checksum(const Checkpoint& checkpoint) {
   if (checkpoint.files().size() == 1) return sha256_file_hex(checkpoint.files().front());
   std::string lines;
   for (const auto& file : checkpoint.files())
-    lines += sha256_file_hex(file) + "  " + fs::path(file).filename().string() + "\n";
+    lines += sha256_file_hex(file) + "  " + file_name(file) + "\n";
   return sha256_hex(lines);
 }
 

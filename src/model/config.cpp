@@ -1,6 +1,6 @@
 #include "model/config.h"
+#include "core/paths.h"
 
-#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -81,10 +81,10 @@ NtConfig NtConfig::from_json(const nlohmann::json& json, const std::string& sour
 }
 
 NtConfig NtConfig::load_dir(const std::string& model_dir) {
-  std::string path = (std::filesystem::path(model_dir) / "config.json").string();
+  std::string path = path_join(model_dir, "config.json");
   NtConfig config = from_json(read_json(path), path);
-  std::string tokenizer_path = (std::filesystem::path(model_dir) / "tokenizer_config.json").string();
-  if (std::filesystem::exists(tokenizer_path)) {
+  std::string tokenizer_path = path_join(model_dir, "tokenizer_config.json");
+  if (path_exists(tokenizer_path)) {
     auto json = read_json(tokenizer_path);
     if (json.contains("model_max_length") && json["model_max_length"].is_number_integer()) {
       long long limit = json["model_max_length"].get<long long>();

@@ -1,7 +1,7 @@
 #include "model/embed_pipeline.h"
+#include "core/paths.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -21,7 +21,6 @@
 #include "model/checkpoint.h"
 #include "model/npy_writer.h"
 
-namespace fs = std::filesystem;
 
 namespace oncolm::model {
 namespace {
@@ -136,7 +135,7 @@ std::unordered_map<std::string, VariantSite> read_manifest(const std::string& pa
 }
 
 std::string file_stem(const std::string& path) {
-  std::string name = fs::path(path).filename().string();
+  std::string name = file_name(path);
   for (const char* suffix : {".gz", ".bgz"})
     if (ends_with(name, suffix)) name.resize(name.size() - std::string(suffix).size());
   for (const char* suffix : {".fasta", ".fa", ".fna", ".fas"})
@@ -305,7 +304,7 @@ nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& e
   json["oncolm_version"] = version_string();
   json["git_hash"] = git_hash();
   json["command"] = options.command_line;
-  json["model"] = {{"dir", fs::absolute(options.model_dir).string()},
+  json["model"] = {{"dir", absolute_path(options.model_dir)},
                    {"architecture", embedder.config().describe()},
                    {"weights_format", embedder.weights_format()},
                    {"sha256", checkpoint_checksum(checkpoint)}};
@@ -329,25 +328,24 @@ nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& e
 std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs) {
   std::vector<EmbedSource> sources;
   for (const auto& input : inputs) {
-    if (fs::is_directory(input)) {
+    if (is_directory(input)) {
       std::vector<std::string> fastas;
-      for (const auto& entry : fs::directory_iterator(input))
-        if (ends_with(entry.path().filename().string(), windows_fasta_suffix)) fastas.push_back(entry.path().string());
-      std::sort(fastas.begin(), fastas.end());
+      for (const auto& name : list_directory(input))
+        if (ends_with(name, windows_fasta_suffix)) fastas.push_back(path_join(input, name));
       if (fastas.empty())
         throw input_error(input, 0, "directory holds no <sample>{} files (oncolm windows output)", windows_fasta_suffix);
       for (const auto& fasta : fastas) {
         EmbedSource source;
-        std::string file = fs::path(fasta).filename().string();
+        std::string file = file_name(fasta);
         source.sample = file.substr(0, file.size() - windows_fasta_suffix.size());
         source.name = source.sample;
         source.fasta = fasta;
-        std::string manifest = (fs::path(input) / (source.sample + windows_manifest_suffix)).string();
-        if (fs::exists(manifest)) source.manifest = manifest;
+        std::string manifest = path_join(input, source.sample + windows_manifest_suffix);
+        if (path_exists(manifest)) source.manifest = manifest;
         else log(Level::warning, "{}: no {}; REF/ALT and variant spans unknown", fasta, manifest);
         sources.push_back(std::move(source));
       }
-    } else if (fs::exists(input)) {
+    } else if (path_exists(input)) {
       EmbedSource source;
       source.name = source.sample = file_stem(input);
       source.fasta = input;
@@ -381,8 +379,8 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
   nlohmann::json outputs = nlohmann::json::array();
   std::size_t total = 0;
   for (const auto& source : sources) {
-    std::string npy_path = (fs::path(options.out_dir) / (source.name + ".emb.npy")).string();
-    std::string tsv_path = (fs::path(options.out_dir) / (source.name + ".emb.tsv")).string();
+    std::string npy_path = path_join(options.out_dir, source.name + ".emb.npy");
+    std::string tsv_path = path_join(options.out_dir, source.name + ".emb.tsv");
     AtomicFile npy(npy_path), tsv(tsv_path);
     std::size_t records = runner.run(source, npy.temp_path(), tsv.temp_path());
     npy.commit();
@@ -390,11 +388,11 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
     total += records;
     outputs.push_back({{"name", source.name}, {"sample", source.sample}, {"fasta", source.fasta},
                        {"manifest", source.manifest}, {"records", records},
-                       {"npy", fs::path(npy_path).filename().string()}, {"tsv", fs::path(tsv_path).filename().string()}});
+                       {"npy", file_name(npy_path)}, {"tsv", file_name(tsv_path)}});
   }
   nlohmann::json json = provenance(options, embedder, max_tokens);
   json["outputs"] = outputs;
-  write_file_atomically((fs::path(options.out_dir) / "embed.json").string(), json.dump(1) + "\n");
+  write_file_atomically(path_join(options.out_dir, "embed.json"), json.dump(1) + "\n");
   return total;
 }
 

@@ -1,6 +1,6 @@
 #include "model/embedder.h"
+#include "core/paths.h"
 
-#include <filesystem>
 #include <stdexcept>
 
 #include <ATen/Parallel.h>
@@ -72,7 +72,7 @@ Embedder::Embedder(const std::string& model_dir, const EmbedderOptions& options)
   Impl& s = *impl_;
   s.options = options;
   s.config = NtConfig::load_dir(model_dir);
-  Vocabulary vocabulary = Vocabulary::load((std::filesystem::path(model_dir) / "vocab.txt").string());
+  Vocabulary vocabulary = Vocabulary::load(path_join(model_dir, "vocab.txt"));
   check_vocabulary(s.config, vocabulary, model_dir);
   s.tokenizer = std::make_unique<Tokenizer>(std::move(vocabulary));
   s.device = parse_device(options.device);

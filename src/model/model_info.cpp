@@ -1,6 +1,6 @@
 #include "model/model_info.h"
+#include "core/paths.h"
 
-#include <filesystem>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -34,7 +34,7 @@ ModelInfo inspect_model(const std::string& dir) {
   ModelInfo info;
   info.dir = dir;
   info.config = NtConfig::load_dir(dir);
-  Vocabulary vocabulary = Vocabulary::load((std::filesystem::path(dir) / "vocab.txt").string());
+  Vocabulary vocabulary = Vocabulary::load(path_join(dir, "vocab.txt"));
   info.vocab_layout = vocabulary.layout_name();
   info.vocab_tokens = vocabulary.size();
   Checkpoint checkpoint = Checkpoint::load_dir(dir);
@@ -51,7 +51,7 @@ ModelInfo inspect_model(const std::string& dir) {
 std::string format_model_info(const ModelInfo& info) {
   const NtConfig& c = info.config;
   std::string files;
-  for (const auto& file : info.files) files += (files.empty() ? "" : ", ") + std::filesystem::path(file).filename().string();
+  for (const auto& file : info.files) files += (files.empty() ? "" : ", ") + file_name(file);
   return fmt::format(
       "model:         {}\n"
       "architecture:  {}\n"
@@ -71,7 +71,7 @@ std::string format_model_info(const ModelInfo& info) {
 nlohmann::json model_info_json(const ModelInfo& info) {
   const NtConfig& c = info.config;
   nlohmann::json files = nlohmann::json::array();
-  for (const auto& file : info.files) files.push_back(std::filesystem::path(file).filename().string());
+  for (const auto& file : info.files) files.push_back(file_name(file));
   return {{"dir", info.dir},
           {"architecture", c.describe()},
           {"version", c.feed_forward == FeedForward::swiglu ? "v2" : "v1"},

@@ -1,15 +1,16 @@
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
+
+#include "../test_fs.h"
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/sha256.h"
 #include "core/version.h"
 
-namespace fs = std::filesystem;
+namespace fs = oncolm::test_fs;
 using namespace oncolm;
 
 TEST(Sha256, MatchesPublishedTestVectors) {

@@ -1,10 +1,11 @@
 // Checkpoint formats: safetensors and torch zip give the same tensors, sharded indexes, the
 // restricted unpickler's refusals, damaged files, and errors that name the tensor.
-#include <filesystem>
 #include <fstream>
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+
+#include "../test_fs.h"
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -13,7 +14,7 @@
 #include "model/nt_encoder.h"
 #include "model/unpickler.h"
 
-namespace fs = std::filesystem;
+namespace fs = oncolm::test_fs;
 using namespace oncolm;
 using namespace oncolm::model;
 

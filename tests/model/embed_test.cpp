@@ -4,13 +4,14 @@
 
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <gtest/gtest.h>
+
+#include "../test_fs.h"
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
@@ -23,7 +24,7 @@
 #include "model/npy_writer.h"
 #include "model/nt_encoder.h"
 
-namespace fs = std::filesystem;
+namespace fs = oncolm::test_fs;
 using namespace oncolm;
 using namespace oncolm::model;
 

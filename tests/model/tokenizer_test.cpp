@@ -1,15 +1,16 @@
 // Tokenizer parity with Hugging Face's EsmTokenizer (cases recorded from transformers 5.17 in
 // tests/data/nt/tokenizer_cases.json), layout checks, clean-up, reverse complement and truncation.
-#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
+
+#include "../test_fs.h"
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "model/tokenizer.h"
 
-namespace fs = std::filesystem;
+namespace fs = oncolm::test_fs;
 using namespace oncolm;
 using namespace oncolm::model;
 
