@@ -36,16 +36,20 @@ int run_merge(int argc, char** argv) {
 int run_windows(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "merge") == 0) return run_merge(argc - 1, argv + 1);
 
-  CLI::App app{"Variant-centred REF/ALT windows for the SNVs, MNVs and indels of a cohort.\n"
+  CLI::App app{"Variant-centred REF/ALT windows for the SNVs, MNVs and indels of a cohort, REF/ALT junction\n"
+               "windows for its SVs, and tumour/normal read evidence (depth, REF/ALT reads and VAF; split reads\n"
+               "and discordant pairs) from its BAM/CRAMs. Streams every input: memory is bounded by about one\n"
+               "window of small variants and by the SV breakend records still waiting for their mate.\n"
                "Also: `oncolm windows merge -o OUTDIR` combines per-sample outputs (after --sample runs).",
                "oncolm windows"};
   CommonOptions options;
   genome::WindowsRun run;
   std::int64_t window_length = genome::default_window_length;
-  std::int64_t snv_length = 0, mnv_length = 0, indel_length = 0;
+  std::int64_t snv_length = 0, mnv_length = 0, indel_length = 0, sv_length = 0;
   std::string ref_mismatch = "skip";
   app.add_option("SAMPLE_SHEET", run.sheet, "TSV: sample_id donor_id tumour_bam normal_bam snv_vcf indel_vcf sv_vcf "
-                                            "[labels...]; paths relative to the sheet")
+                                            "[labels...]; paths relative to the sheet; BAM/CRAM with an index, "
+                                            "sv_vcf a VCF or PCAWG .bedpe")
       ->required();
   add_common_options(app, options, true, true);
   app.add_option("--sample", run.only_sample, "Process only this sample (no cohort files; see `windows merge`)");
@@ -54,6 +58,9 @@ int run_windows(int argc, char** argv) {
   app.add_option("--snv-length", snv_length, "Window length for SNVs (default: --window-length)");
   app.add_option("--mnv-length", mnv_length, "Window length for MNVs (default: --window-length)");
   app.add_option("--indel-length", indel_length, "Window length for indels (default: --window-length)");
+  app.add_option("--sv-length", sv_length,
+                 "Length of the REF windows at each SV breakend and of the ALT junction window (default: "
+                 "--window-length)");
   app.add_flag("--keep-filtered", run.params.keep_filtered, "Keep records whose FILTER is not PASS or '.'");
   app.add_option("--max-indel-length", run.params.max_indel_length,
                  "Indels with |len(REF)-len(ALT)| >= this are SVs, set aside (PCAWG rule); 0 = no limit")
@@ -64,6 +71,12 @@ int run_windows(int argc, char** argv) {
   app.add_option("--ref-mismatch", ref_mismatch, "REF alleles that disagree with the reference: skip (count) or error")
       ->check(CLI::IsMember({"skip", "error"}))
       ->capture_default_str();
+  app.add_option("--min-mapq", run.params.min_mapq, "Read evidence: reads with mapping quality below this are ignored")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--min-baseq", run.params.min_baseq, "Read evidence: bases with quality below this are ignored")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   return run_subcommand(app, options, argc, argv, [&]() {
     run.reference = options.reference;
     run.out_dir = options.out;
@@ -71,6 +84,7 @@ int run_windows(int argc, char** argv) {
     run.params.snv_length = snv_length ? snv_length : window_length;
     run.params.mnv_length = mnv_length ? mnv_length : window_length;
     run.params.indel_length = indel_length ? indel_length : window_length;
+    run.params.sv_length = sv_length ? sv_length : window_length;
     run.params.ref_mismatch_error = ref_mismatch == "error";
     run.command_line = command_line(argc, argv);
     genome::run_windows(run);

@@ -65,18 +65,15 @@ void write_gzi(const std::string& bgzf_path, const std::string& gzi_path) {
   write_binary(gzi_path, bytes);
 }
 
-SampleOutputFiles::SampleOutputFiles(const std::string& out_dir, const std::string& safe_id, hts_tpool* pool)
-    : out_dir_(out_dir),
-      safe_id_(safe_id),
-      fasta_file_(join(out_dir, fasta_name(safe_id))),
-      fai_file_(join(out_dir, fasta_name(safe_id) + ".fai")),
-      gzi_file_(join(out_dir, fasta_name(safe_id) + ".gzi")),
-      tsv_file_(join(out_dir, tsv_name(safe_id))),
-      stats_file_(join(out_dir, stats_name(safe_id))),
+WindowFiles::WindowFiles(const std::string& out_dir, const std::string& stem, hts_tpool* pool)
+    : fasta_file_(join(out_dir, fasta_name(stem))),
+      fai_file_(join(out_dir, fasta_name(stem) + ".fai")),
+      gzi_file_(join(out_dir, fasta_name(stem) + ".gzi")),
+      tsv_file_(join(out_dir, tsv_name(stem))),
       fasta_(fasta_file_.temp_path(), pool),
       tsv_(tsv_file_.temp_path(), pool) {}
 
-void SampleOutputFiles::write_fasta_record(const std::string& name, const std::string& sequence) {
+void WindowFiles::write_fasta_record(const std::string& name, const std::string& sequence) {
   // .fai: name, length, offset of the first base, bases per line, bytes per line (samtools' layout).
   std::uint64_t sequence_offset = fasta_.uncompressed_offset() + name.size() + 2;
   fai_ += fmt::format("{}\t{}\t{}\t{}\t{}\n", name, sequence.size(), sequence_offset, fasta_line_width,
@@ -92,20 +89,48 @@ void SampleOutputFiles::write_fasta_record(const std::string& name, const std::s
   fasta_.write(record_);
 }
 
-void SampleOutputFiles::commit(const std::string& stats_json) {
+void WindowFiles::finish() {
   // The .fai is made while writing and the .gzi from block headers (the same bytes `samtools
   // faidx` writes, which the tests check) rather than by decompressing everything again.
   fasta_.close();
   tsv_.close();
   write_gzi(fasta_file_.temp_path(), gzi_file_.temp_path());
   write_binary(fai_file_.temp_path(), fai_);
-  write_binary(stats_file_.temp_path(), stats_json);
-  // A stats file left from an earlier run would vouch for files that are about to be replaced.
-  std::remove(stats_file_.final_path().c_str());
+}
+
+void WindowFiles::commit() {
   fasta_file_.commit();
   fai_file_.commit();
   gzi_file_.commit();
   tsv_file_.commit();
+}
+
+std::string tsv_header(const std::vector<std::string>& columns, const Labels& labels) {
+  std::string header;
+  for (const auto& column : columns) header += (header.empty() ? "" : "\t") + column;
+  for (const auto& [column, value] : labels) header += "\t" + column;
+  return header + "\n";
+}
+
+std::string label_cells(const Labels& labels) {
+  std::string cells;
+  for (const auto& [column, value] : labels) cells += "\t" + value;
+  return cells + "\n";
+}
+
+SampleOutputFiles::SampleOutputFiles(const std::string& out_dir, const std::string& safe_id, hts_tpool* pool)
+    : windows_(out_dir, windows_stem(safe_id), pool),
+      sv_windows_(out_dir, sv_windows_stem(safe_id), pool),
+      stats_file_(join(out_dir, stats_name(safe_id))) {}
+
+void SampleOutputFiles::commit(const std::string& stats_json) {
+  windows_.finish();
+  sv_windows_.finish();
+  write_binary(stats_file_.temp_path(), stats_json);
+  // A stats file left from an earlier run would vouch for files that are about to be replaced.
+  std::remove(stats_file_.final_path().c_str());
+  windows_.commit();
+  sv_windows_.commit();
   stats_file_.commit();
 }
 

@@ -149,6 +149,7 @@ AlignmentReader::AlignmentReader(const std::string& path, const std::string& ref
     if (length != contig->second)
       throw input_error(path, 0, "@SQ {} has length {} but the reference's {} has {}: not the same genome",
                         name, length, name, contig->second);
+    ++shared_;
   }
   if (!outside_.empty())
     log(Level::debug, "{}: {} @SQ contigs are not in the reference; their reads are ignored", path,
@@ -192,8 +193,9 @@ AlleleCounts AlignmentReader::count_indel(const std::string& chrom, std::int64_t
   int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
   bool deletion = ref.size() > 1 && alt.size() == 1;
   bool insertion = alt.size() > 1 && ref.size() == 1;
-  if (tid < 0 || (!deletion && !insertion) || ref[0] != alt[0])
+  if ((!deletion && !insertion) || ref[0] != alt[0])
     throw std::invalid_argument("count_indel needs a normalised indel sharing its first base");
+  if (tid < 0) return counts;  // as for substitutions: no reads on this contig
   int expected_indel = insertion ? static_cast<int>(alt.size()) - 1 : -(static_cast<int>(ref.size()) - 1);
   std::string inserted = insertion ? alt.substr(1) : "";
   std::int64_t span_end = pos + static_cast<std::int64_t>(ref.size());  // last base a REF read must cover

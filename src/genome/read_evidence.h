@@ -53,11 +53,14 @@ class AlignmentReader {
 
   const std::string& path() const { return path_; }
   const std::vector<std::string>& contigs_outside_reference() const { return outside_; }
+  // @SQ contigs that are in the reference (0 means no read can count: e.g. chr1 vs 1 naming).
+  std::size_t contigs_in_reference() const { return shared_; }
 
   // Substitutions (SNV: one base; MNV: several, all must match on one read).
   AlleleCounts count_substitution(const std::string& chrom, std::int64_t pos, const std::string& ref,
                                   const std::string& alt, const ReadFilters& filters);
-  // Indels in VCF form (shared first base), left-normalised. A read pair supports ALT when one of
+  // Indels in VCF form (shared first base), left-normalised; a contig without reads in the file
+  // gives zero counts, an indel that is not a pure insertion or deletion std::invalid_argument. A read pair supports ALT when one of
   // its reads' alignment carries exactly this indel after the anchor base, REF when none carries
   // an indel there and one spans the anchor through the base after the event. Aligners (bwa mem, minimap2) left-align indels, which is
   // why the normalised position is used.
@@ -74,6 +77,7 @@ class AlignmentReader {
   std::string path_;
   std::unique_ptr<Handles> handles_;
   std::vector<std::string> outside_;
+  std::size_t shared_ = 0;
   std::int64_t mate_outside_ = 0;
 };
 

@@ -14,6 +14,8 @@
 #include "genome/contigs.h"
 #include "genome/output_files.h"
 #include "genome/reference.h"
+#include "genome/sample_evidence.h"
+#include "genome/sv_windows.h"
 #include "genome/variant_buffer.h"
 #include "genome/vcf_reader.h"
 
@@ -62,8 +64,6 @@ class SampleProcessor {
   bool check_ref(Source& source, const std::string& ref);
   void skip(const std::string& reason, const Source& source, const std::string& detail);
   void emit(const Candidate& target, const std::vector<const Candidate*>& nearby);
-  void count_sv_vcf();
-  std::string tsv_header() const;
 
   const SampleSheet& sheet_;
   const Sample& sample_;
@@ -71,6 +71,7 @@ class SampleProcessor {
   Progress* progress_;
   Reference reference_;
   ContigResolver resolver_;
+  SampleEvidence evidence_;
   SampleOutputFiles outputs_;
   std::vector<Source> sources_;
   SampleStats stats_;
@@ -93,6 +94,7 @@ SampleProcessor::SampleProcessor(const SampleSheet& sheet, const Sample& sample,
       progress_(progress),
       reference_(context.reference),
       resolver_(reference_, context.contig_map),
+      evidence_(sample, reference_, context.params.read_filters()),
       outputs_(context.out_dir, sample.safe_id, pool),
       buffer_(look_ahead, longest_window(context.params) / 2,
               [this](const Candidate& target, const std::vector<const Candidate*>& nearby) { emit(target, nearby); }) {
@@ -101,9 +103,14 @@ SampleProcessor::SampleProcessor(const SampleSheet& sheet, const Sample& sample,
   stats_.donor_id = sample.donor_id;
   stats_.sheet_row = sample.row;
   stats_.labels = sample.labels;
-  stats_.inputs = {{"snv_vcf", sample.snv_vcf}, {"indel_vcf", sample.indel_vcf}, {"sv_vcf", sample.sv_vcf}};
-  stats_.outputs = {{"fasta", SampleOutputFiles::fasta_name(sample.safe_id)},
-                    {"tsv", SampleOutputFiles::tsv_name(sample.safe_id)},
+  stats_.inputs = {{"tumour_bam", sample.tumour_bam}, {"normal_bam", sample.normal_bam}, {"snv_vcf", sample.snv_vcf},
+                   {"indel_vcf", sample.indel_vcf},   {"sv_vcf", sample.sv_vcf}};
+  std::string windows = SampleOutputFiles::windows_stem(sample.safe_id);
+  std::string sv_windows = SampleOutputFiles::sv_windows_stem(sample.safe_id);
+  stats_.outputs = {{"fasta", WindowFiles::fasta_name(windows)},
+                    {"tsv", WindowFiles::tsv_name(windows)},
+                    {"sv_fasta", WindowFiles::fasta_name(sv_windows)},
+                    {"sv_tsv", WindowFiles::tsv_name(sv_windows)},
                     {"stats", SampleOutputFiles::stats_name(sample.safe_id)}};
   stats_.provenance = context.provenance;
   for (const std::string* path : {&sample.snv_vcf, &sample.indel_vcf})
@@ -119,7 +126,7 @@ void SampleProcessor::open_source(const std::string& path) {
 }
 
 SampleStats SampleProcessor::run() {
-  outputs_.write_tsv(tsv_header());
+  outputs_.windows().write_tsv(tsv_header(window_tsv_columns, sample_.labels));
   for (auto& source : sources_) {
     source.has_record = source.reader->next();
     if (source.has_record) resolve_contig(source);
@@ -132,9 +139,12 @@ SampleStats SampleProcessor::run() {
     if (source->has_record) resolve_contig(*source);
   }
   buffer_.flush();
-  count_sv_vcf();
+  write_sv_windows(sample_, reference_, resolver_, context_.params, evidence_, outputs_.sv_windows(), stats_,
+                   progress_);
+  stats_.bams = evidence_.bam_stats();
+  stats_.indels_without_evidence = evidence_.indels_without_evidence();
   for (const auto& [reason, count] : stats_.skipped)
-    if (count > 0 && reason != "sv_vcf")
+    if (count > 0)
       log(Level::info, "sample {}: {} record(s) skipped: {}", sample_.id, count, reason);
   if (stats_.reference_changes.soft_masked || stats_.reference_changes.iupac)
     log(Level::info, "sample {}: {} soft-masked reference bases upper-cased and {} IUPAC codes set to N in windows",
@@ -281,41 +291,26 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
                                          target.norm_alt, &stats_.reference_changes);
   std::string ref_name = window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, false);
   std::string alt_name = window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, true);
-  outputs_.write_fasta_record(ref_name, seq.ref);
-  outputs_.write_fasta_record(alt_name, seq.alt);
+  outputs_.windows().write_fasta_record(ref_name, seq.ref);
+  outputs_.windows().write_fasta_record(alt_name, seq.alt);
 
   std::string nearby_text;
   for (const Candidate* other : nearby)
     nearby_text += fmt::format("{}{}:{}:{}>{}", nearby_text.empty() ? "" : ",", other->chrom, other->norm_pos,
                                other->norm_ref, other->norm_alt);
-  row_ = fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", sample_.id,
+  row_ = fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", sample_.id,
                      target.chrom, target.pos, target.ref, target.alt, target.filter, target.norm_pos,
                      target.norm_ref, target.norm_alt, type_name(target.type), g.start, g.end, g.alt_start, g.alt_end,
                      g.offset, ref_name, alt_name, seq.ref.size(), seq.alt.size(), target.pos - target.norm_pos,
-                     nearby_text.empty() ? "." : nearby_text);
-  for (const auto& [column, value] : sample_.labels) row_ += "\t" + value;
-  row_ += "\n";
-  outputs_.write_tsv(row_);
+                     nearby_text.empty() ? "." : nearby_text,
+                     evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt));
+  row_ += label_cells(sample_.labels);
+  outputs_.windows().write_tsv(row_);
 
   ++stats_.windows_by_type.at(type_name(target.type));
   stats_.add_sequence(seq.ref);
   stats_.add_sequence(seq.alt);
   if (progress_) progress_->advance();
-}
-
-// SV calls are not windowed here; their records are counted so that the cohort says how many
-// were set aside for the structural-variant stage.
-void SampleProcessor::count_sv_vcf() {
-  if (sample_.sv_vcf.empty()) return;
-  VcfReader reader(sample_.sv_vcf, false);
-  while (reader.next()) ++stats_.skipped.at("sv_vcf");
-}
-
-std::string SampleProcessor::tsv_header() const {
-  std::string header;
-  for (const auto& column : window_tsv_columns) header += (header.empty() ? "" : "\t") + column;
-  for (const auto& [column, value] : sample_.labels) header += "\t" + column;
-  return header + "\n";
 }
 
 }  // namespace

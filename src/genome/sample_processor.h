@@ -1,6 +1,7 @@
 // One sample, streamed: its SNV and indel VCFs are merged in position order, each ALT allele is
-// checked, normalised and classified, windows are emitted through the VariantBuffer, and the
-// outputs are committed atomically. Internal to the genome library (see windows.h).
+// checked, normalised and classified, windows (with tumour/normal read evidence) are emitted
+// through the VariantBuffer; then its sv_vcf is streamed into junction windows (sv_windows.h), and
+// the outputs are committed atomically. Internal to the genome library (see windows.h).
 #pragma once
 #include <map>
 #include <string>

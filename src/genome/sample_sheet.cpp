@@ -82,8 +82,8 @@ SampleSheet read_sample_sheet(const std::string& path) {
       const std::string& cell = cells[i];
       if (column == "sample_id") sample.id = cell;
       else if (column == "donor_id") sample.donor_id = cell;
-      else if (column == "tumour_bam") sample.tumour_bam = cell;
-      else if (column == "normal_bam") sample.normal_bam = cell;
+      else if (column == "tumour_bam") sample.tumour_bam = resolve_path(path, cell);
+      else if (column == "normal_bam") sample.normal_bam = resolve_path(path, cell);
       else if (column == "snv_vcf") sample.snv_vcf = resolve_path(path, cell);
       else if (column == "indel_vcf") sample.indel_vcf = resolve_path(path, cell);
       else if (column == "sv_vcf") sample.sv_vcf = resolve_path(path, cell);
@@ -106,7 +106,8 @@ SampleSheet read_sample_sheet(const std::string& path) {
 
 void check_sample_files(const SampleSheet& sheet, const Sample& sample) {
   const std::pair<const char*, const std::string*> files[] = {
-      {"snv_vcf", &sample.snv_vcf}, {"indel_vcf", &sample.indel_vcf}, {"sv_vcf", &sample.sv_vcf}};
+      {"tumour_bam", &sample.tumour_bam}, {"normal_bam", &sample.normal_bam}, {"snv_vcf", &sample.snv_vcf},
+      {"indel_vcf", &sample.indel_vcf},   {"sv_vcf", &sample.sv_vcf}};
   for (const auto& [column, file] : files)
     if (!file->empty() && ::access(file->c_str(), R_OK) != 0)
       throw input_error(sheet.path, sample.line, "sample {}: {} file {} does not exist or cannot be read", sample.id,

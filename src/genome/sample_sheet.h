@@ -12,7 +12,7 @@ struct Sample {
   std::string id;
   std::string safe_id;  // id with every character outside [A-Za-z0-9_.] replaced by '_'
   std::string donor_id;
-  std::string tumour_bam, normal_bam;  // unused by `windows` (read evidence comes later)
+  std::string tumour_bam, normal_bam;      // BAM/CRAM (indexed): resolved paths, or ""
   std::string snv_vcf, indel_vcf, sv_vcf;  // resolved paths, or ""
   std::vector<std::pair<std::string, std::string>> labels;  // label columns in sheet order
   int row = 0;    // 0-based data row
@@ -31,7 +31,8 @@ struct SampleSheet {
 // sample does not fail on another sample's missing file.
 SampleSheet read_sample_sheet(const std::string& path);
 
-// Throws InputError naming the sheet line when one of the sample's VCFs is missing or unreadable.
+// Throws InputError naming the sheet line when one of the sample's VCFs or BAMs is missing or
+// unreadable (a BAM's index is checked when it is opened).
 void check_sample_files(const SampleSheet& sheet, const Sample& sample);
 
 std::string safe_name(const std::string& name);

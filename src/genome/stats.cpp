@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "genome/sv_junction.h"
+#include "genome/sv_reader.h"
 
 namespace oncolm::genome {
 
@@ -20,7 +22,6 @@ const std::vector<std::string> skip_reasons = {
     "alt_exceeds_window",  // ALT allele longer than the right half of the window
     "sv_indel_length",     // |len(REF)-len(ALT)| >= --max-indel-length (PCAWG: an SV)
     "sv_symbolic",         // symbolic or breakend ALT in a small-variant VCF
-    "sv_vcf",              // records of the sample's sv_vcf, for the SV stage
 };
 const std::vector<std::string> window_types = {"snv", "mnv", "indel"};
 
@@ -53,7 +54,76 @@ std::map<std::string, std::uint64_t> read_counts(const Json& json) {
 double fraction(std::uint64_t part, std::uint64_t total) {
   return total ? static_cast<double>(part) / static_cast<double>(total) : 0.0;
 }
+
+Json sv_json(const SvStats& sv) {
+  Json out;
+  out["records"] = sv.records;
+  out["junctions"] = sv.junctions();
+  out["junctions_by_class"] = counts_json(sv.junctions_by_class);
+  out["skipped"] = Json::object();
+  for (const auto& reason : sv_skip_reasons) out["skipped"][reason] = sv.skipped.at(reason);
+  out["ref_base_mismatches"] = sv.ref_base_mismatches;
+  out["unpaired_breakends"] = sv.unpaired_breakends;
+  out["imprecise"] = sv.imprecise;
+  out["max_waiting_mates"] = sv.max_waiting_mates;
+  out["window_lengths"] = counts_json(sv.window_lengths);
+  return out;
+}
+
+SvStats sv_from_json(const Json& json) {
+  SvStats sv;
+  sv.records = json.at("records").get<std::uint64_t>();
+  for (const auto& [key, value] : read_counts(json.at("junctions_by_class"))) sv.junctions_by_class[key] = value;
+  for (const auto& [key, value] : read_counts(json.at("skipped"))) sv.skipped[key] = value;
+  sv.ref_base_mismatches = json.at("ref_base_mismatches").get<std::uint64_t>();
+  sv.unpaired_breakends = json.at("unpaired_breakends").get<std::uint64_t>();
+  sv.imprecise = json.at("imprecise").get<std::uint64_t>();
+  sv.max_waiting_mates = json.at("max_waiting_mates").get<std::uint64_t>();
+  for (const auto& [key, value] : read_counts(json.at("window_lengths"))) sv.window_lengths[std::stoll(key)] = value;
+  return sv;
+}
+
+void add_sv(SvStats& total, const SvStats& sv) {
+  total.records += sv.records;
+  for (const auto& [key, value] : sv.junctions_by_class) total.junctions_by_class[key] += value;
+  for (const auto& [key, value] : sv.skipped) total.skipped[key] += value;
+  total.ref_base_mismatches += sv.ref_base_mismatches;
+  total.unpaired_breakends += sv.unpaired_breakends;
+  total.imprecise += sv.imprecise;
+  total.max_waiting_mates = std::max(total.max_waiting_mates, sv.max_waiting_mates);
+  for (const auto& [key, value] : sv.window_lengths) total.window_lengths[key] += value;
+}
+
+Json evidence_json(const std::map<std::string, BamStats>& bams, std::uint64_t indels_without_evidence) {
+  Json out;
+  out["bams"] = Json::object();
+  for (const auto& [role, bam] : bams)
+    out["bams"][role] = {{"contigs_outside_reference", bam.contigs_outside_reference},
+                         {"reads_with_mate_outside_reference", bam.reads_with_mate_outside_reference}};
+  out["indels_without_evidence"] = indels_without_evidence;
+  return out;
+}
+
+void evidence_from_json(const Json& json, SampleStats& s) {
+  for (const auto& [role, bam] : json.at("bams").items()) {
+    s.bams[role] = BamStats{bam.at("contigs_outside_reference").get<std::uint64_t>(),
+                            bam.at("reads_with_mate_outside_reference").get<std::uint64_t>()};
+  }
+  s.indels_without_evidence = json.at("indels_without_evidence").get<std::uint64_t>();
+}
 }  // namespace
+
+SvStats::SvStats() {
+  for (SvClass value : {SvClass::del, SvClass::dup, SvClass::inv, SvClass::tra, SvClass::ins})
+    junctions_by_class[sv_class_name(value)] = 0;
+  for (const auto& reason : sv_skip_reasons) skipped[reason] = 0;
+}
+
+std::uint64_t SvStats::junctions() const {
+  std::uint64_t total = 0;
+  for (const auto& [sv_class, count] : junctions_by_class) total += count;
+  return total;
+}
 
 SampleStats::SampleStats() {
   for (const auto& type : window_types) windows_by_type[type] = 0;
@@ -67,7 +137,7 @@ std::uint64_t SampleStats::windows() const {
 }
 
 std::uint64_t SampleStats::set_aside_sv() const {
-  return skipped.at("sv_indel_length") + skipped.at("sv_symbolic") + skipped.at("sv_vcf");
+  return skipped.at("sv_indel_length") + skipped.at("sv_symbolic");
 }
 
 std::uint64_t SampleStats::skipped_total() const {
@@ -132,6 +202,8 @@ Json to_json(const SampleStats& s) {
     if (s.kmer6[i]) out["kmer6_tokens"][kmer6_name(i)] = s.kmer6[i];
   out["reference_bases_changed"] = {{"soft_masked_upper_cased", s.reference_changes.soft_masked},
                                     {"iupac_to_n", s.reference_changes.iupac}};
+  out["sv"] = sv_json(s.sv);
+  out["read_evidence"] = evidence_json(s.bams, s.indels_without_evidence);
   out["provenance"] = s.provenance;
   return out;
 }
@@ -162,6 +234,8 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
     }
     s.reference_changes.soft_masked = json.at("reference_bases_changed").at("soft_masked_upper_cased").get<std::uint64_t>();
     s.reference_changes.iupac = json.at("reference_bases_changed").at("iupac_to_n").get<std::uint64_t>();
+    s.sv = sv_from_json(json.at("sv"));
+    evidence_from_json(json.at("read_evidence"), s);
     s.provenance = json.at("provenance");
     return s;
   } catch (const nlohmann::json::exception& error) {
@@ -172,7 +246,8 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
 namespace {
 
 std::string manifest(const std::vector<SampleStats>& samples, const std::vector<std::string>& label_columns) {
-  std::string out = "sample_id\tdonor_id\tfasta\ttsv\tstats\trecords_read\twindows\tsnv\tmnv\tindel\tsv_set_aside\tskipped";
+  std::string out = "sample_id\tdonor_id\tfasta\ttsv\tsv_fasta\tsv_tsv\tstats\trecords_read\twindows\tsnv\tmnv\tindel"
+                    "\tsv_junctions\tsv_set_aside\tskipped";
   for (const auto& column : label_columns) out += "\t" + column;
   out += "\n";
   for (const auto& s : samples) {
@@ -181,10 +256,10 @@ std::string manifest(const std::vector<SampleStats>& samples, const std::vector<
         if (key == kind) return value;
       return std::string();
     };
-    out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", s.sample_id, s.donor_id, output("fasta"),
-                       output("tsv"), output("stats"), s.records_read, s.windows(), s.windows_by_type.at("snv"),
-                       s.windows_by_type.at("mnv"), s.windows_by_type.at("indel"), s.set_aside_sv(),
-                       s.skipped_total());
+    out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", s.sample_id, s.donor_id,
+                       output("fasta"), output("tsv"), output("sv_fasta"), output("sv_tsv"), output("stats"),
+                       s.records_read, s.windows(), s.windows_by_type.at("snv"), s.windows_by_type.at("mnv"),
+                       s.windows_by_type.at("indel"), s.sv.junctions(), s.set_aside_sv(), s.skipped_total());
     for (const auto& column : label_columns) {
       std::string value;
       for (const auto& [key, label] : s.labels)
@@ -239,8 +314,15 @@ CohortOutputs aggregate_cohort(std::vector<SampleStats> samples, const Json& run
     for (std::size_t i = 0; i < total.bases.size(); ++i) total.bases[i] += s.bases[i];
     total.reference_changes.soft_masked += s.reference_changes.soft_masked;
     total.reference_changes.iupac += s.reference_changes.iupac;
+    add_sv(total.sv, s.sv);
+    for (const auto& [role, bam] : s.bams) {
+      total.bams[role].contigs_outside_reference += bam.contigs_outside_reference;
+      total.bams[role].reads_with_mate_outside_reference += bam.reads_with_mate_outside_reference;
+    }
+    total.indels_without_evidence += s.indels_without_evidence;
     Json entry = counts_json(s.windows_by_type);
-    entry["sv"] = s.set_aside_sv();
+    entry["sv"] = s.sv.junctions();
+    entry["set_aside_sv"] = s.set_aside_sv();
     entry["windows"] = s.windows();
     entry["records_read"] = s.records_read;
     entry["skipped"] = Json::object();
@@ -254,7 +336,8 @@ CohortOutputs aggregate_cohort(std::vector<SampleStats> samples, const Json& run
   stats["multiallelic_records_split"] = total.multiallelic_split;
   stats["windows"] = total.windows();
   stats["counts_by_type"] = counts_json(total.windows_by_type);
-  stats["counts_by_type"]["sv"] = total.set_aside_sv();
+  stats["counts_by_type"]["sv"] = total.sv.junctions();
+  stats["set_aside_sv"] = total.set_aside_sv();
   stats["counts_by_sample"] = by_sample;
   stats["skipped_by_reason"] = Json::object();
   for (const auto& reason : skip_reasons) stats["skipped_by_reason"][reason] = total.skipped.at(reason);
@@ -296,6 +379,8 @@ CohortOutputs aggregate_cohort(std::vector<SampleStats> samples, const Json& run
   for (const auto& column : label_columns) stats["labels"][column] = counts_json(label_counts[column]);
   stats["reference_bases_changed"] = {{"soft_masked_upper_cased", total.reference_changes.soft_masked},
                                       {"iupac_to_n", total.reference_changes.iupac}};
+  stats["sv"] = sv_json(total.sv);
+  stats["read_evidence"] = evidence_json(total.bams, total.indels_without_evidence);
   Json provenance = run_provenance;
   if (!samples.empty()) {
     for (const char* key : {"reference", "reference_fai_sha256", "parameters"})

@@ -1,8 +1,16 @@
 // Counts kept per sample while windows are written (<sample>.stats.json), and their exact
-// aggregation into the cohort's stats.json and manifest.tsv. Every record read from a sample's
-// VCFs ends up either as a window or under exactly one skip reason, so nothing leaves silently:
-//   records_read == windows + sum(skipped) - skipped["sv_vcf"]   (sv_vcf records are not "read"
-//   as small variants; they are only counted, for the SV stage).
+// aggregation into the cohort's stats.json and manifest.tsv. Nothing leaves silently:
+//   small variants: every ALT allele read from the snv/indel VCFs ends up either as a window or
+//     under exactly one skip reason: records_read == windows + sum(skipped). SV-like records of
+//     these VCFs (sv_indel_length, sv_symbolic) are among the skipped: set_aside_sv().
+//   structural variants (the sv_vcf): sv.records counts every record (BEDPE row); each is either
+//     skipped under a reason of sv.skipped (per record, or per ALT allele for allele-level
+//     reasons) or contributes to junctions (a BND mate pair gives one junction, <INV> two).
+//     sv.junctions() == sum(sv.junctions_by_class) == rows of <sample>.sv_windows.tsv.gz
+//     == records of <sample>.sv_windows.fa.gz / 3 (REF1, REF2, ALT).
+// Sequence statistics (window_lengths, bases, kmer6, reference_changes) cover the small-variant
+// records; SV records have their own length histogram (sv.window_lengths), and their REF windows
+// add to reference_changes.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -19,10 +27,31 @@ namespace oncolm::genome {
 
 using Json = nlohmann::ordered_json;
 
-// Skip reasons, in the order they are reported. The sv_* reasons are the "sv" type: set aside here
-// for the structural-variant stage.
+// Skip reasons of small-variant records, in the order they are reported. The sv_* reasons are
+// SV-like records inside the small-variant VCFs (set aside; the sv_vcf is where SVs are windowed).
 extern const std::vector<std::string> skip_reasons;
 extern const std::vector<std::string> window_types;  // snv, mnv, indel
+
+// The sample's sv_vcf (sv_reader.h counts, plus what was written).
+struct SvStats {
+  std::uint64_t records = 0;
+  std::map<std::string, std::uint64_t> junctions_by_class;  // DEL DUP INV TRA INS, all present
+  std::map<std::string, std::uint64_t> skipped;             // sv_skip_reasons, all present
+  std::uint64_t ref_base_mismatches = 0;  // warned; the reference base was used
+  std::uint64_t unpaired_breakends = 0;   // junction built from one BND record (mate never seen)
+  std::uint64_t imprecise = 0;
+  std::uint64_t max_waiting_mates = 0;    // memory bound; for a cohort the largest of any sample
+  std::map<std::int64_t, std::uint64_t> window_lengths;  // lengths of REF1, REF2 and ALT records
+
+  SvStats();
+  std::uint64_t junctions() const;
+};
+
+// Read evidence from one of the sample's BAM/CRAMs.
+struct BamStats {
+  std::uint64_t contigs_outside_reference = 0;          // @SQ lines not in the reference (decoys...)
+  std::uint64_t reads_with_mate_outside_reference = 0;  // seen near SV junctions, ignored
+};
 
 struct SampleStats {
   std::string sample_id, safe_id, donor_id;
@@ -41,12 +70,15 @@ struct SampleStats {
   std::vector<std::uint64_t> kmer6 = std::vector<std::uint64_t>(4096, 0);
   std::array<std::uint64_t, 5> bases{};  // A C G T N over REF and ALT records
   SanitiseCounts reference_changes;      // in REF windows
+  SvStats sv;
+  std::map<std::string, BamStats> bams;       // "tumour" / "normal", for the BAMs the sample has
+  std::uint64_t indels_without_evidence = 0;  // complex indels: no read counting method (columns '.')
   Json provenance = Json::object();
 
   SampleStats();
-  std::uint64_t windows() const;
-  std::uint64_t set_aside_sv() const;
-  std::uint64_t skipped_total() const;  // not counting sv
+  std::uint64_t windows() const;         // small-variant windows (REF/ALT pairs)
+  std::uint64_t set_aside_sv() const;    // SV-like records of the small-variant VCFs
+  std::uint64_t skipped_total() const;   // not counting set_aside_sv()
   // Adds one written record's sequence: length, bases, and its 6-mer tokens.
   void add_sequence(const std::string& sequence);
 };

@@ -15,6 +15,18 @@
 #include "genome/vcf_reader.h"
 
 namespace oncolm::genome {
+
+const std::vector<std::string> sv_skip_reasons = {
+    "sv_filtered",                      // FILTER other than PASS/. (kept with --keep-filtered)
+    "sv_unknown_contig",                // the record's contig is not in the reference
+    "sv_mate_contig_not_in_reference",  // BND mate on a contig outside the reference (decoy, other assembly)
+    "sv_no_alt",                        // ALT '.' or '*'
+    "sv_single_breakend",               // single breakend (ALT 'N.' / '.N'): no partner to join
+    "sv_sequence_allele",               // sequence-resolved ALT: belongs to the small-variant VCFs
+    "sv_unsupported_symbolic",          // symbolic ALT other than <DEL>, <DUP>, <INV>, <INS>
+    "sv_ins_without_sequence",          // <INS> without SVINSSEQ: no ALT window can be built
+};
+
 namespace {
 
 constexpr std::uint64_t warnings_shown = 10;  // then further REF mismatches go to debug level

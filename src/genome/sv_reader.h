@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "genome/contigs.h"
 #include "genome/reference.h"
@@ -36,6 +37,9 @@ struct SvReadCounts {
   std::size_t max_waiting_mates = 0;
   std::map<std::string, std::uint64_t> skipped;  // reason -> records
 };
+
+// The reasons SvReadCounts::skipped counts records under, in the order they are reported.
+extern const std::vector<std::string> sv_skip_reasons;
 
 // True when `path` is a BEDPE (by name: .bedpe or .bedpe.gz).
 bool is_bedpe_path(const std::string& path);

@@ -6,15 +6,24 @@
 
 namespace oncolm::genome {
 
+CentredSpan centred_span(std::int64_t centre, std::int64_t contig_length, std::int64_t window_length) {
+  std::int64_t unclipped_start = centre - window_length / 2;
+  CentredSpan span;
+  span.start = std::max<std::int64_t>(1, unclipped_start);
+  span.end = std::min(contig_length, unclipped_start + window_length - 1);
+  span.offset = centre - span.start;
+  return span;
+}
+
 std::optional<WindowGeometry> window_geometry(std::int64_t pos, const std::string& ref, const std::string& alt,
                                               std::int64_t contig_length, std::int64_t window_length) {
   std::int64_t changed = pos + static_cast<std::int64_t>(common_prefix(ref, alt));
-  std::int64_t unclipped_start = changed - window_length / 2;
-  std::int64_t unclipped_end = unclipped_start + window_length - 1;
+  std::int64_t unclipped_end = changed - window_length / 2 + window_length - 1;
+  CentredSpan span = centred_span(changed, contig_length, window_length);
   WindowGeometry g;
-  g.start = std::max<std::int64_t>(1, unclipped_start);
-  g.end = std::min(contig_length, unclipped_end);
-  g.offset = changed - g.start;
+  g.start = span.start;
+  g.end = span.end;
+  g.offset = span.offset;
   g.alt_start = g.start;
   // ALT = left flank + ALT allele + right flank; the right flank takes what is left of the length
   // the REF window has before clipping at the contig end.

@@ -17,6 +17,15 @@
 
 namespace oncolm::genome {
 
+// A window of `window_length` bases with `centre` at offset floor(L/2), clipped to the contig
+// (never padded): reference[start, end], 1-based inclusive; offset = centre - start.
+struct CentredSpan {
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+  std::int64_t offset = 0;
+};
+CentredSpan centred_span(std::int64_t centre, std::int64_t contig_length, std::int64_t window_length);
+
 struct WindowGeometry {
   std::int64_t start = 0;      // REF window, 1-based inclusive
   std::int64_t end = 0;

@@ -26,7 +26,18 @@ namespace oncolm::genome {
 const std::vector<std::string> window_tsv_columns = {
     "sample_id", "chrom",     "pos",       "ref",        "alt",        "filter",          "norm_pos",
     "norm_ref",  "norm_alt",  "type",      "window_start", "window_end", "alt_window_start", "alt_window_end",
-    "offset",    "ref_record", "alt_record", "ref_length", "alt_length", "normalised_shift", "nearby_variants"};
+    "offset",    "ref_record", "alt_record", "ref_length", "alt_length", "normalised_shift", "nearby_variants",
+    "t_depth",   "t_ref_count", "t_alt_count", "t_vaf",     "n_depth",    "n_ref_count",     "n_alt_count",
+    "n_vaf"};
+
+const std::vector<std::string> sv_window_tsv_columns = {
+    "sample_id",         "id",                 "chrom",           "pos",              "mate_chrom",
+    "mate_pos",          "class",              "size",            "strands",          "inserted_sequence",
+    "homlen",            "homseq",             "imprecise",       "cipos",            "ref1_window_start",
+    "ref1_window_end",   "ref1_offset",        "ref1_record",     "ref2_window_start", "ref2_window_end",
+    "ref2_offset",       "ref2_record",        "alt_record",      "alt_length",       "alt_junction_offset",
+    "alt_first_piece",   "alt_second_piece",   "t_split_reads",   "t_discordant_pairs", "n_split_reads",
+    "n_discordant_pairs"};
 
 std::int64_t WindowParams::length_for(VariantType type) const {
   switch (type) {
@@ -40,15 +51,40 @@ Json WindowParams::to_json() const {
   return {{"snv_length", snv_length},
           {"mnv_length", mnv_length},
           {"indel_length", indel_length},
+          {"sv_length", sv_length},
           {"keep_filtered", keep_filtered},
           {"max_indel_length", max_indel_length},
           {"ref_mismatch", ref_mismatch_error ? "error" : "skip"},
-          {"contig_map", contig_map}};
+          {"contig_map", contig_map},
+          {"min_mapq", min_mapq},
+          {"min_baseq", min_baseq},
+          {"max_depth", read_filters().max_depth}};
 }
+
+ReadFilters WindowParams::read_filters() const {
+  ReadFilters filters;
+  filters.min_mapq = min_mapq;
+  filters.min_baseq = min_baseq;
+  return filters;
+}
+
+namespace {
+// <safe_sample>|<index>|<safe_chrom>_<pos>|<kind>: only [A-Za-z0-9_.|], so names are unambiguous
+// samtools faidx regions.
+std::string record_name(const std::string& safe_sample, std::string_view index, const std::string& chrom,
+                        std::int64_t pos, std::string_view kind) {
+  return fmt::format("{}|{}|{}_{}|{}", safe_sample, index, safe_name(chrom), pos, kind);
+}
+}  // namespace
 
 std::string window_record_name(const std::string& safe_sample, std::uint64_t index, const std::string& chrom,
                                std::int64_t norm_pos, bool alt) {
-  return fmt::format("{}|{}|{}_{}|{}", safe_sample, index, safe_name(chrom), norm_pos, alt ? "ALT" : "REF");
+  return record_name(safe_sample, std::to_string(index), chrom, norm_pos, alt ? "ALT" : "REF");
+}
+
+std::string sv_window_record_name(const std::string& safe_sample, std::uint64_t index, const std::string& chrom,
+                                  std::int64_t pos, const char* kind) {
+  return record_name(safe_sample, "sv" + std::to_string(index), chrom, pos, kind);
 }
 
 namespace {
@@ -98,10 +134,12 @@ std::vector<SampleStats> process_samples(const SampleSheet& sheet, const std::ve
       if (i >= samples.size()) return;
       try {
         results[i] = process_sample(sheet, *samples[i], context, pool.get(), &progress);
-        log(Level::info, "sample {}: {} windows ({} snv, {} mnv, {} indel), {} set aside as sv, {} skipped",
+        log(Level::info,
+            "sample {}: {} windows ({} snv, {} mnv, {} indel), {} SV junctions, {} SV-like small-variant records "
+            "set aside, {} skipped",
             samples[i]->id, results[i].windows(), results[i].windows_by_type.at("snv"),
-            results[i].windows_by_type.at("mnv"), results[i].windows_by_type.at("indel"), results[i].set_aside_sv(),
-            results[i].skipped_total());
+            results[i].windows_by_type.at("mnv"), results[i].windows_by_type.at("indel"), results[i].sv.junctions(),
+            results[i].set_aside_sv(), results[i].skipped_total());
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         failed = true;
@@ -129,7 +167,8 @@ void run_windows(const WindowsRun& run) {
   hts_set_log_level(log_enabled(Level::debug) ? HTS_LOG_WARNING : HTS_LOG_ERROR);
   for (auto [name, length] : {std::pair{"--snv-length", run.params.snv_length},
                               std::pair{"--mnv-length", run.params.mnv_length},
-                              std::pair{"--indel-length", run.params.indel_length}})
+                              std::pair{"--indel-length", run.params.indel_length},
+                              std::pair{"--sv-length", run.params.sv_length}})
     if (length < 6) throw InputError(fmt::format("{} must be at least 6 (one 6-mer token), got {}", name, length));
   SampleSheet sheet = read_sample_sheet(run.sheet);
   std::vector<const Sample*> samples;

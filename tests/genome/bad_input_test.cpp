@@ -194,6 +194,13 @@ TEST(BadInput, EmptyVcfGivesValidEmptyOutputs) {
   EXPECT_EQ(read_file(dir / "out/s1.windows.fa.gz.gzi"), std::string(8, '\0'));
   EXPECT_TRUE(oncolm::genome::Reference(dir / "out/s1.windows.fa.gz").contigs().empty());
   EXPECT_EQ(read_tsv(dir / "out/manifest.tsv").at(0).at("windows"), "0");
+  // Without an sv_vcf the SV files exist too, with only their header: every sample has the same files.
+  auto sv_lines = split(read_text(dir / "out/s1.sv_windows.tsv.gz"), '\n');
+  ASSERT_EQ(sv_lines.size(), 1u);
+  EXPECT_EQ(sv_lines[0].rfind("sample_id\tid\tchrom\tpos\tmate_chrom", 0), 0u);
+  EXPECT_EQ(read_text(dir / "out/s1.sv_windows.fa.gz"), "");
+  EXPECT_EQ(read_file(dir / "out/s1.sv_windows.fa.gz.fai"), "");
+  EXPECT_EQ(read_tsv(dir / "out/manifest.tsv").at(0).at("sv_junctions"), "0");
   // A file without even a header is not a VCF.
   write_file(dir / "zero.vcf", "");
   CommandResult zero = run_windows(sheet_for(dir, dir / "zero.vcf"), dir / "zero");
@@ -247,6 +254,8 @@ TEST(BadInput, OneFailingSampleLeavesNoCohortFilesAndNoPartialSample) {
   EXPECT_FALSE(fs::exists(dir / "out/bad.stats.json"));
   EXPECT_FALSE(fs::exists(dir / "out/bad.windows.fa.gz"));
   EXPECT_FALSE(fs::exists(dir / "out/bad.windows.tsv.gz"));
+  EXPECT_FALSE(fs::exists(dir / "out/bad.sv_windows.fa.gz"));
+  EXPECT_FALSE(fs::exists(dir / "out/bad.sv_windows.tsv.gz"));
   for (const auto& entry : fs::directory_iterator(dir / "out"))
     EXPECT_FALSE(contains(entry.path().filename().string(), ".tmp.")) << entry.path();
 }
@@ -274,4 +283,37 @@ TEST(BadInput, FilteredSymbolicMultiallelicAndNoAltRecords) {
   ASSERT_EQ(run_windows(sheet_for(dir, dir / "mixed.vcf"), dir / "keep", "--keep-filtered").status, 0);
   EXPECT_EQ(stats_of(dir / "keep")["windows"], 13 - 2);
   EXPECT_EQ(stats_of(dir / "keep")["provenance"]["parameters"]["keep_filtered"], true);
+}
+
+TEST(BadInput, MissingOrForeignBamNamesTheFile) {
+  ScratchDir dir;
+  write_file(dir / "missing.tsv", sheet_header + "s1\td1\tno_such.bam\t\t" + liver2 + "\t\t\tA\tB\n");
+  CommandResult missing = run_windows(dir / "missing.tsv", dir / "out");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_TRUE(contains(missing.err, "missing.tsv:2: sample s1: tumour_bam file")) << missing.err;
+  EXPECT_TRUE(contains(missing.err, "no_such.bam")) << missing.err;
+  // Real reads of another genome slice (contig 1 only): no contig in common with this reference.
+  std::string foreign = test_data("reads", "CHM1.chr1_10k-40k.bam");
+  write_file(dir / "foreign.tsv", sheet_header + "s1\td1\t\t" + foreign + "\t" + liver2 + "\t\t\tA\tB\n");
+  CommandResult result = run_windows(dir / "foreign.tsv", dir / "out");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_TRUE(contains(result.err, foreign + ": none of its @SQ contigs is in the reference")) << result.err;
+  expect_no_complete_output(dir / "out");
+}
+
+TEST(BadInput, MalformedBreakendNamesSvFileAndLine) {
+  ScratchDir dir;
+  // colon2's real truth-set SV calls with the closing bracket of one mate position removed.
+  auto lines = lines_of(data("samples/colon2.sv.vcf"));
+  std::size_t broken = 0;
+  while (lines[broken].empty() || lines[broken][0] == '#') ++broken;
+  std::string alt = split(lines[broken], '\t')[4];
+  lines[broken] = set_column(lines[broken], 4, alt.substr(0, alt.find_last_of("[]")));
+  write_file(dir / "broken.sv.vcf", join_lines(lines));
+  write_file(dir / "sheet.tsv", sheet_header + "s1\td1\t\t\t" + liver2 + "\t\t" + (dir / "broken.sv.vcf") + "\tA\tB\n");
+  CommandResult result = run_windows(dir / "sheet.tsv", dir / "out");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_TRUE(contains(result.err, "broken.sv.vcf:" + std::to_string(broken + 1) + ":")) << result.err;
+  EXPECT_TRUE(contains(result.err, "unclosed")) << result.err;
+  expect_no_complete_output(dir / "out");
 }

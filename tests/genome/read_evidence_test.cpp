@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "genome/read_evidence.h"
+#include "test_support.h"
 
 using namespace oncolm::genome;
 
@@ -40,37 +41,10 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return fields;
 }
 
-struct MpileupSite {
-  long pos;
-  std::string ref;
-  std::vector<std::string> alts;  // observed alternative bases (without <*>)
-  std::vector<int> depths;        // AD: ref first, then each alt
-};
+using oncolm::test::MpileupSite;
 
-// The comparison command: same MAPQ/BQ thresholds, BAQ off (-B), no depth cap (-d 100000),
-// orphan reads counted (-A) and the default skipped flags stated explicitly.
 std::vector<MpileupSite> bcftools_allele_depths(const std::string& region, const ReadFilters& filters) {
-  std::string command = "bcftools mpileup -f " + reference_path + " -r " + region + " -a AD -B -d 100000" +
-                        " -q " + std::to_string(filters.min_mapq) + " -Q " + std::to_string(filters.min_baseq) +
-                        " -A --ns UNMAP,SECONDARY,QCFAIL,DUP " +
-                        bam_path + " 2>/dev/null | bcftools view -V indels 2>/dev/null" +
-                        " | bcftools query -f '%POS\\t%REF\\t%ALT\\t[%AD]\\n'";
-  std::vector<MpileupSite> sites;
-  for (const std::string& line : split(run_command(command), '\n')) {
-    std::vector<std::string> fields = split(line, '\t');
-    if (fields.size() != 4) continue;
-    MpileupSite site{std::stol(fields[0]), fields[1], {}, {}};
-    std::vector<std::string> alts = split(fields[2], ',');
-    std::vector<std::string> depths = split(fields[3], ',');
-    site.depths.push_back(std::stoi(depths.at(0)));
-    for (std::size_t i = 0; i < alts.size(); ++i) {
-      if (alts[i] == "<*>") continue;
-      site.alts.push_back(alts[i]);
-      site.depths.push_back(std::stoi(depths.at(i + 1)));
-    }
-    sites.push_back(site);
-  }
-  return sites;
+  return oncolm::test::bcftools_allele_depths(bam_path, reference_path, region, filters.min_mapq, filters.min_baseq);
 }
 
 }  // namespace
@@ -130,38 +104,8 @@ TEST(ReadEvidence, MnvCountsNeedEveryBaseOnOneRead) {
   EXPECT_EQ(pairs_checked, 50);
 }
 
-// Indels following each base of a region as `samtools mpileup --output-QNAME` shows them: for
-// every site and indel ("-2" + deleted bases or "+2" + inserted bases), the distinct read names.
 std::map<std::pair<long, std::string>, std::set<std::string>> samtools_indel_reads(const std::string& region) {
-  std::string command = "samtools mpileup -f " + reference_path + " -r " + region +
-                        " -q 20 -Q 0 -B -A -d 100000 --ff UNMAP,SECONDARY,QCFAIL,DUP --output-QNAME " +
-                        bam_path + " 2>/dev/null";
-  std::map<std::pair<long, std::string>, std::set<std::string>> reads;
-  for (const std::string& line : split(run_command(command), '\n')) {
-    std::vector<std::string> fields = split(line, '\t');
-    if (fields.size() < 7) continue;
-    long pos = std::stol(fields[1]);
-    const std::string& bases = fields[4];
-    std::vector<std::string> names = split(fields[6], ',');
-    int read_index = -1;
-    for (std::size_t i = 0; i < bases.size(); ++i) {
-      char c = bases[i];
-      if (c == '^') { ++i; continue; }  // read start marker and its MAPQ character
-      if (c == '$') continue;
-      if (c == '+' || c == '-') {
-        std::size_t digits = i + 1;
-        while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
-        int length = std::stoi(bases.substr(i + 1, digits - i - 1));
-        std::string indel = bases.substr(digits, length);
-        for (char& b : indel) b = static_cast<char>(std::toupper(static_cast<unsigned char>(b)));
-        reads[{pos, c + std::to_string(length) + indel}].insert(names.at(read_index));
-        i = digits + length - 1;
-        continue;
-      }
-      ++read_index;  // one base character per read
-    }
-  }
-  return reads;
+  return oncolm::test::samtools_indel_reads(bam_path, reference_path, region);
 }
 
 TEST(ReadEvidence, IndelAltCountsEqualReadsSamtoolsShowsCarryingTheIndel) {

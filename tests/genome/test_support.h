@@ -7,12 +7,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <cctype>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <zlib.h>
 
 namespace oncolm::test {
@@ -22,6 +25,10 @@ namespace fs = std::filesystem;
 inline std::string data_dir() { return std::string(ONCOLM_TEST_DATA_DIR) + "/genome"; }
 inline std::string data(const std::string& name) { return data_dir() + "/" + name; }
 inline std::string reference() { return data("ref.fa.gz"); }
+// Other test data folders (tests/data/<folder>/<name>).
+inline std::string test_data(const std::string& folder, const std::string& name) {
+  return std::string(ONCOLM_TEST_DATA_DIR) + "/" + folder + "/" + name;
+}
 
 // A fresh directory named after the running test, removed when the test ends.
 class ScratchDir {
@@ -111,6 +118,99 @@ inline std::vector<std::map<std::string, std::string>> read_tsv(const std::strin
     rows.push_back(row);
   }
   return rows;
+}
+
+inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
+
+// Data lines (not '#') of a plain or bgzip text file.
+inline std::size_t data_lines(const std::string& path) {
+  std::size_t n = 0;
+  for (const auto& line : split(read_text(path), '\n')) n += !line.empty() && line[0] != '#';
+  return n;
+}
+
+// Record names of a FASTA index, in file order.
+inline std::vector<std::string> fai_names(const std::string& fai) {
+  std::vector<std::string> names;
+  for (const auto& line : split(read_file(fai), '\n'))
+    if (!line.empty()) names.push_back(split(line, '\t')[0]);
+  return names;
+}
+
+// One site of `bcftools mpileup -a AD`: the reference base, the alternative bases reads show
+// (without <*>), and AD: REF first, then each of those alternatives, then <*> (all other bases).
+struct MpileupSite {
+  long pos = 0;
+  std::string ref;
+  std::vector<std::string> alts;
+  std::vector<int> depths;
+  int total_depth() const {
+    int total = 0;
+    for (int depth : depths) total += depth;
+    return total;
+  }
+};
+
+// The comparison command for read evidence: the given MAPQ/BQ thresholds, BAQ off (-B), no depth
+// cap (-d 100000), orphan reads counted (-A), and the default skipped flags stated explicitly;
+// indel sites left out.
+inline std::vector<MpileupSite> bcftools_allele_depths(const std::string& bam, const std::string& fasta,
+                                                       const std::string& region, int min_mapq, int min_baseq) {
+  std::string command = "bcftools mpileup -f '" + fasta + "' -r " + region + " -a AD -B -d 100000 -q " +
+                        std::to_string(min_mapq) + " -Q " + std::to_string(min_baseq) +
+                        " -A --ns UNMAP,SECONDARY,QCFAIL,DUP '" + bam + "' 2>/dev/null | bcftools view -V indels" +
+                        " 2>/dev/null | bcftools query -f '%POS\\t%REF\\t%ALT\\t[%AD]\\n'";
+  std::vector<MpileupSite> sites;
+  for (const std::string& line : split(run_command(command).out, '\n')) {
+    std::vector<std::string> fields = split(line, '\t');
+    if (fields.size() != 4) continue;
+    MpileupSite site{std::stol(fields[0]), fields[1], {}, {}};
+    std::vector<std::string> alts = split(fields[2], ',');
+    std::vector<std::string> depths = split(fields[3], ',');
+    site.depths.push_back(std::stoi(depths.at(0)));
+    for (std::size_t i = 0; i < alts.size(); ++i) {
+      if (alts[i] != "<*>") site.alts.push_back(alts[i]);
+      site.depths.push_back(std::stoi(depths.at(i + 1)));
+    }
+    sites.push_back(site);
+  }
+  return sites;
+}
+
+// Indels following each base of a region as `samtools mpileup --output-QNAME` shows them (MAPQ >=
+// 20, no base-quality filter): for every site and indel ("-2" + deleted bases or "+2" + inserted
+// bases), the distinct read names.
+inline std::map<std::pair<long, std::string>, std::set<std::string>> samtools_indel_reads(const std::string& bam,
+                                                                                        const std::string& fasta,
+                                                                                        const std::string& region) {
+  std::string command = "samtools mpileup -f '" + fasta + "' -r " + region +
+                        " -q 20 -Q 0 -B -A -d 100000 --ff UNMAP,SECONDARY,QCFAIL,DUP --output-QNAME '" + bam + "'";
+  std::map<std::pair<long, std::string>, std::set<std::string>> reads;
+  for (const std::string& line : split(run_command(command).out, '\n')) {
+    std::vector<std::string> fields = split(line, '\t');
+    if (fields.size() < 7) continue;
+    long pos = std::stol(fields[1]);
+    const std::string& bases = fields[4];
+    std::vector<std::string> names = split(fields[6], ',');
+    int read_index = -1;
+    for (std::size_t i = 0; i < bases.size(); ++i) {
+      char c = bases[i];
+      if (c == '^') { ++i; continue; }  // read start marker and its MAPQ character
+      if (c == '$') continue;
+      if (c == '+' || c == '-') {
+        std::size_t digits = i + 1;
+        while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
+        int length = std::stoi(bases.substr(i + 1, digits - i - 1));
+        std::string indel = bases.substr(digits, static_cast<std::size_t>(length));
+        for (char& b : indel) b = static_cast<char>(std::toupper(static_cast<unsigned char>(b)));
+        reads[{pos, c + std::to_string(length) + indel}].insert(names.at(static_cast<std::size_t>(read_index)));
+        i = digits + static_cast<std::size_t>(length) - 1;
+        continue;
+      }
+      ++read_index;  // one base character per read
+    }
+  }
+  return reads;
 }
 
 // Sequence of `region` (a region or record name) from an indexed FASTA, by samtools faidx.

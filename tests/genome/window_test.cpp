@@ -114,6 +114,22 @@ TEST(RecordNames, UseOnlyFaidxSafeCharacters) {
   EXPECT_EQ(window_record_name(safe_name("TCGA-3X:AAV9/01"), 0, "HLA-A*01:01", 5, true),
             "TCGA_3X_AAV9_01|0|HLA_A_01_01_5|ALT");
   EXPECT_EQ(safe_name("a.b_C9"), "a.b_C9");
+  EXPECT_EQ(sv_window_record_name("COLO829T", 7, "GL000192.1", 12, "REF2"), "COLO829T|sv7|GL000192.1_12|REF2");
+}
+
+TEST(CentredSpan, OffsetIsHalfTheLengthUnlessClipped) {
+  CentredSpan middle = centred_span(5000, 10000, 5994);
+  EXPECT_EQ(middle.start, 5000 - 2997);
+  EXPECT_EQ(middle.end, middle.start + 5993);
+  EXPECT_EQ(middle.offset, 2997);
+  CentredSpan near_start = centred_span(10, 10000, 100);  // clipped, not padded
+  EXPECT_EQ(near_start.start, 1);
+  EXPECT_EQ(near_start.end, 59);
+  EXPECT_EQ(near_start.offset, 9);
+  CentredSpan near_end = centred_span(9990, 10000, 100);
+  EXPECT_EQ(near_end.start, 9940);
+  EXPECT_EQ(near_end.end, 10000);
+  EXPECT_EQ(near_end.offset, 50);
 }
 
 TEST(WindowSequences, ClippedAtBothEndsOfRealMtFromAPlainFasta) {
