@@ -34,6 +34,26 @@ std::string parent_directory(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+std::string normalise_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  while (from <= path.size()) {
+    std::size_t slash = path.find('/', from);
+    std::string part = path.substr(from, slash == std::string::npos ? std::string::npos : slash - from);
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") parts.pop_back();
+      else if (path[0] != '/') parts.push_back(part);  // above a relative start: kept
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    if (slash == std::string::npos) break;
+    from = slash + 1;
+  }
+  std::string joined = path.size() > 0 && path[0] == '/' ? "/" : "";
+  for (std::size_t i = 0; i < parts.size(); ++i) joined += (i ? "/" : "") + parts[i];
+  return joined.empty() ? "." : joined;
+}
+
 bool path_exists(const std::string& path) {
   struct stat info;
   return ::stat(path.c_str(), &info) == 0;

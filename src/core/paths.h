@@ -13,6 +13,8 @@ namespace oncolm {
 std::string path_join(const std::string& directory, const std::string& name);
 std::string file_name(const std::string& path);        // last component ("a/b.fa" -> "b.fa")
 std::string parent_directory(const std::string& path);  // "a/b.fa" -> "a", "b.fa" -> "."
+// "a/./b/../c" -> "a/c" without touching the filesystem (as std::filesystem's lexically_normal).
+std::string normalise_path(const std::string& path);
 bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
 std::string absolute_path(const std::string& path);     // resolved when it exists, else cwd-joined

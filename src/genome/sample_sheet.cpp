@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <array>
-#include <filesystem>
 #include <fstream>
 #include <map>
 
 #include "core/error.h"
+#include "core/paths.h"
 
 namespace oncolm::genome {
 namespace {
@@ -29,9 +29,7 @@ std::vector<std::string> split_tabs(const std::string& line) {
 
 std::string resolve_path(const std::string& sheet, const std::string& cell) {
   if (cell.empty()) return "";
-  std::filesystem::path path(cell);
-  if (path.is_relative()) path = std::filesystem::path(sheet).parent_path() / path;
-  return path.lexically_normal().string();
+  return normalise_path(cell[0] == '/' ? cell : path_join(parent_directory(sheet), cell));
 }
 
 }  // namespace

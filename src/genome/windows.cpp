@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -12,6 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/version.h"
@@ -202,14 +202,12 @@ void run_windows(const WindowsRun& run) {
 }
 
 void merge_windows(const std::string& out_dir, const std::string& command_line) {
-  namespace fs = std::filesystem;
-  if (!fs::is_directory(out_dir)) throw input_error(out_dir, 0, "not a directory");
+  if (!is_directory(out_dir)) throw input_error(out_dir, 0, "not a directory");
   std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(out_dir)) {
-    std::string name = entry.path().filename().string();
+  for (const auto& name : list_directory(out_dir)) {
     const std::string suffix = ".stats.json";
     if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
-      files.push_back(entry.path().string());
+      files.push_back(path_join(out_dir, name));
   }
   if (files.empty()) throw input_error(out_dir, 0, "no per-sample outputs (<sample>.stats.json) to merge");
   std::sort(files.begin(), files.end());
@@ -217,7 +215,7 @@ void merge_windows(const std::string& out_dir, const std::string& command_line) 
   for (const auto& file : files) {
     samples.push_back(read_sample_stats(file));
     for (const auto& [kind, name] : samples.back().outputs)
-      if (!fs::exists(out_dir + "/" + name))
+      if (!path_exists(path_join(out_dir, name)))
         throw input_error(file, 0, "its {} output {} is missing from {}", kind, name, out_dir);
   }
   write_cohort(out_dir, std::move(samples), command_line);

@@ -27,6 +27,8 @@ namespace {
 
 const std::string windows_fasta_suffix = ".windows.fa.gz";
 const std::string windows_manifest_suffix = ".windows.tsv.gz";
+const std::string sv_fasta_suffix = ".sv_windows.fa.gz";
+const std::string sv_manifest_suffix = ".sv_windows.tsv.gz";
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -99,6 +101,19 @@ VariantSite site_at(const std::string& allele, std::size_t offset, std::size_t c
   return {allele, offset, offset + changed};
 }
 
+std::size_t offset_cell(const std::string& text, const std::string& path, std::size_t line, const char* column) {
+  try {
+    std::size_t used = 0;
+    unsigned long long value = std::stoull(text, &used);
+    if (used == text.size()) return static_cast<std::size_t>(value);
+  } catch (const std::exception&) {
+  }
+  throw input_error(path, static_cast<long>(line), "{} '{}' is not a number", column, text);
+}
+
+// The variant sites of a windows manifest: <sample>.windows.tsv.gz (REF and ALT per small variant,
+// the change at `offset`) or <sample>.sv_windows.tsv.gz (REF1 and REF2 centred on the breakends,
+// ALT with the junction at `alt_junction_offset`).
 std::unordered_map<std::string, VariantSite> read_manifest(const std::string& path) {
   GzLines lines(path);
   std::string line;
@@ -109,27 +124,36 @@ std::unordered_map<std::string, VariantSite> read_manifest(const std::string& pa
     if (found == header.end()) return std::nullopt;
     return static_cast<std::size_t>(found - header.begin());
   };
-  auto ref_record = column("ref_record"), alt_record = column("alt_record"), offset = column("offset");
-  if (!ref_record || !alt_record || !offset)
-    throw input_error(path, 1, "manifest lacks one of the columns ref_record, alt_record, offset");
+  auto required = [&](const std::string& name) {
+    if (auto found = column(name)) return *found;
+    throw input_error(path, 1, "manifest lacks the column {}", name);
+  };
+  bool sv = column("ref1_record").has_value();
+  std::size_t alt_record = required("alt_record");
+  std::size_t ref_record = required(sv ? "ref1_record" : "ref_record");
+  std::size_t offset = required(sv ? "ref1_offset" : "offset");
+  std::size_t ref2_record = sv ? required("ref2_record") : 0, ref2_offset = sv ? required("ref2_offset") : 0;
+  std::size_t junction = sv ? required("alt_junction_offset") : 0;
   auto ref = column("norm_ref") ? column("norm_ref") : column("ref");
   auto alt = column("norm_alt") ? column("norm_alt") : column("alt");
   std::unordered_map<std::string, VariantSite> sites;
   while (lines.next(line)) {
     auto fields = split_tabs(line);
+    std::size_t number = lines.number();
     if (fields.size() != header.size())
-      throw input_error(path, static_cast<long>(lines.number()), "{} fields where the header has {}",
-                        fields.size(), header.size());
-    std::size_t at = 0;
-    try {
-      at = static_cast<std::size_t>(std::stoull(fields[*offset]));
-    } catch (const std::exception&) {
-      throw input_error(path, static_cast<long>(lines.number()), "offset '{}' is not a number", fields[*offset]);
+      throw input_error(path, static_cast<long>(number), "{} fields where the header has {}", fields.size(),
+                        header.size());
+    std::size_t at = offset_cell(fields[offset], path, number, sv ? "ref1_offset" : "offset");
+    if (sv) {
+      sites[fields[ref_record]] = site_at("REF1", at, 1);
+      sites[fields[ref2_record]] = site_at("REF2", offset_cell(fields[ref2_offset], path, number, "ref2_offset"), 1);
+      sites[fields[alt_record]] = site_at("ALT", offset_cell(fields[junction], path, number, "alt_junction_offset"), 0);
+      continue;
     }
     auto [ref_changed, alt_changed] =
         ref && alt ? changed_lengths(fields[*ref], fields[*alt]) : std::pair<std::size_t, std::size_t>{1, 1};
-    sites[fields[*ref_record]] = site_at("REF", at, ref_changed);
-    sites[fields[*alt_record]] = site_at("ALT", at, alt_changed);
+    sites[fields[ref_record]] = site_at("REF", at, ref_changed);
+    sites[fields[alt_record]] = site_at("ALT", at, alt_changed);
   }
   return sites;
 }
@@ -323,6 +347,18 @@ nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& e
   return json;
 }
 
+EmbedSource windows_source(const std::string& dir, const std::string& sample, const std::string& name,
+                           const std::string& fasta_suffix, const std::string& manifest_suffix) {
+  EmbedSource source;
+  source.sample = sample;
+  source.name = name;
+  source.fasta = path_join(dir, sample + fasta_suffix);
+  std::string manifest = path_join(dir, sample + manifest_suffix);
+  if (path_exists(manifest)) source.manifest = manifest;
+  else log(Level::warning, "{}: no {}; alleles and variant spans unknown", source.fasta, manifest);
+  return source;
+}
+
 }  // namespace
 
 std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs) {
@@ -335,15 +371,12 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
       if (fastas.empty())
         throw input_error(input, 0, "directory holds no <sample>{} files (oncolm windows output)", windows_fasta_suffix);
       for (const auto& fasta : fastas) {
-        EmbedSource source;
         std::string file = file_name(fasta);
-        source.sample = file.substr(0, file.size() - windows_fasta_suffix.size());
-        source.name = source.sample;
-        source.fasta = fasta;
-        std::string manifest = path_join(input, source.sample + windows_manifest_suffix);
-        if (path_exists(manifest)) source.manifest = manifest;
-        else log(Level::warning, "{}: no {}; REF/ALT and variant spans unknown", fasta, manifest);
-        sources.push_back(std::move(source));
+        std::string sample = file.substr(0, file.size() - windows_fasta_suffix.size());
+        sources.push_back(windows_source(input, sample, sample, windows_fasta_suffix, windows_manifest_suffix));
+        // SV junction windows of the same sample, when the windows run wrote them.
+        if (path_exists(path_join(input, sample + sv_fasta_suffix)))
+          sources.push_back(windows_source(input, sample, sample + ".sv", sv_fasta_suffix, sv_manifest_suffix));
       }
     } else if (path_exists(input)) {
       EmbedSource source;

@@ -5,7 +5,8 @@
 //   <name>.emb.npy  float32 (or float16) [records, hidden], rows in FASTA order:
 //                   numpy.load("<name>.emb.npy")
 //   <name>.emb.tsv  one row per record, same order: pandas.read_csv("<name>.emb.tsv", sep="\t")
-//                   columns record, sample, allele (REF/ALT, empty when unknown), bases, tokens,
+//                   columns record, sample, allele (REF/ALT; REF1/REF2/ALT for SV junction windows, which
+//                   are embedded as <sample>.sv; empty when unknown), bases, tokens,
 //                   cut_left, cut_right, tiles, variant_token_start, variant_token_end (token indices
 //                   with <cls> = 0, half-open; empty when unknown)
 // and embed.json (provenance: version, git hash, command, model checksum, layer, pooling, dtype,

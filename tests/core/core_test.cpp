@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/sha256.h"
 #include "core/version.h"
 
@@ -55,4 +56,30 @@ TEST(Version, TextHasVersionHashAndFeatures) {
   EXPECT_NE(text.find(git_hash()), std::string::npos);
   EXPECT_NE(text.find("htslib="), std::string::npos);
   EXPECT_NE(text.find("cuda="), std::string::npos);
+}
+
+TEST(Paths, JoinNameParentAndNormaliseLikeStdFilesystem) {
+  EXPECT_EQ(path_join("a/b", "c.fa"), "a/b/c.fa");
+  EXPECT_EQ(path_join("a/b/", "c.fa"), "a/b/c.fa");
+  EXPECT_EQ(path_join("a", "/abs/c.fa"), "/abs/c.fa");
+  EXPECT_EQ(file_name("x/y/z.vcf.gz"), "z.vcf.gz");
+  EXPECT_EQ(parent_directory("sheet.tsv"), ".");
+  EXPECT_EQ(parent_directory("/data/sheet.tsv"), "/data");
+  EXPECT_EQ(normalise_path("./vcf/a.vcf"), "vcf/a.vcf");
+  EXPECT_EQ(normalise_path("ex/./vcf/../bam/t.bam"), "ex/bam/t.bam");
+  EXPECT_EQ(normalise_path("../x/./y"), "../x/y");
+  EXPECT_EQ(normalise_path("/a/../b"), "/b");
+}
+
+TEST(Paths, MakeListAndRemoveDirectories) {
+  std::string root = make_temp_directory("oncolm_paths_");
+  std::string nested = path_join(root, "a/b/c");
+  make_directories(nested);
+  EXPECT_TRUE(is_directory(nested));
+  write_file_atomically(path_join(root, "a/z.txt"), "z");
+  write_file_atomically(path_join(root, "a/y.txt"), "y");
+  EXPECT_EQ(list_directory(path_join(root, "a")), (std::vector<std::string>{"b", "y.txt", "z.txt"}));
+  remove_tree(root);
+  EXPECT_FALSE(path_exists(root));
+  EXPECT_THROW(list_directory(root), std::runtime_error);
 }

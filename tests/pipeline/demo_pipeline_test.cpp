@@ -1,0 +1,76 @@
+// The demo's pipeline end to end with the real binary: `oncolm windows` on the example cohort
+// (simulated miniBAMs and SV calls included), then `oncolm embed` on its output with the small model
+// shipped in models/. Checks that every window record gets exactly one embedding row, in FASTA
+// order, with its allele and a variant token span inside the tokens used.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "../genome/test_support.h"
+
+using namespace oncolm::test;
+
+namespace {
+
+const std::string source_dir = ONCOLM_SOURCE_DIR;
+
+// Rows and columns from a .npy header ("{'descr': '<f4', 'fortran_order': False, 'shape': (R, C), }").
+std::pair<long, long> npy_shape(const std::string& path) {
+  std::string bytes = read_file(path);
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) return {-1, -1};
+  std::string header = bytes.substr(10, static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8));
+  std::size_t open = header.find("'shape': (");
+  if (open == std::string::npos) return {-1, -1};
+  long rows = 0, columns = 0;
+  if (std::sscanf(header.c_str() + open + 10, "%ld, %ld", &rows, &columns) != 2) return {-1, -1};
+  return {rows, columns};
+}
+
+std::vector<std::string> fai_names(const std::string& fai) {
+  std::vector<std::string> names;
+  for (const auto& line : split(read_file(fai), '\n'))
+    if (!line.empty()) names.push_back(split(line, '\t')[0]);
+  return names;
+}
+
+void expect_embeddings_match_records(const std::string& fasta, const std::string& npy, const std::string& tsv,
+                                     const std::vector<std::string>& alleles) {
+  std::vector<std::string> names = fai_names(fasta + ".fai");
+  std::vector<std::map<std::string, std::string>> rows = read_tsv(tsv);
+  ASSERT_EQ(rows.size(), names.size()) << tsv;
+  EXPECT_EQ(npy_shape(npy).first, static_cast<long>(names.size())) << npy;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].at("record"), names[i]) << tsv;
+    EXPECT_EQ(rows[i].at("allele"), alleles[i % alleles.size()]) << names[i];
+    long tokens = std::stol(rows[i].at("tokens"));
+    long start = std::stol(rows[i].at("variant_token_start")), end = std::stol(rows[i].at("variant_token_end"));
+    EXPECT_TRUE(0 < start && start < end && end <= tokens) << names[i] << " " << start << "-" << end << " of " << tokens;
+  }
+}
+
+}  // namespace
+
+TEST(DemoPipeline, WindowsThenEmbedGiveOneRowPerRecordWithAllelesAndVariantSpans) {
+  ScratchDir dir;
+  CommandResult windows = run_oncolm("windows '" + source_dir + "/examples/cohort.tsv' --reference '" + source_dir +
+                                     "/examples/reference/GRCh37.20_X.masked.fa.gz' -o '" + (dir / "windows") +
+                                     "' --threads 2 --verbosity warning");
+  ASSERT_EQ(windows.status, 0) << windows.err;
+  CommandResult embed = run_oncolm("embed --model '" + source_dir + "/models/nt-v2-tiny-random' -o '" +
+                                   (dir / "embed") + "' '" + (dir / "windows") + "' --threads 2 --verbosity warning");
+  ASSERT_EQ(embed.status, 0) << embed.err;
+
+  std::vector<std::map<std::string, std::string>> samples = read_tsv(dir / "windows/manifest.tsv");
+  ASSERT_GE(samples.size(), 4u);
+  long junctions = 0;
+  for (const auto& sample : samples) {
+    std::string safe = sample.at("fasta").substr(0, sample.at("fasta").size() - std::strlen(".windows.fa.gz"));
+    expect_embeddings_match_records(dir / ("windows/" + sample.at("fasta")), dir / ("embed/" + safe + ".emb.npy"),
+                                    dir / ("embed/" + safe + ".emb.tsv"), {"REF", "ALT"});
+    expect_embeddings_match_records(dir / ("windows/" + sample.at("sv_fasta")), dir / ("embed/" + safe + ".sv.emb.npy"),
+                                    dir / ("embed/" + safe + ".sv.emb.tsv"), {"REF1", "REF2", "ALT"});
+    junctions += std::stol(sample.at("sv_junctions"));
+  }
+  EXPECT_GT(junctions, 0) << "the example has SV calls (COLO829T)";
+  EXPECT_NE(read_file(dir / "embed/embed.json").find("\"pooling\""), std::string::npos);
+}
