@@ -11,6 +11,7 @@ oncolm=build/tools/oncolm
 "$oncolm" --version
 "$oncolm" windows examples/cohort.tsv --reference examples/reference/GRCh37.20_X.masked.fa.gz \
   -o "$out/windows" --threads 2
-echo "== $out/windows/manifest.tsv"; cat "$out/windows/manifest.tsv"
 "$oncolm" embed --model models/nt-v2-tiny-random -o "$out/embed" --threads 2 "$out/windows"
-echo "== $out/embed"; ls -l "$out/embed"
+# Debian's python3 (with python3-numpy from setup.sh), not another python3 earlier on PATH.
+/usr/bin/python3 scripts/demo_summary.py "$out"
+echo "== outputs: $out/windows (manifest.tsv, stats.json, per-sample FASTA/TSV), $out/embed"

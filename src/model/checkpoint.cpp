@@ -1,5 +1,4 @@
 #include "model/checkpoint.h"
-#include "core/paths.h"
 
 #include <algorithm>
 #include <fstream>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/sha256.h"
 #include "model/mapped_file.h"
 #include "model/unpickler.h"

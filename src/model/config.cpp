@@ -1,5 +1,4 @@
 #include "model/config.h"
-#include "core/paths.h"
 
 #include <fstream>
 #include <stdexcept>
@@ -8,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/paths.h"
 
 namespace oncolm::model {
 namespace {

@@ -1,5 +1,4 @@
 #include "model/embed_pipeline.h"
-#include "core/paths.h"
 
 #include <algorithm>
 #include <fstream>
@@ -16,6 +15,7 @@
 #include "core/error.h"
 #include "core/fasta_reader.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "core/progress.h"
 #include "core/version.h"
 #include "model/checkpoint.h"
@@ -347,6 +347,11 @@ nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& e
   return json;
 }
 
+std::uint64_t file_size(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  return in ? static_cast<std::uint64_t>(in.tellg()) : 0;
+}
+
 EmbedSource windows_source(const std::string& dir, const std::string& sample, const std::string& name,
                            const std::string& fasta_suffix, const std::string& manifest_suffix) {
   EmbedSource source;
@@ -374,8 +379,9 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
         std::string file = file_name(fasta);
         std::string sample = file.substr(0, file.size() - windows_fasta_suffix.size());
         sources.push_back(windows_source(input, sample, sample, windows_fasta_suffix, windows_manifest_suffix));
-        // SV junction windows of the same sample, when the windows run wrote them.
-        if (path_exists(path_join(input, sample + sv_fasta_suffix)))
+        // SV junction windows of the same sample, when the windows run found any (its .fai lists them).
+        std::string sv_index = path_join(input, sample + sv_fasta_suffix + ".fai");
+        if (path_exists(sv_index) && file_size(sv_index) > 0)
           sources.push_back(windows_source(input, sample, sample + ".sv", sv_fasta_suffix, sv_manifest_suffix));
       }
     } else if (path_exists(input)) {

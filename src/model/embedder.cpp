@@ -1,5 +1,4 @@
 #include "model/embedder.h"
-#include "core/paths.h"
 
 #include <stdexcept>
 
@@ -8,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/threads.h"
 #include "model/batching.h"
 #include "model/checkpoint.h"

@@ -1,10 +1,10 @@
 #include "model/model_info.h"
-#include "core/paths.h"
 
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/paths.h"
 #include "model/checkpoint.h"
 #include "model/tokenizer.h"
 

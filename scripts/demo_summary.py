@@ -1,0 +1,27 @@
+#!/usr/bin/python3
+"""Prints what the demo made, read back the way a user would (pandas/numpy one-liners)."""
+import sys, glob, os
+import numpy as np
+import csv, gzip
+
+out = sys.argv[1]
+
+def rows(path):
+    with gzip.open(path, "rt") if path.endswith(".gz") else open(path) as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+tumour = [r for r in rows(f"{out}/windows/manifest.tsv") if r["sample_id"].startswith("TCGA-W5")][0]
+print(f"== small-variant windows of {tumour['sample_id']} with tumour/normal read evidence (first 5)")
+cols = ["chrom", "norm_pos", "norm_ref", "norm_alt", "type", "offset", "t_depth", "t_alt_count", "t_vaf", "n_depth", "n_alt_count"]
+print("\t".join(cols))
+for r in rows(f"{out}/windows/{tumour['tsv']}")[:5]:
+    print("\t".join(r[c] for c in cols))
+colo = [r for r in rows(f"{out}/windows/manifest.tsv") if r["sample_id"] == "COLO829T"][0]
+print(f"== SV junctions of COLO829T (first 5)")
+cols = ["chrom", "pos", "mate_chrom", "mate_pos", "class", "size", "strands", "homseq", "t_split_reads", "t_discordant_pairs", "n_split_reads", "n_discordant_pairs"]
+print("\t".join(cols))
+for r in rows(f"{out}/windows/{colo['sv_tsv']}")[:5]:
+    print("\t".join(r[c] for c in cols))
+print("== embeddings: np.load(<name>.emb.npy).shape")
+for npy in sorted(glob.glob(f"{out}/embed/*.emb.npy")):
+    print(f"{os.path.basename(npy)}\t{np.load(npy).shape}")
