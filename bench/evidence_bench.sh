@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 examples=$(cd "$here/../examples" && pwd)
 # The same sheet without BAMs: paths made absolute so the copy can live in the scratch directory.
-awk -F'\t' 'BEGIN{OFS="\t"} NR==1{for(i=1;i<=NF;i++) col[$i]=i; print; next}
+awk -F'\t' 'BEGIN{OFS="\t"} NR==1{for(i=1;i<=NF;i++) col[$i]=i; print; print > nobam; next}
   { for (c in col) if ((c ~ /_bam$/ || c ~ /_vcf$/) && $col[c] != "") $col[c] = dir "/" $col[c]
     t = $0; $col["tumour_bam"] = ""; $col["normal_bam"] = ""; print > nobam; $0 = t; print }' \
   dir="$examples" nobam="$work/no_bams.tsv" "$examples/cohort.tsv" > "$work/with_bams.tsv"
@@ -24,7 +24,7 @@ run() {  # prints seconds
   local sheet=$1 out=$2 start end
   start=$EPOCHREALTIME
   "$BIN" windows "$sheet" --reference "$examples/reference/GRCh37.20_X.masked.fa.gz" -o "$out" \
-    --threads "$THREADS" --verbosity error
+    --threads "$THREADS" --verbosity error || { echo "oncolm windows failed on $sheet" >&2; kill $$; }
   end=$EPOCHREALTIME
   awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f\n", b - a}'
 }
