@@ -57,4 +57,12 @@ inline std::vector<directory_entry> directory_iterator(const path& directory) {
   return entries;
 }
 
+// An empty scratch directory under the temporary directory (emptied if it exists).
+inline path fresh_dir(const std::string& name) {
+  path dir = temp_directory_path() / name;
+  remove_all(dir);
+  create_directories(dir);
+  return dir;
+}
+
 }  // namespace oncolm::test_fs

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_file.h"
 #include "core/paths.h"
 #include "core/sha256.h"
 #include "model/mapped_file.h"
@@ -42,15 +43,6 @@ std::size_t extent_bytes(const TensorView& view) {
   return static_cast<std::size_t>(last + 1) * dtype_size(view.dtype);
 }
 
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw input_error(path, 0, "cannot open file");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw input_error(path, 0, "not valid JSON: {}", error.what());
-  }
-}
 
 // torch.save names entries "<prefix>/data.pkl" and "<prefix>/data/<key>"; the prefix is "archive"
 // or the file's stem depending on the torch version.

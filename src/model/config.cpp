@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_file.h"
 #include "core/paths.h"
 
 namespace oncolm::model {
@@ -28,15 +29,6 @@ void check_consistent(const NtConfig& config, const std::string& source) {
     throw input_error(source, 0, "rotary positions need an even head size, found {}", config.head_dim());
 }
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw input_error(path, 0, "cannot open file");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw input_error(path, 0, "not valid JSON: {}", error.what());
-  }
-}
 
 }  // namespace
 
@@ -82,10 +74,10 @@ NtConfig NtConfig::from_json(const nlohmann::json& json, const std::string& sour
 
 NtConfig NtConfig::load_dir(const std::string& model_dir) {
   std::string path = path_join(model_dir, "config.json");
-  NtConfig config = from_json(read_json(path), path);
+  NtConfig config = from_json(read_json_file(path), path);
   std::string tokenizer_path = path_join(model_dir, "tokenizer_config.json");
   if (path_exists(tokenizer_path)) {
-    auto json = read_json(tokenizer_path);
+    auto json = read_json_file(tokenizer_path);
     if (json.contains("model_max_length") && json["model_max_length"].is_number_integer()) {
       long long limit = json["model_max_length"].get<long long>();
       if (limit > 1 && limit < config.max_tokens) config.max_tokens = static_cast<int>(limit);

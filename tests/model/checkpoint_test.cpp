@@ -21,12 +21,6 @@ using namespace oncolm::model;
 namespace {
 const std::string data_dir = std::string(ONCOLM_TEST_DATA_DIR) + "/nt";
 
-fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // Writes the given tensors of `source` as a safetensors file (the format is simple enough to
 // write by hand: u64 header length, JSON header, raw data).
@@ -90,7 +84,7 @@ TEST(Checkpoint, SafetensorsAndTorchZipHoldTheSameTensors) {
 
 TEST(Checkpoint, LoadDirPrefersSafetensorsAndFallsBackToBin) {
   EXPECT_EQ(Checkpoint::load_dir(data_dir + "/nt_v2_tiny").format(), "safetensors");
-  fs::path dir = fresh_dir("oncolm_bin_only");
+  fs::path dir = fs::fresh_dir("oncolm_bin_only");
   fs::copy_file(data_dir + "/nt_v2_tiny/pytorch_model.bin", dir / "pytorch_model.bin");
   EXPECT_EQ(Checkpoint::load_dir(dir.string()).format(), "pytorch_model.bin");
   fs::remove(dir / "pytorch_model.bin");
@@ -104,7 +98,7 @@ TEST(Checkpoint, ShardedSafetensorsIndexLoadsEveryShard) {
   std::vector<std::string> names = names_of(whole);
   std::vector<std::string> first(names.begin(), names.begin() + names.size() / 2);
   std::vector<std::string> second(names.begin() + names.size() / 2, names.end());
-  fs::path sharded = fresh_dir("oncolm_sharded");
+  fs::path sharded = fs::fresh_dir("oncolm_sharded");
   write_safetensors(sharded / "model-00001-of-00002.safetensors", whole, first);
   write_safetensors(sharded / "model-00002-of-00002.safetensors", whole, second);
   nlohmann::json index = {{"metadata", {{"total_size", 0}}}, {"weight_map", nlohmann::json::object()}};
@@ -133,7 +127,7 @@ TEST(Checkpoint, MissingTensorAndShapeMismatchNameTheTensor) {
   Checkpoint whole = Checkpoint::load_safetensors(dir + "/model.safetensors");
   std::vector<std::string> names = names_of(whole);
   names.erase(std::find(names.begin(), names.end(), "esm.encoder.layer.1.attention.self.key.bias"));
-  fs::path partial_dir = fresh_dir("oncolm_partial");
+  fs::path partial_dir = fs::fresh_dir("oncolm_partial");
   write_safetensors(partial_dir / "model.safetensors", whole, names);
   Checkpoint partial = Checkpoint::load_safetensors((partial_dir / "model.safetensors").string());
   NtConfig config = NtConfig::load_dir(dir);
@@ -149,7 +143,7 @@ TEST(Checkpoint, MissingTensorAndShapeMismatchNameTheTensor) {
 }
 
 TEST(Checkpoint, DamagedFilesAreRefusedWithTheirName) {
-  fs::path dir = fresh_dir("oncolm_damaged");
+  fs::path dir = fs::fresh_dir("oncolm_damaged");
   std::ifstream in(data_dir + "/nt_v2_tiny/pytorch_model.bin", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string truncated = (dir / "truncated.bin").string();

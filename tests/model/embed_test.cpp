@@ -31,12 +31,6 @@ using namespace oncolm::model;
 namespace {
 const std::string model_dir = std::string(ONCOLM_TEST_DATA_DIR) + "/nt/nt_v2_tiny";
 
-fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -115,7 +109,7 @@ int run_command(const std::string& command, std::string& output) {
 }  // namespace
 
 TEST(FastaReader, ReadsPlainGzipAndBgzip) {
-  fs::path dir = fresh_dir("oncolm_fasta_test");
+  fs::path dir = fs::fresh_dir("oncolm_fasta_test");
   std::string text = ">one first record\nACGT\nacgt\r\n\n>two\nNNNN\n>three\n";
   std::ofstream(dir / "x.fa") << text;
   write_gzip(dir / "x.fa.gz", text);
@@ -143,7 +137,7 @@ TEST(FastaReader, ReadsPlainGzipAndBgzip) {
 }
 
 TEST(FastaReader, RefusesNonFastaAndTruncatedGzip) {
-  fs::path dir = fresh_dir("oncolm_fasta_bad");
+  fs::path dir = fs::fresh_dir("oncolm_fasta_bad");
   std::ofstream(dir / "text.fa") << "ACGT\n>late\nACGT\n";
   FastaRecord record;
   try {
@@ -170,7 +164,7 @@ TEST(FastaReader, RefusesNonFastaAndTruncatedGzip) {
 }
 
 TEST(NpyWriter, WritesShapeAfterStreamingAndHalfPrecision) {
-  fs::path dir = fresh_dir("oncolm_npy_test");
+  fs::path dir = fs::fresh_dir("oncolm_npy_test");
   {
     NpyWriter writer((dir / "a.npy").string(), 3, false);
     std::vector<float> rows = {1, 2, 3, 4, 5, 6};
@@ -233,7 +227,7 @@ class EmbedPipeline : public testing::Test {
 
 TEST_F(EmbedPipeline, FastaRowsMatchTheEncoderOneSequenceAtATime) {
   c10::InferenceMode guard;
-  fs::path dir = fresh_dir("oncolm_embed_fasta");
+  fs::path dir = fs::fresh_dir("oncolm_embed_fasta");
   // Equal lengths (an unmasked bucket), varied lengths (masked batches), soft-masked and IUPAC
   // bases, and a record longer than --max-tokens.
   std::vector<std::pair<std::string, std::string>> records = {
@@ -282,7 +276,7 @@ TEST_F(EmbedPipeline, FastaRowsMatchTheEncoderOneSequenceAtATime) {
 
 TEST_F(EmbedPipeline, WindowsDirectoryGivesAllelesVariantSpansAndVariantPooling) {
   c10::InferenceMode guard;
-  fs::path dir = fresh_dir("oncolm_embed_windows");
+  fs::path dir = fs::fresh_dir("oncolm_embed_windows");
   fs::create_directories(dir / "windows");
   // Two variants of sample S1 in 61 bp windows with the changed base at offset 30: an SNV and a
   // 2-base deletion (REF CTT -> ALT C: the first changed base is at offset 30).
@@ -340,7 +334,7 @@ TEST_F(EmbedPipeline, WindowsDirectoryGivesAllelesVariantSpansAndVariantPooling)
 
 TEST_F(EmbedPipeline, TilingAveragesTilesAndFloat16Output) {
   c10::InferenceMode guard;
-  fs::path dir = fresh_dir("oncolm_embed_tiles");
+  fs::path dir = fs::fresh_dir("oncolm_embed_tiles");
   std::string sequence = random_dna(240, 21);  // 40 6-mers
   std::ofstream(dir / "long.fa") << ">long\n" << sequence << "\n";
   EmbedPipelineOptions options;
@@ -382,7 +376,7 @@ TEST(EmbedCli, ModelInfoAndEmbedRunAndBadInputExitsOne) {
   EXPECT_EQ(info["vocab_size"], 4105);
   EXPECT_EQ(info["max_tokens"], 1000);
 
-  fs::path dir = fresh_dir("oncolm_embed_cli");
+  fs::path dir = fs::fresh_dir("oncolm_embed_cli");
   std::ofstream(dir / "ok.fa") << ">r1\nACGTACGTAAAC\n>r2\nTTTTGGGGCCCCAAAA\n";
   std::ofstream(dir / "bad.fa") << ">good\nACGT\n>broken\nACG-T\n";
   ASSERT_EQ(run_command(binary + " embed --model " + model_dir + " -o " + (dir / "out").string() + " " +
