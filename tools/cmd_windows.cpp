@@ -2,10 +2,12 @@
 // `oncolm windows merge -o OUTDIR`
 // The work is in the genome library (src/genome/windows.h); this file only maps options.
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "commands.h"
 #include "common_options.h"
+#include "core/error.h"
 #include "genome/windows.h"
 
 namespace oncolm::cli {
@@ -19,6 +21,20 @@ std::string command_line(int argc, char** argv) {
     text += " " + (plain ? arg : "'" + arg + "'");
   }
   return text;
+}
+
+// "0.3-0.7" -> 0.3, 0.7; the range itself is checked by WindowParams::validate.
+void parse_fraction_range(const std::string& text, double& low, double& high) {
+  std::size_t dash = text.find('-');
+  try {
+    std::size_t used_low = 0, used_high = 0;
+    if (dash == std::string::npos) throw std::invalid_argument("no dash");
+    low = std::stod(text.substr(0, dash), &used_low);
+    high = std::stod(text.substr(dash + 1), &used_high);
+    if (used_low != dash || used_high != text.size() - dash - 1) throw std::invalid_argument("trailing text");
+  } catch (const std::exception&) {
+    throw InputError("--germline-het-range must be LOW-HIGH, e.g. 0.3-0.7, got '" + text + "'");
+  }
 }
 
 int run_merge(int argc, char** argv) {
@@ -77,7 +93,22 @@ int run_windows(int argc, char** argv) {
   app.add_option("--min-baseq", run.params.min_baseq, "Read evidence: bases with quality below this are ignored")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  std::string het_range = "0.3-0.7";
+  app.add_flag("--personalise", run.params.personalise,
+               "Apply the donor's germline SNVs, read from the normal BAM, to small-variant REF/ALT windows: "
+               "homozygous ones always, heterozygous ones when tumour reads phase them with the somatic allele "
+               "(columns germline_applied, germline_not_applied)");
+  app.add_option("--germline-min-depth", run.params.germline_min_depth,
+                 "--personalise: normal reads (passing --min-mapq/--min-baseq) a germline site needs")
+      ->capture_default_str();
+  app.add_option("--germline-hom-fraction", run.params.germline_hom_fraction,
+                 "--personalise: non-reference reads / depth at or above this is homozygous")
+      ->capture_default_str();
+  app.add_option("--germline-het-range", het_range,
+                 "--personalise: LOW-HIGH, non-reference reads / depth in this range (inclusive) is heterozygous")
+      ->capture_default_str();
   return run_subcommand(app, options, argc, argv, [&]() {
+    parse_fraction_range(het_range, run.params.germline_het_min, run.params.germline_het_max);
     run.reference = options.reference;
     run.out_dir = options.out;
     run.threads = options.threads;

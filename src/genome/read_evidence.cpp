@@ -158,27 +158,91 @@ AlignmentReader::AlignmentReader(const std::string& path, const std::string& ref
 
 AlignmentReader::~AlignmentReader() = default;
 
+namespace {
+
+using ReadKey = std::string (*)(const bam1_t*);
+
+// Read -> its bases over [pos, pos + length) ('.' = none that passed).
+std::map<std::string, std::string> substitution_bases(samFile* file, hts_idx_t* index, int tid, std::int64_t pos,
+                                                      std::size_t length, ReadKey key, const ReadFilters& filters) {
+  std::map<std::string, std::string> bases_by_read;
+  pileup_region(file, index, tid, pos - 1, static_cast<std::int64_t>(length), filters,
+                [&](std::int64_t offset, const bam_pileup1_t& entry) {
+                  std::string& bases = bases_by_read.try_emplace(key(entry.b), length, '.').first->second;
+                  if (entry.is_del || entry.is_refskip) return;
+                  if (bam_get_qual(entry.b)[entry.qpos] < filters.min_baseq) return;
+                  bases[static_cast<std::size_t>(offset)] = seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)];
+                });
+  return bases_by_read;
+}
+
+// Read name -> 'R'ef, 'A'lt or 'O'ther indel at a pure indel (see count_indel in the header).
+std::map<std::string, char> indel_calls(samFile* file, hts_idx_t* index, int tid, std::int64_t pos,
+                                        const std::string& ref, const std::string& alt, const ReadFilters& filters) {
+  bool insertion = alt.size() > 1;
+  int expected_indel = insertion ? static_cast<int>(alt.size()) - 1 : -(static_cast<int>(ref.size()) - 1);
+  std::string inserted = insertion ? alt.substr(1) : "";
+  std::int64_t span_end = pos + static_cast<std::int64_t>(ref.size());  // last base a REF read must cover
+  std::map<std::string, char> call_by_read;
+  pileup_region(file, index, tid, pos - 1, 1, filters, [&](std::int64_t, const bam_pileup1_t& entry) {
+    if (entry.is_del || entry.is_refskip) return;
+    char call = 'O';
+    if (entry.indel == expected_indel) {
+      std::string read_inserted;
+      for (int i = 1; i <= entry.indel; ++i)
+        read_inserted += seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos + i)];
+      call = read_inserted == inserted ? 'A' : 'O';
+    } else if (entry.indel == 0 && bam_endpos(entry.b) >= span_end) {
+      call = 'R';
+    } else if (entry.indel == 0) {
+      return;  // ends inside the event: says nothing about it
+    }
+    // Mates may be aligned differently in a repeat: a pair supports ALT when one of its reads
+    // carries the indel, and REF only when neither carries any indel.
+    auto [slot, added] = call_by_read.try_emplace(read_name(entry.b), call);
+    if (!added && call_rank(call) > call_rank(slot->second)) slot->second = call;
+  });
+  return call_by_read;
+}
+
+bool pure_indel(const std::string& ref, const std::string& alt) {
+  bool deletion = ref.size() > 1 && alt.size() == 1;
+  bool insertion = alt.size() > 1 && ref.size() == 1;
+  return (deletion || insertion) && ref[0] == alt[0];
+}
+
+// "+ACG" for bases inserted after this aligned base, "-3" for three deleted after it, "" for none.
+std::string indel_key(const bam_pileup1_t& entry) {
+  if (entry.indel < 0) return "-" + std::to_string(-entry.indel);
+  std::string key = "+";
+  for (int i = 1; i <= entry.indel; ++i) key += seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos + i)];
+  return key;
+}
+
+int base_index(char base) {
+  switch (base) {
+    case 'A': return 0;
+    case 'C': return 1;
+    case 'G': return 2;
+    case 'T': return 3;
+    default: return -1;
+  }
+}
+
+}  // namespace
+
 AlleleCounts AlignmentReader::count_substitution(const std::string& chrom, std::int64_t pos,
                                                  const std::string& ref, const std::string& alt,
                                                  const ReadFilters& filters) {
   AlleleCounts counts;
   int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
   if (tid < 0 || ref.size() != alt.size() || ref.empty()) return counts;
-  const std::size_t length = ref.size();
-  // Read -> its bases over the allele ('.' = none that passed). A single base is keyed by record:
-  // htslib's overlap rule has already zeroed the weaker base of overlapping proper mates, exactly
-  // as in bcftools mpileup. Over several bases that rule may zero a different mate at each
-  // position, so multi-base alleles are keyed by read name and the mates' bases combine.
-  auto key = length == 1 ? record_key : read_name;
-  std::map<std::string, std::string> bases_by_read;
-  pileup_region(handles_->file, handles_->index, tid, pos - 1, static_cast<std::int64_t>(length),
-                filters, [&](std::int64_t offset, const bam_pileup1_t& entry) {
-                  std::string& bases = bases_by_read.try_emplace(key(entry.b), length, '.').first->second;
-                  if (entry.is_del || entry.is_refskip) return;
-                  if (bam_get_qual(entry.b)[entry.qpos] < filters.min_baseq) return;
-                  bases[offset] = seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)];
-                });
-  for (const auto& read : bases_by_read) {
+  // A single base is keyed by record: htslib's overlap rule has already zeroed the weaker base of
+  // overlapping proper mates, exactly as in bcftools mpileup. Over several bases that rule may
+  // zero a different mate at each position, so multi-base alleles are keyed by read name and the
+  // mates' bases combine.
+  ReadKey key = ref.size() == 1 ? record_key : read_name;
+  for (const auto& read : substitution_bases(handles_->file, handles_->index, tid, pos, ref.size(), key, filters)) {
     if (read.second.find('.') != std::string::npos) continue;
     ++counts.depth;
     if (read.second == ref) ++counts.ref;
@@ -190,41 +254,72 @@ AlleleCounts AlignmentReader::count_substitution(const std::string& chrom, std::
 AlleleCounts AlignmentReader::count_indel(const std::string& chrom, std::int64_t pos, const std::string& ref,
                                           const std::string& alt, const ReadFilters& filters) {
   AlleleCounts counts;
+  if (!pure_indel(ref, alt)) throw std::invalid_argument("count_indel needs a normalised indel sharing its first base");
   int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
-  bool deletion = ref.size() > 1 && alt.size() == 1;
-  bool insertion = alt.size() > 1 && ref.size() == 1;
-  if ((!deletion && !insertion) || ref[0] != alt[0])
-    throw std::invalid_argument("count_indel needs a normalised indel sharing its first base");
   if (tid < 0) return counts;  // as for substitutions: no reads on this contig
-  int expected_indel = insertion ? static_cast<int>(alt.size()) - 1 : -(static_cast<int>(ref.size()) - 1);
-  std::string inserted = insertion ? alt.substr(1) : "";
-  std::int64_t span_end = pos + static_cast<std::int64_t>(ref.size());  // last base a REF read must cover
-  std::map<std::string, char> call_by_read;  // 'R'ef, 'A'lt or 'O'ther indel, per read name
-  pileup_region(handles_->file, handles_->index, tid, pos - 1, 1, filters,
-                [&](std::int64_t, const bam_pileup1_t& entry) {
-                  if (entry.is_del || entry.is_refskip) return;
-                  char call = 'O';
-                  if (entry.indel == expected_indel) {
-                    std::string read_inserted;
-                    for (int i = 1; i <= entry.indel; ++i)
-                      read_inserted += seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos + i)];
-                    call = read_inserted == inserted ? 'A' : 'O';
-                  } else if (entry.indel == 0 && bam_endpos(entry.b) >= span_end) {
-                    call = 'R';
-                  } else if (entry.indel == 0) {
-                    return;  // ends inside the event: says nothing about it
-                  }
-                  // Mates may be aligned differently in a repeat: a pair supports ALT when one
-                  // of its reads carries the indel, and REF only when neither carries any indel.
-                  auto [slot, added] = call_by_read.try_emplace(read_name(entry.b), call);
-                  if (!added && call_rank(call) > call_rank(slot->second)) slot->second = call;
-                });
-  for (const auto& read : call_by_read) {
+  for (const auto& read : indel_calls(handles_->file, handles_->index, tid, pos, ref, alt, filters)) {
     ++counts.depth;
     counts.ref += read.second == 'R';
     counts.alt += read.second == 'A';
   }
   return counts;
+}
+
+std::vector<PositionPileup> AlignmentReader::pileup_positions(const std::string& chrom, std::int64_t start,
+                                                              std::int64_t end, const ReadFilters& filters) {
+  std::vector<PositionPileup> sites;
+  int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
+  if (tid < 0 || end < start) return sites;
+  // The pileup visits positions in order, so the current site is always the last one.
+  pileup_region(handles_->file, handles_->index, tid, start - 1, end - start + 1, filters,
+                [&](std::int64_t offset, const bam_pileup1_t& entry) {
+                  std::int64_t pos = start + offset;
+                  if (sites.empty() || sites.back().pos != pos) sites.push_back(PositionPileup{pos, {}, 0, {}});
+                  PositionPileup& site = sites.back();
+                  if (entry.is_del || entry.is_refskip) return;
+                  ++site.indel_depth;
+                  if (entry.indel != 0) ++site.indels[indel_key(entry)];
+                  if (bam_get_qual(entry.b)[entry.qpos] < filters.min_baseq) return;
+                  int base = base_index(seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)]);
+                  if (base >= 0) ++site.bases[static_cast<std::size_t>(base)];
+                });
+  return sites;
+}
+
+AlleleByRead AlignmentReader::allele_by_read(const std::string& chrom, std::int64_t pos, const std::string& ref,
+                                             const std::string& alt, const ReadFilters& filters) {
+  AlleleByRead calls;
+  int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
+  if (tid < 0 || ref.empty() || alt.empty()) return calls;
+  if (ref.size() == alt.size()) {
+    for (const auto& [name, bases] : substitution_bases(handles_->file, handles_->index, tid, pos, ref.size(),
+                                                        read_name, filters))
+      if (bases.find('.') == std::string::npos) calls[name] = bases == alt ? 'A' : bases == ref ? 'R' : 'O';
+    return calls;
+  }
+  if (!pure_indel(ref, alt)) return calls;
+  return indel_calls(handles_->file, handles_->index, tid, pos, ref, alt, filters);
+}
+
+BasesByRead AlignmentReader::bases_by_read(const std::string& chrom, const std::vector<std::int64_t>& positions,
+                                           const ReadFilters& filters) {
+  BasesByRead bases;
+  int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
+  if (tid < 0 || positions.empty()) return bases;
+  for (std::int64_t pos : positions) bases[pos];
+  auto [low, high] = std::minmax_element(positions.begin(), positions.end());
+  pileup_region(handles_->file, handles_->index, tid, *low - 1, *high - *low + 1, filters,
+                [&](std::int64_t offset, const bam_pileup1_t& entry) {
+                  auto site = bases.find(*low + offset);
+                  if (site == bases.end() || entry.is_del || entry.is_refskip) return;
+                  if (bam_get_qual(entry.b)[entry.qpos] < filters.min_baseq) return;
+                  char base = seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)];
+                  // The overlap rule leaves one mate's base; should both pass and disagree, the
+                  // pair says nothing.
+                  auto [slot, added] = site->second.try_emplace(read_name(entry.b), base);
+                  if (!added && slot->second != base) slot->second = 'N';
+                });
+  return bases;
 }
 
 SvSupport AlignmentReader::count_sv_support(const SvJunction& junction, const ReadFilters& filters,

@@ -9,6 +9,7 @@
 // collected per read name. SNV counts therefore equal `bcftools mpileup -a AD -B -A` with the same
 // -q/-Q (tests/genome/read_evidence_test.cpp runs that command).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -36,6 +37,25 @@ struct SvSupport {
   int split_reads = 0;       // primary reads near one breakend with an SA alignment at the other
   int discordant_pairs = 0;  // pairs with one read at each breakend, pointing into the junction
 };
+
+// What the reads show at one reference position (for germline alleles, personalise.h). Bases are
+// counted as count_substitution counts an SNV (per alignment, base quality >= min_baseq,
+// overlapping mates once through htslib's overlap rule), so they equal `bcftools mpileup -a AD`.
+// Indels are counted per alignment (no base-quality filter, both overlapping mates), against
+// indel_depth, the alignments with a base at the position: a fraction, not an allele depth.
+struct PositionPileup {
+  std::int64_t pos = 0;        // 1-based
+  std::array<int, 4> bases{};  // A C G T
+  int indel_depth = 0;
+  std::map<std::string, int> indels;  // "+ACG" inserted after this base, "-3" deleted after it
+  int depth() const { return bases[0] + bases[1] + bases[2] + bases[3]; }
+};
+
+// Per read name (mates together): 'A' the read pair carries the allele's ALT, 'R' its REF, 'O'
+// something else; pairs that do not cover the whole allele with passing bases are absent.
+using AlleleByRead = std::map<std::string, char>;
+// Reference position -> read name -> base (quality >= min_baseq; 'N' when mates disagree).
+using BasesByRead = std::map<std::int64_t, std::map<std::string, char>>;
 
 // Contig name -> length of the reference the windows come from.
 using ContigLengths = std::map<std::string, std::int64_t>;
@@ -66,6 +86,17 @@ class AlignmentReader {
   // why the normalised position is used.
   AlleleCounts count_indel(const std::string& chrom, std::int64_t pos, const std::string& ref,
                            const std::string& alt, const ReadFilters& filters);
+  // Every position of [start, end] (1-based, inclusive) that has reads; positions without reads
+  // are absent.
+  std::vector<PositionPileup> pileup_positions(const std::string& chrom, std::int64_t start, std::int64_t end,
+                                               const ReadFilters& filters);
+  // Which allele each read pair carries: substitutions by their bases (all must pass), pure
+  // indels by the rule of count_indel; empty for other indels.
+  AlleleByRead allele_by_read(const std::string& chrom, std::int64_t pos, const std::string& ref,
+                              const std::string& alt, const ReadFilters& filters);
+  // The base each read pair shows at each of `positions` (1-based).
+  BasesByRead bases_by_read(const std::string& chrom, const std::vector<std::int64_t>& positions,
+                            const ReadFilters& filters);
   SvSupport count_sv_support(const SvJunction& junction, const ReadFilters& filters,
                              std::int64_t search_distance = 1000);
   // Reads seen near junctions whose mate lies on a contig outside the reference.

@@ -21,6 +21,9 @@ class SampleEvidence {
   SampleEvidence(const Sample& sample, const Reference& reference, const ReadFilters& filters);
 
   bool has_reads() const { return tumour_ || normal_; }
+  // The sample's reads, for --personalise (personalise.h); null when the sheet gives no such BAM.
+  AlignmentReader* tumour_reads() { return tumour_.get(); }
+  AlignmentReader* normal_reads() { return normal_.get(); }
 
   // t_depth t_ref_count t_alt_count t_vaf n_depth n_ref_count n_alt_count n_vaf, tab-separated,
   // for a normalised allele: substitutions (SNV/MNV) and pure indels are counted; the columns of a

@@ -13,6 +13,7 @@
 #include "core/progress.h"
 #include "genome/contigs.h"
 #include "genome/output_files.h"
+#include "genome/personalise.h"
 #include "genome/reference.h"
 #include "genome/sample_evidence.h"
 #include "genome/sv_windows.h"
@@ -64,6 +65,8 @@ class SampleProcessor {
   bool check_ref(Source& source, const std::string& ref);
   void skip(const std::string& reason, const Source& source, const std::string& detail);
   void emit(const Candidate& target, const std::vector<const Candidate*>& nearby);
+  std::vector<GermlineSite> germline_sites(const Candidate& target, const std::string& ref_contig);
+  void count_germline(const std::vector<GermlineSite>& sites);
 
   const SampleSheet& sheet_;
   const Sample& sample_;
@@ -113,6 +116,10 @@ SampleProcessor::SampleProcessor(const SampleSheet& sheet, const Sample& sample,
                     {"sv_tsv", WindowFiles::tsv_name(sv_windows)},
                     {"stats", SampleOutputFiles::stats_name(sample.safe_id)}};
   stats_.provenance = context.provenance;
+  stats_.germline.personalised = context.params.personalise && evidence_.normal_reads();
+  if (context.params.personalise && !evidence_.normal_reads())
+    log(Level::warning, "sample {}: no normal_bam in the sample sheet: --personalise leaves its windows as the "
+        "reference (germline columns '.')", sample.id);
   for (const std::string* path : {&sample.snv_vcf, &sample.indel_vcf})
     if (!path->empty()) open_source(*path);
 }
@@ -289,6 +296,8 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
   const std::string& ref_contig = reference_.contigs()[static_cast<std::size_t>(current_contig_)].name;
   WindowSequences seq = window_sequences(reference_, current_contig_, g, target.norm_pos, target.norm_ref,
                                          target.norm_alt, &stats_.reference_changes);
+  std::vector<GermlineSite> germline = germline_sites(target, ref_contig);
+  apply_germline_sites(germline, g, SomaticAllele{target.norm_pos, target.norm_ref, target.norm_alt}, seq);
   std::string ref_name = window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, false);
   std::string alt_name = window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, true);
   outputs_.windows().write_fasta_record(ref_name, seq.ref);
@@ -298,12 +307,13 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
   for (const Candidate* other : nearby)
     nearby_text += fmt::format("{}{}:{}:{}>{}", nearby_text.empty() ? "" : ",", other->chrom, other->norm_pos,
                                other->norm_ref, other->norm_alt);
-  row_ = fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", sample_.id,
-                     target.chrom, target.pos, target.ref, target.alt, target.filter, target.norm_pos,
+  row_ = fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                     sample_.id, target.chrom, target.pos, target.ref, target.alt, target.filter, target.norm_pos,
                      target.norm_ref, target.norm_alt, type_name(target.type), g.start, g.end, g.alt_start, g.alt_end,
                      g.offset, ref_name, alt_name, seq.ref.size(), seq.alt.size(), target.pos - target.norm_pos,
                      nearby_text.empty() ? "." : nearby_text,
-                     evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt));
+                     evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt),
+                     germline_column(germline, ref_contig, true), germline_column(germline, ref_contig, false));
   row_ += label_cells(sample_.labels);
   outputs_.windows().write_tsv(row_);
 
@@ -311,6 +321,34 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
   stats_.add_sequence(seq.ref);
   stats_.add_sequence(seq.alt);
   if (progress_) progress_->advance();
+}
+
+// Empty unless --personalise is on and the sample has a normal BAM.
+std::vector<GermlineSite> SampleProcessor::germline_sites(const Candidate& target, const std::string& ref_contig) {
+  if (!stats_.germline.personalised) return {};
+  int contig = current_contig_;
+  std::vector<GermlineSite> sites = find_germline_sites(
+      *evidence_.normal_reads(), evidence_.tumour_reads(), context_.params, ref_contig, *target.window,
+      SomaticAllele{target.norm_pos, target.norm_ref, target.norm_alt},
+      [this, contig](std::int64_t start, std::int64_t end) { return reference_.fetch(contig, start, end); });
+  count_germline(sites);
+  return sites;
+}
+
+void SampleProcessor::count_germline(const std::vector<GermlineSite>& sites) {
+  GermlineStats& counts = stats_.germline;
+  bool changed = false;
+  for (const GermlineSite& site : sites) {
+    changed = changed || site.applied();
+    switch (site.kind) {
+      case GermlineKind::hom: ++counts.hom_applied; break;
+      case GermlineKind::het_phased: ++counts.het_phased_applied; break;
+      case GermlineKind::het_other_haplotype: ++counts.het_other_haplotype_listed; break;
+      case GermlineKind::het_unphased: ++counts.het_unphased_listed; break;
+      case GermlineKind::indel: ++counts.indels_listed; break;
+    }
+  }
+  counts.windows_changed += changed;
 }
 
 }  // namespace

@@ -111,6 +111,39 @@ void evidence_from_json(const Json& json, SampleStats& s) {
   }
   s.indels_without_evidence = json.at("indels_without_evidence").get<std::uint64_t>();
 }
+Json germline_json(const GermlineStats& g) {
+  return {{"personalised", g.personalised},
+          {"windows_changed", g.windows_changed},
+          {"hom_applied", g.hom_applied},
+          {"het_phased_applied", g.het_phased_applied},
+          {"het_other_haplotype_listed", g.het_other_haplotype_listed},
+          {"het_unphased_listed", g.het_unphased_listed},
+          {"indels_listed", g.indels_listed}};
+}
+
+// Stats files written before --personalise existed have no such section: nothing was applied.
+GermlineStats germline_from_json(const Json& json) {
+  GermlineStats g;
+  if (json.is_null()) return g;
+  g.personalised = json.at("personalised").get<bool>();
+  g.windows_changed = json.at("windows_changed").get<std::uint64_t>();
+  g.hom_applied = json.at("hom_applied").get<std::uint64_t>();
+  g.het_phased_applied = json.at("het_phased_applied").get<std::uint64_t>();
+  g.het_other_haplotype_listed = json.at("het_other_haplotype_listed").get<std::uint64_t>();
+  g.het_unphased_listed = json.at("het_unphased_listed").get<std::uint64_t>();
+  g.indels_listed = json.at("indels_listed").get<std::uint64_t>();
+  return g;
+}
+
+void add_germline(GermlineStats& total, const GermlineStats& g) {
+  total.personalised = total.personalised || g.personalised;
+  total.windows_changed += g.windows_changed;
+  total.hom_applied += g.hom_applied;
+  total.het_phased_applied += g.het_phased_applied;
+  total.het_other_haplotype_listed += g.het_other_haplotype_listed;
+  total.het_unphased_listed += g.het_unphased_listed;
+  total.indels_listed += g.indels_listed;
+}
 }  // namespace
 
 SvStats::SvStats() {
@@ -204,6 +237,7 @@ Json to_json(const SampleStats& s) {
                                     {"iupac_to_n", s.reference_changes.iupac}};
   out["sv"] = sv_json(s.sv);
   out["read_evidence"] = evidence_json(s.bams, s.indels_without_evidence);
+  out["germline"] = germline_json(s.germline);
   out["provenance"] = s.provenance;
   return out;
 }
@@ -236,6 +270,7 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
     s.reference_changes.iupac = json.at("reference_bases_changed").at("iupac_to_n").get<std::uint64_t>();
     s.sv = sv_from_json(json.at("sv"));
     evidence_from_json(json.at("read_evidence"), s);
+    s.germline = germline_from_json(json.value("germline", Json()));
     s.provenance = json.at("provenance");
     return s;
   } catch (const nlohmann::json::exception& error) {
@@ -320,6 +355,7 @@ CohortOutputs aggregate_cohort(std::vector<SampleStats> samples, const Json& run
       total.bams[role].reads_with_mate_outside_reference += bam.reads_with_mate_outside_reference;
     }
     total.indels_without_evidence += s.indels_without_evidence;
+    add_germline(total.germline, s.germline);
     Json entry = counts_json(s.windows_by_type);
     entry["sv"] = s.sv.junctions();
     entry["set_aside_sv"] = s.set_aside_sv();
@@ -381,6 +417,7 @@ CohortOutputs aggregate_cohort(std::vector<SampleStats> samples, const Json& run
                                       {"iupac_to_n", total.reference_changes.iupac}};
   stats["sv"] = sv_json(total.sv);
   stats["read_evidence"] = evidence_json(total.bams, total.indels_without_evidence);
+  stats["germline"] = germline_json(total.germline);
   Json provenance = run_provenance;
   if (!samples.empty()) {
     for (const char* key : {"reference", "reference_fai_sha256", "parameters"})

@@ -53,6 +53,18 @@ struct BamStats {
   std::uint64_t reads_with_mate_outside_reference = 0;  // seen near SV junctions, ignored
 };
 
+// --personalise (personalise.h): germline sites listed in the windows TSV, counted per window
+// (a site inside two windows counts twice), by the tag the TSV gives them.
+struct GermlineStats {
+  bool personalised = false;  // --personalise given and the sample has a normal BAM
+  std::uint64_t windows_changed = 0;  // windows with at least one applied site
+  std::uint64_t hom_applied = 0;
+  std::uint64_t het_phased_applied = 0;
+  std::uint64_t het_other_haplotype_listed = 0;
+  std::uint64_t het_unphased_listed = 0;
+  std::uint64_t indels_listed = 0;
+};
+
 struct SampleStats {
   std::string sample_id, safe_id, donor_id;
   int sheet_row = 0;
@@ -73,6 +85,7 @@ struct SampleStats {
   SvStats sv;
   std::map<std::string, BamStats> bams;       // "tumour" / "normal", for the BAMs the sample has
   std::uint64_t indels_without_evidence = 0;  // complex indels: no read counting method (columns '.')
+  GermlineStats germline;
   Json provenance = Json::object();
 
   SampleStats();

@@ -28,7 +28,7 @@ const std::vector<std::string> window_tsv_columns = {
     "norm_ref",  "norm_alt",  "type",      "window_start", "window_end", "alt_window_start", "alt_window_end",
     "offset",    "ref_record", "alt_record", "ref_length", "alt_length", "normalised_shift", "nearby_variants",
     "t_depth",   "t_ref_count", "t_alt_count", "t_vaf",     "n_depth",    "n_ref_count",     "n_alt_count",
-    "n_vaf"};
+    "n_vaf",     "germline_applied", "germline_not_applied"};
 
 const std::vector<std::string> sv_window_tsv_columns = {
     "sample_id",         "id",                 "chrom",           "pos",              "mate_chrom",
@@ -58,7 +58,27 @@ Json WindowParams::to_json() const {
           {"contig_map", contig_map},
           {"min_mapq", min_mapq},
           {"min_baseq", min_baseq},
-          {"max_depth", read_filters().max_depth}};
+          {"max_depth", read_filters().max_depth},
+          {"personalise", personalise},
+          {"germline_min_depth", germline_min_depth},
+          {"germline_hom_fraction", germline_hom_fraction},
+          {"germline_het_range", {germline_het_min, germline_het_max}},
+          {"germline_phasing_min_reads", germline_phasing_min_reads},
+          {"germline_phasing_agreement", germline_phasing_agreement}};
+}
+
+void WindowParams::validate() const {
+  for (auto [name, length] : {std::pair{"--snv-length", snv_length}, std::pair{"--mnv-length", mnv_length},
+                              std::pair{"--indel-length", indel_length}, std::pair{"--sv-length", sv_length}})
+    if (length < 6) throw InputError(fmt::format("{} must be at least 6 (one 6-mer token), got {}", name, length));
+  if (germline_min_depth < 1)
+    throw InputError(fmt::format("--germline-min-depth must be at least 1, got {}", germline_min_depth));
+  if (!(germline_hom_fraction > 0 && germline_hom_fraction <= 1))
+    throw InputError(fmt::format("--germline-hom-fraction must lie in (0, 1], got {}", germline_hom_fraction));
+  // The het range must lie below the hom threshold, or one fraction would be both.
+  if (!(germline_het_min > 0 && germline_het_min <= germline_het_max && germline_het_max < germline_hom_fraction))
+    throw InputError(fmt::format("--germline-het-range {}-{} must satisfy 0 < LOW <= HIGH < --germline-hom-fraction "
+                                 "({})", germline_het_min, germline_het_max, germline_hom_fraction));
 }
 
 ReadFilters WindowParams::read_filters() const {
@@ -165,11 +185,7 @@ std::vector<SampleStats> process_samples(const SampleSheet& sheet, const std::ve
 void run_windows(const WindowsRun& run) {
   // htslib warns about every INFO/FILTER missing from a header; oncolm reports what matters itself.
   hts_set_log_level(log_enabled(Level::debug) ? HTS_LOG_WARNING : HTS_LOG_ERROR);
-  for (auto [name, length] : {std::pair{"--snv-length", run.params.snv_length},
-                              std::pair{"--mnv-length", run.params.mnv_length},
-                              std::pair{"--indel-length", run.params.indel_length},
-                              std::pair{"--sv-length", run.params.sv_length}})
-    if (length < 6) throw InputError(fmt::format("{} must be at least 6 (one 6-mer token), got {}", name, length));
+  run.params.validate();
   SampleSheet sheet = read_sample_sheet(run.sheet);
   std::vector<const Sample*> samples;
   if (!run.only_sample.empty()) {

@@ -37,10 +37,22 @@ struct WindowParams {
   std::string contig_map;               // --contig-map FILE, or ""
   int min_mapq = ReadFilters{}.min_mapq;    // read evidence: --min-mapq
   int min_baseq = ReadFilters{}.min_baseq;  // read evidence: --min-baseq
+  // --personalise: germline SNVs from the normal BAM applied to small-variant windows (personalise.h).
+  bool personalise = false;
+  int germline_min_depth = 10;          // --germline-min-depth: normal reads with a passing base
+  double germline_hom_fraction = 0.9;   // --germline-hom-fraction: non-reference reads / depth >= this
+  double germline_het_min = 0.3;        // --germline-het-range LOW-HIGH
+  double germline_het_max = 0.7;
+  // Fixed, recorded in provenance: a het is phased when at least this many tumour read pairs
+  // carrying the somatic ALT cover it, and this fraction of them agree on its allele.
+  int germline_phasing_min_reads = 2;
+  double germline_phasing_agreement = 0.9;
 
   std::int64_t length_for(VariantType type) const;
   ReadFilters read_filters() const;
   Json to_json() const;
+  // Throws InputError for a length below one token or germline thresholds outside (0, 1].
+  void validate() const;
 };
 
 // The columns of <sample>.windows.tsv.gz before the label columns, in order. The read evidence

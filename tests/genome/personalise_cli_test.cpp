@@ -1,0 +1,403 @@
+// `oncolm windows --personalise` end to end on the example cohort (examples/, simulated miniBAMs
+// carrying real 1000 Genomes germline haplotypes). Expectations come from other tools and from
+// the data: the germline sites and their allele fractions from `bcftools mpileup -a AD` on the
+// normal BAM, the plain windows from a run without --personalise, and the phase from the
+// simulation's read names (H1/H2 = germline haplotypes, S1/S2 = the same plus somatic events).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <optional>
+
+#include "test_support.h"
+
+using namespace oncolm::test;
+
+namespace {
+
+const std::string examples = std::string(ONCOLM_SOURCE_DIR) + "/examples";
+const std::string cohort = examples + "/cohort.tsv";
+const std::string example_reference = examples + "/reference/GRCh37.20_X.masked.fa.gz";
+
+using Row = std::map<std::string, std::string>;
+
+struct ListedSite {
+  std::string chrom;
+  long pos = 0;
+  std::string ref, alt, kind;
+};
+
+// "20:1234:C>T:hom,20:1300:A>G:het_phased" -> sites; "." -> none.
+std::vector<ListedSite> parse_sites(const std::string& cell) {
+  std::vector<ListedSite> sites;
+  if (cell == ".") return sites;
+  for (const std::string& entry : split(cell, ',')) {
+    std::vector<std::string> fields = split(entry, ':');
+    EXPECT_EQ(fields.size(), 4u) << entry;
+    if (fields.size() != 4) continue;
+    std::vector<std::string> alleles = split(fields[2], '>');
+    EXPECT_EQ(alleles.size(), 2u) << entry;
+    if (alleles.size() != 2) continue;
+    sites.push_back({fields[0], std::stol(fields[1]), alleles[0], alleles[1], fields[3]});
+  }
+  return sites;
+}
+
+std::map<std::string, std::string> read_fasta(const std::string& path) {
+  std::map<std::string, std::string> records;
+  std::string* current = nullptr;
+  for (const std::string& line : split(read_text(path), '\n')) {
+    if (!line.empty() && line[0] == '>') {
+      current = &records[line.substr(1)];
+    } else if (current) {
+      *current += line;
+    }
+  }
+  return records;
+}
+
+struct Thresholds {
+  int min_depth = 0;
+  double hom = 0, het_min = 0, het_max = 0;
+};
+
+// What bcftools says about one position of a normal BAM: depth and the strongest non-REF base.
+struct NormalSite {
+  std::string ref;
+  int depth = 0;
+  std::string alt;
+  int alt_depth = 0;
+  double fraction() const { return depth > 0 ? static_cast<double>(alt_depth) / depth : 0.0; }
+};
+
+std::map<long, NormalSite> normal_sites(const std::string& bam, const std::string& chrom) {
+  std::map<long, NormalSite> sites;
+  for (const MpileupSite& site : bcftools_allele_depths(bam, example_reference, chrom, 20, 13)) {
+    NormalSite normal{site.ref, site.total_depth(), "", 0};
+    for (std::size_t i = 0; i < site.alts.size(); ++i)
+      if (site.depths[i + 1] > normal.alt_depth) normal = {site.ref, site.total_depth(), site.alts[i], site.depths[i + 1]};
+    sites[site.pos] = normal;
+  }
+  return sites;
+}
+
+// The read-name prefixes ("H1", "S2", ...) of the reads `samtools mpileup` shows with `base` at
+// chrom:pos, counted.
+std::map<std::string, int> haplotypes_showing(const std::string& bam, const std::string& chrom, long pos, char base) {
+  std::string region = chrom + ":" + std::to_string(pos) + "-" + std::to_string(pos);
+  CommandResult result = run_command("samtools mpileup -f '" + example_reference + "' -r " + region +
+                                     " -q 20 -Q 13 -B -A --output-QNAME '" + bam + "' 2>/dev/null");
+  std::map<std::string, int> counts;
+  for (const std::string& line : split(result.out, '\n')) {
+    std::vector<std::string> fields = split(line, '\t');
+    if (fields.size() < 7) continue;
+    std::vector<std::string> names = split(fields[6], ',');
+    const std::string& bases = fields[4];
+    std::size_t read = 0;
+    for (std::size_t i = 0; i < bases.size(); ++i) {
+      char c = bases[i];
+      if (c == '^') { ++i; continue; }
+      if (c == '$') continue;
+      if (c == '+' || c == '-') {
+        std::size_t digits = i + 1;
+        while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
+        i = digits + std::stoul(bases.substr(i + 1, digits - i - 1)) - 1;
+        continue;
+      }
+      char shown = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (c == '.' || c == ',') shown = fields[2][0];
+      if (read < names.size() && shown == base) ++counts[split(names[read], '.')[0]];
+      ++read;
+    }
+  }
+  return counts;
+}
+
+std::string most_common(const std::map<std::string, int>& counts) {
+  auto best = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  return best == counts.end() ? "" : best->first;
+}
+
+// Both runs are made once: the example takes about a second each.
+class PersonaliseCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = (fs::temp_directory_path() / ("oncolm_personalise_" + std::to_string(::getpid()))).string();
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+    plain_ = run_oncolm("windows '" + cohort + "' --reference '" + example_reference + "' -o '" + root_ + "/plain'");
+    personalised_ = run_oncolm("windows '" + cohort + "' --reference '" + example_reference + "' -o '" + root_ +
+                               "/personalised' --personalise");
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+
+  static std::string plain_dir() { return root_ + "/plain"; }
+  static std::string personalised_dir() { return root_ + "/personalised"; }
+  static std::vector<Row> samples() { return read_tsv(cohort); }
+  static std::string normal_bam(const Row& sample) {
+    return sample.at("normal_bam").empty() ? "" : examples + "/" + sample.at("normal_bam");
+  }
+  static std::string tumour_bam(const Row& sample) {
+    return sample.at("tumour_bam").empty() ? "" : examples + "/" + sample.at("tumour_bam");
+  }
+  static Thresholds thresholds() {
+    auto parameters = read_json(personalised_dir() + "/stats.json")["provenance"]["parameters"];
+    return {parameters["germline_min_depth"].get<int>(), parameters["germline_hom_fraction"].get<double>(),
+            parameters["germline_het_range"][0].get<double>(), parameters["germline_het_range"][1].get<double>()};
+  }
+  // The manifest's file of each kind for a sample.
+  static std::string output(const std::string& dir, const std::string& sample_id, const std::string& kind) {
+    for (const Row& row : read_tsv(dir + "/manifest.tsv"))
+      if (row.at("sample_id") == sample_id) return dir + "/" + row.at(kind);
+    return "";
+  }
+
+  static std::string root_;
+  static CommandResult plain_, personalised_;
+};
+
+std::string PersonaliseCli::root_;
+CommandResult PersonaliseCli::plain_;
+CommandResult PersonaliseCli::personalised_;
+
+TEST_F(PersonaliseCli, WithoutPersonaliseTheColumnsAreDotsAndWindowsAreTheReference) {
+  ASSERT_EQ(plain_.status, 0) << plain_.err;
+  std::size_t rows_checked = 0;
+  for (const Row& sample : samples()) {
+    std::string tsv = output(plain_dir(), sample.at("sample_id"), "tsv");
+    auto fasta = read_fasta(output(plain_dir(), sample.at("sample_id"), "fasta"));
+    for (const Row& row : read_tsv(tsv)) {
+      EXPECT_EQ(row.at("germline_applied"), ".");
+      EXPECT_EQ(row.at("germline_not_applied"), ".");
+      // Unchanged: REF is the reference, ALT the reference with the one somatic allele.
+      std::string reference = samtools_faidx(example_reference, row.at("chrom") + ":" + row.at("window_start") +
+                                                                    "-" + row.at("window_end"));
+      EXPECT_EQ(fasta.at(row.at("ref_record")), reference) << row.at("ref_record");
+      if (row.at("type") != "indel") {
+        std::string alt = reference;
+        alt.replace(std::stoul(row.at("norm_pos")) - std::stoul(row.at("window_start")), row.at("norm_alt").size(),
+                    row.at("norm_alt"));
+        EXPECT_EQ(fasta.at(row.at("alt_record")), alt) << row.at("alt_record");
+      }
+      ++rows_checked;
+    }
+    auto stats = read_json(output(plain_dir(), sample.at("sample_id"), "stats"));
+    EXPECT_EQ(stats["germline"]["personalised"], false);
+    EXPECT_EQ(stats["germline"]["hom_applied"], 0);
+    EXPECT_EQ(stats["germline"]["het_phased_applied"], 0);
+  }
+  EXPECT_EQ(rows_checked, read_json(plain_dir() + "/stats.json")["windows"].get<std::size_t>());
+  EXPECT_EQ(read_json(plain_dir() + "/stats.json")["provenance"]["parameters"]["personalise"], false);
+}
+
+TEST_F(PersonaliseCli, ListedGermlineSitesAreExactlyThoseBcftoolsShowsInTheNormal) {
+  ASSERT_EQ(personalised_.status, 0) << personalised_.err;
+  Thresholds t = thresholds();
+  std::size_t hom_expected = 0, het_expected = 0;
+  for (const Row& sample : samples()) {
+    std::string normal = normal_bam(sample);
+    auto rows = read_tsv(output(personalised_dir(), sample.at("sample_id"), "tsv"));
+    if (normal.empty()) {
+      for (const Row& row : rows) EXPECT_EQ(row.at("germline_applied") + row.at("germline_not_applied"), "..");
+      continue;
+    }
+    std::map<std::string, std::map<long, NormalSite>> by_chrom;
+    for (const Row& row : rows) {
+      auto& sites = by_chrom.try_emplace(row.at("chrom")).first->second;
+      if (sites.empty()) sites = normal_sites(normal, row.at("chrom"));
+      // Listed SNVs: listed under their class, with the fraction bcftools gives.
+      std::map<long, std::string> listed;
+      for (const char* column : {"germline_applied", "germline_not_applied"})
+        for (const ListedSite& site : parse_sites(row.at(column))) {
+          EXPECT_EQ(site.chrom, row.at("chrom"));
+          if (site.kind == "indel") {
+            EXPECT_EQ(std::string(column), "germline_not_applied") << "germline indels are never applied";
+            EXPECT_NE(site.ref.size(), site.alt.size());
+            continue;
+          }
+          listed[site.pos] = site.kind;
+          ASSERT_TRUE(sites.count(site.pos)) << "bcftools shows no reads at " << site.pos;
+          const NormalSite& normal_site = sites.at(site.pos);
+          EXPECT_EQ(normal_site.ref, site.ref);
+          EXPECT_EQ(normal_site.alt, site.alt) << site.pos;
+          EXPECT_GE(normal_site.depth, t.min_depth) << site.pos;
+          bool applied = std::string(column) == "germline_applied";
+          if (site.kind == "hom") {
+            EXPECT_TRUE(applied);
+            EXPECT_GE(normal_site.fraction(), t.hom) << site.pos;
+          } else {
+            EXPECT_EQ(applied, site.kind == "het_phased") << site.kind;
+            EXPECT_TRUE(site.kind == "het_phased" || site.kind == "het_other_haplotype" ||
+                        site.kind == "het_unphased") << site.kind;
+            EXPECT_GE(normal_site.fraction(), t.het_min) << site.pos;
+            EXPECT_LE(normal_site.fraction(), t.het_max) << site.pos;
+          }
+        }
+      // And every site bcftools shows above the thresholds in the window's reference span (but
+      // not at the somatic allele itself) is listed.
+      long start = std::stol(row.at("window_start"));
+      long end = std::max(std::stol(row.at("window_end")), std::stol(row.at("alt_window_end")));
+      long somatic = std::stol(row.at("norm_pos"));
+      long somatic_end = somatic + static_cast<long>(row.at("norm_ref").size()) - 1;
+      for (auto it = sites.lower_bound(start); it != sites.end() && it->first <= end; ++it) {
+        const NormalSite& s = it->second;
+        if ((it->first >= somatic && it->first <= somatic_end) || s.depth < t.min_depth || s.ref == "N") continue;
+        bool hom = s.fraction() >= t.hom;
+        bool het = s.fraction() >= t.het_min && s.fraction() <= t.het_max;
+        if (!hom && !het) {
+          EXPECT_FALSE(listed.count(it->first)) << it->first;
+          continue;
+        }
+        ASSERT_TRUE(listed.count(it->first)) << row.at("ref_record") << ": bcftools shows " << s.ref << ">" << s.alt
+                                             << " at " << it->first << " in " << s.alt_depth << "/" << s.depth;
+        EXPECT_EQ(listed.at(it->first) == "hom", hom) << it->first;
+        hom_expected += hom;
+        het_expected += het;
+      }
+    }
+  }
+  // The example's donors carry both kinds inside windows (examples/README.md).
+  EXPECT_GT(hom_expected, 0u);
+  EXPECT_GT(het_expected, 0u);
+}
+
+TEST_F(PersonaliseCli, WindowsArePlainWindowsWithExactlyTheAppliedSubstitutions) {
+  ASSERT_EQ(plain_.status, 0) << plain_.err;
+  ASSERT_EQ(personalised_.status, 0) << personalised_.err;
+  std::size_t applied_total = 0, changed_windows = 0;
+  for (const Row& sample : samples()) {
+    const std::string& id = sample.at("sample_id");
+    auto plain_rows = read_tsv(output(plain_dir(), id, "tsv"));
+    auto rows = read_tsv(output(personalised_dir(), id, "tsv"));
+    auto plain_fasta = read_fasta(output(plain_dir(), id, "fasta"));
+    auto fasta = read_fasta(output(personalised_dir(), id, "fasta"));
+    ASSERT_EQ(rows.size(), plain_rows.size()) << id;
+    std::map<std::string, int> counts;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Row& row = rows[i];
+      // Every other column is the same as without --personalise.
+      Row other = row, plain_other = plain_rows[i];
+      for (Row* r : {&other, &plain_other}) {
+        r->erase("germline_applied");
+        r->erase("germline_not_applied");
+      }
+      EXPECT_EQ(other, plain_other) << row.at("ref_record");
+      std::string ref = plain_fasta.at(row.at("ref_record"));
+      std::string alt = plain_fasta.at(row.at("alt_record"));
+      long start = std::stol(row.at("window_start")), end = std::stol(row.at("window_end"));
+      long alt_end = std::stol(row.at("alt_window_end"));
+      long pos = std::stol(row.at("norm_pos"));
+      const std::string &norm_ref = row.at("norm_ref"), &norm_alt = row.at("norm_alt");
+      long shift = static_cast<long>(norm_alt.size()) - static_cast<long>(norm_ref.size());
+      for (const ListedSite& site : parse_sites(row.at("germline_applied"))) {
+        ASSERT_EQ(site.ref.size(), 1u);
+        ASSERT_EQ(site.alt.size(), 1u);
+        ++counts[site.kind];
+        ++applied_total;
+        if (site.pos >= start && site.pos <= end) {
+          EXPECT_EQ(ref.substr(static_cast<std::size_t>(site.pos - start), 1), site.ref) << site.pos;
+          ref[static_cast<std::size_t>(site.pos - start)] = site.alt[0];
+        }
+        long alt_offset = site.pos < pos ? site.pos - start
+                                         : (site.pos <= alt_end ? site.pos - start + shift : -1);
+        if (alt_offset >= 0) {
+          EXPECT_EQ(alt.substr(static_cast<std::size_t>(alt_offset), 1), site.ref) << site.pos;
+          alt[static_cast<std::size_t>(alt_offset)] = site.alt[0];
+        }
+      }
+      for (const ListedSite& site : parse_sites(row.at("germline_not_applied"))) ++counts[site.kind];
+      EXPECT_EQ(fasta.at(row.at("ref_record")), ref) << row.at("ref_record");
+      EXPECT_EQ(fasta.at(row.at("alt_record")), alt) << row.at("alt_record");
+      changed_windows += fasta.at(row.at("ref_record")) != plain_fasta.at(row.at("ref_record"));
+      // The somatic allele is still where the row says.
+      auto at = static_cast<std::size_t>(pos - start);
+      EXPECT_EQ(fasta.at(row.at("ref_record")).substr(at, norm_ref.size()), norm_ref);
+      EXPECT_EQ(fasta.at(row.at("alt_record")).substr(at, norm_alt.size()), norm_alt);
+      std::size_t common = 0;
+      while (common < norm_ref.size() && common < norm_alt.size() && norm_ref[common] == norm_alt[common]) ++common;
+      EXPECT_EQ(row.at("offset"), std::to_string(at + common));
+    }
+    // Per-sample counts are the TSV's listings.
+    auto stats = read_json(output(personalised_dir(), id, "stats"))["germline"];
+    EXPECT_EQ(stats["personalised"], !normal_bam(sample).empty()) << id;
+    EXPECT_EQ(stats["hom_applied"], counts["hom"]) << id;
+    EXPECT_EQ(stats["het_phased_applied"], counts["het_phased"]) << id;
+    EXPECT_EQ(stats["het_other_haplotype_listed"], counts["het_other_haplotype"]) << id;
+    EXPECT_EQ(stats["het_unphased_listed"], counts["het_unphased"]) << id;
+    EXPECT_EQ(stats["indels_listed"], counts["indel"]) << id;
+  }
+  EXPECT_GT(applied_total, 0u);
+  EXPECT_EQ(read_json(personalised_dir() + "/stats.json")["germline"]["windows_changed"], changed_windows);
+}
+
+TEST_F(PersonaliseCli, PhasedHetsAreOnTheSomaticHaplotypeOfTheSimulation) {
+  ASSERT_EQ(personalised_.status, 0) << personalised_.err;
+  std::size_t phased = 0;
+  for (const Row& sample : samples()) {
+    for (const Row& row : read_tsv(output(personalised_dir(), sample.at("sample_id"), "tsv"))) {
+      std::vector<ListedSite> sites = parse_sites(row.at("germline_applied"));
+      for (const ListedSite& site : parse_sites(row.at("germline_not_applied"))) sites.push_back(site);
+      for (const ListedSite& site : sites) {
+        if (site.kind != "het_phased" && site.kind != "het_other_haplotype") continue;
+        ASSERT_EQ(row.at("type"), "snv") << "the example's personalised windows are SNVs";
+        // The somatic haplotype: S1 or S2, whose tumour reads carry the somatic ALT; its germline
+        // counterpart H1 or H2 names the normal reads of the same haplotype.
+        std::string somatic = most_common(haplotypes_showing(tumour_bam(sample), row.at("chrom"),
+                                                             std::stol(row.at("norm_pos")), row.at("norm_alt")[0]));
+        ASSERT_EQ(somatic.size(), 2u);
+        ASSERT_EQ(somatic[0], 'S');
+        std::string germline = most_common(haplotypes_showing(normal_bam(sample), site.chrom, site.pos, site.alt[0]));
+        bool same_haplotype = germline == "H" + somatic.substr(1);
+        EXPECT_EQ(same_haplotype, site.kind == "het_phased")
+            << row.at("ref_record") << " " << site.pos << ": somatic on " << somatic << ", germline ALT on " << germline;
+        ++phased;
+      }
+    }
+  }
+  EXPECT_GT(phased, 0u);
+}
+
+TEST_F(PersonaliseCli, SamplesWithoutANormalAreReportedOnceAndLeftAsTheReference) {
+  ASSERT_EQ(personalised_.status, 0) << personalised_.err;
+  std::size_t without_normal = 0;
+  for (const Row& sample : samples()) {
+    if (!normal_bam(sample).empty()) continue;
+    ++without_normal;
+    std::string message = "sample " + sample.at("sample_id") + ": no normal_bam";
+    std::size_t first = personalised_.err.find(message);
+    EXPECT_NE(first, std::string::npos) << message;
+    EXPECT_EQ(personalised_.err.find(message, first + 1), std::string::npos) << "reported twice: " << message;
+    EXPECT_EQ(read_text(output(personalised_dir(), sample.at("sample_id"), "fasta")),
+              read_text(output(plain_dir(), sample.at("sample_id"), "fasta")));
+  }
+  EXPECT_GT(without_normal, 0u);
+}
+
+TEST(PersonaliseOptions, ThresholdsAreRecordedAndChecked) {
+  ScratchDir dir;
+  std::string base = "windows '" + cohort + "' --reference '" + example_reference + "' --sample blood-AC -o '";
+  CommandResult result = run_oncolm(base + (dir / "out") +
+                                    "' --personalise --germline-min-depth 12 --germline-hom-fraction 0.95 "
+                                    "--germline-het-range 0.25-0.75");
+  ASSERT_EQ(result.status, 0) << result.err;
+  std::vector<std::string> stats_files;
+  for (const auto& entry : fs::directory_iterator(dir / "out"))
+    if (entry.path().string().find(".stats.json") != std::string::npos) stats_files.push_back(entry.path().string());
+  ASSERT_EQ(stats_files.size(), 1u) << "--sample writes one sample's stats";
+  auto parameters = read_json(stats_files[0])["provenance"]["parameters"];
+  EXPECT_EQ(parameters["personalise"], true);
+  EXPECT_EQ(parameters["germline_min_depth"], 12);
+  EXPECT_EQ(parameters["germline_hom_fraction"], 0.95);
+  EXPECT_EQ(parameters["germline_het_range"], nlohmann::json::array({0.25, 0.75}));
+  for (const char* range : {"0.7-0.3", "0.3", "a-b", "0.3-0.95"}) {
+    CommandResult bad = run_oncolm(base + (dir / "bad") + "' --personalise --germline-het-range " + range);
+    EXPECT_EQ(bad.status, 1) << range;
+    EXPECT_NE(bad.err.find("--germline-het-range"), std::string::npos) << bad.err;
+  }
+  CommandResult bad_depth = run_oncolm(base + (dir / "bad") + "' --personalise --germline-min-depth 0");
+  EXPECT_EQ(bad_depth.status, 1);
+  EXPECT_NE(bad_depth.err.find("--germline-min-depth"), std::string::npos) << bad_depth.err;
+}
+
+}  // namespace
