@@ -62,6 +62,11 @@ std::string record_key(const bam1_t* read) {
   return read_name(read) + ((read->core.flag & BAM_FREAD2) ? "/2" : "/1");
 }
 
+[[noreturn]] void throw_read_error(samFile* file, int tid, std::int64_t start0) {
+  throw input_error(file->fn, 0, "cannot read alignments near contig #{} position {} (corrupt file, or a CRAM "
+                    "whose reference is not the --reference given)", tid, start0 + 1);
+}
+
 // Calls visit(offset, pileup entry) for every read at ref positions [start0, start0 + length),
 // 0-based, through htslib's pileup with overlapping-mate detection.
 template <typename Visit>
@@ -78,12 +83,15 @@ void pileup_region(samFile* file, hts_idx_t* index, int tid, std::int64_t start0
   int pileup_tid = 0, count = 0;
   hts_pos_t position = 0;
   const bam_pileup1_t* entries = nullptr;
-  while (bam_mplp64_auto(pileup, &pileup_tid, &position, &count, &entries) > 0) {
+  int status;
+  while ((status = bam_mplp64_auto(pileup, &pileup_tid, &position, &count, &entries)) > 0) {
     if (pileup_tid != tid || position < start0) continue;
     if (position >= start0 + length) break;
     for (int i = 0; i < count; ++i) visit(position - start0, entries[i]);
   }
   bam_mplp_destroy(pileup);
+  // A read error must not pass for "no reads": the counts would silently be zero.
+  if (status < 0) throw_read_error(file, tid, start0);
 }
 
 struct SaAlignment {
@@ -334,7 +342,8 @@ SvSupport AlignmentReader::count_sv_support(const SvJunction& junction, const Re
                                      here.pos + search_distance);
     if (!region.iterator) return;
     BamRecord read;
-    while (sam_itr_next(handles_->file, region.iterator, read.record) >= 0) {
+    int status;
+    while ((status = sam_itr_next(handles_->file, region.iterator, read.record)) >= 0) {
       const bam1_t* b = read.record;
       if (!passes_read_filters(b, filters)) continue;
       std::int64_t start = b->core.pos + 1, end = bam_endpos(b);
@@ -359,6 +368,7 @@ SvSupport AlignmentReader::count_sv_support(const SvJunction& junction, const Re
           on_retained_side(there, mate_start, mate_start + b->core.l_qseq - 1, search_distance))
         discordant_names.insert(read_name(b));
     }
+    if (status < -1) throw_read_error(handles_->file, tid, here.pos - 1);
   };
   scan(junction.bp1, junction.bp2);
   scan(junction.bp2, junction.bp1);

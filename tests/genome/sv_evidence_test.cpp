@@ -1,0 +1,156 @@
+// SV read evidence of `oncolm windows` (t_/n_split_reads, t_/n_discordant_pairs) on the example
+// COLO829T tumour/normal miniBAMs (simulated reads with real SA tags and discordant pairs at 8
+// deletion junctions, examples/README.md), checked against an independent count made here from the
+// SAM text of `samtools view -F 0xF04 -q 20` around each breakend, following the documented rules
+// (README "Read evidence", read_evidence.h):
+//  - split read: a read within the search distance (1,000 bp) of one breakend whose SA tag holds an
+//    alignment on the other breakend's contig starting within a read length of it;
+//  - discordant pair: paired, not a proper pair, mate mapped; the read lies on the retained side of
+//    its breakend (overhanging it by at most 10 bp, within the search distance) and points into the
+//    junction; its mate (RNEXT/PNEXT and the MC CIGAR) does the same at the other breakend;
+//  - each read name counts once per junction and kind.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "test_support.h"
+
+using namespace oncolm::test;
+
+namespace {
+
+const std::string examples = std::string(ONCOLM_SOURCE_DIR) + "/examples";
+const std::string example_reference = examples + "/reference/GRCh37.20_X.masked.fa.gz";
+const std::string tumour_bam = examples + "/bam/COLO829T.tumour.variantbam.bam";
+const std::string normal_bam = examples + "/bam/COLO829.normal.variantbam.bam";
+const std::string sv_vcf = examples + "/vcf/COLO829T.somatic.sv.vcf.gz";
+
+constexpr long search_distance = 1000;  // `oncolm windows` default
+constexpr long slack = 10;              // overhang allowed past a breakend (read_evidence.cpp)
+
+// The deletion-type junctions simulated in the reads (examples/README.md, "Structural variants").
+const std::set<std::string> simulated_junctions = {
+    "20:13160728^13164101", "20:14962956^15013949", "20:15000623^15013843", "X:31196943^31216211",
+    "X:31301203^32038750",  "X:32077855^32293097",  "X:32098532^32201252",  "X:34059778^34062705"};
+
+struct Breakend {
+  std::string chrom;
+  long pos = 0;
+  bool keeps_left = true;  // strand '+': the base at pos and those before it are retained
+};
+
+// Reference bases a CIGAR covers.
+long reference_length(const std::string& cigar) {
+  long length = 0, number = 0;
+  for (char c : cigar) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      number = number * 10 + (c - '0');
+      continue;
+    }
+    if (c == 'M' || c == 'D' || c == 'N' || c == '=' || c == 'X') length += number;
+    number = 0;
+  }
+  return length;
+}
+
+// Whether the alignment [start, end] lies on the retained side of `side`, near it.
+bool on_retained_side(const Breakend& side, long start, long end) {
+  if (side.keeps_left) return end <= side.pos + slack && start >= side.pos - search_distance;
+  return start >= side.pos - slack && end <= side.pos + search_distance;
+}
+
+struct Counted {
+  std::set<std::string> split, discordant;
+};
+
+// Reads of `bam` near `here` supporting the junction here^there, added to `counted` by name.
+void count_at(const std::string& bam, const Breakend& here, const Breakend& there, Counted& counted) {
+  std::string region = here.chrom + ":" + std::to_string(std::max(1L, here.pos - search_distance)) + "-" +
+                       std::to_string(here.pos + search_distance);
+  CommandResult view = run_command("samtools view -F 0xF04 -q 20 '" + bam + "' " + region);
+  ASSERT_EQ(view.status, 0) << view.err;
+  for (const std::string& line : split(view.out, '\n')) {
+    std::vector<std::string> f = split(line, '\t');
+    if (f.size() < 11) continue;
+    const std::string& name = f[0];
+    int flag = std::stoi(f[1]);
+    long start = std::stol(f[3]);
+    long end = start + reference_length(f[5]) - 1;
+    long read_length = static_cast<long>(f[9].size());
+    std::string mate_chrom = f[6] == "=" ? f[2] : f[6];
+    long mate_start = std::stol(f[7]);
+    std::string mate_cigar;
+    for (std::size_t i = 11; i < f.size(); ++i) {
+      if (f[i].rfind("SA:Z:", 0) == 0) {
+        for (const std::string& entry : split(f[i].substr(5), ';')) {
+          std::vector<std::string> sa = split(entry, ',');
+          if (sa.size() >= 2 && sa[0] == there.chrom && std::labs(std::stol(sa[1]) - there.pos) <= read_length)
+            counted.split.insert(name);
+        }
+      }
+      if (f[i].rfind("MC:Z:", 0) == 0) mate_cigar = f[i].substr(5);
+    }
+    bool paired = flag & 0x1, proper = flag & 0x2, mate_unmapped = flag & 0x8;
+    bool reverse = flag & 0x10, mate_reverse = flag & 0x20;
+    if (!paired || proper || mate_unmapped || mate_chrom != there.chrom) continue;
+    long mate_end = mate_start + (mate_cigar.empty() ? read_length : reference_length(mate_cigar)) - 1;
+    // Pointing into the junction: forward on a left-retained side, reverse on a right-retained one.
+    if (reverse == here.keeps_left || mate_reverse == there.keeps_left) continue;
+    if (on_retained_side(here, start, end) && on_retained_side(there, mate_start, mate_end))
+      counted.discordant.insert(name);
+  }
+}
+
+struct Support {
+  int split_reads = 0, discordant_pairs = 0;
+};
+
+Support samtools_support(const std::string& bam, const Breakend& bp1, const Breakend& bp2) {
+  Counted counted;
+  count_at(bam, bp1, bp2, counted);
+  count_at(bam, bp2, bp1, counted);
+  return {static_cast<int>(counted.split.size()), static_cast<int>(counted.discordant.size())};
+}
+
+}  // namespace
+
+TEST(SvEvidence, SplitReadsAndDiscordantPairsEqualSamtoolsCounts) {
+  ScratchDir dir;
+  write_file(dir / "sheet.tsv",
+             "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\thistology_abbreviation\n"
+             "COLO829T\tCOLO829\t" + tumour_bam + "\t" + normal_bam + "\t\t\t" + sv_vcf + "\tSkin-Melanoma\n");
+  CommandResult result = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + example_reference +
+                                    "' -o '" + (dir / "out") + "'");
+  ASSERT_EQ(result.status, 0) << result.err;
+  auto rows = read_tsv(dir / "out/COLO829T.sv_windows.tsv.gz");
+  ASSERT_FALSE(rows.empty());
+  std::set<std::string> seen_simulated;
+  for (const auto& row : rows) {
+    const std::string& strands = row.at("strands");
+    ASSERT_EQ(strands.size(), 2u) << row.at("id");
+    Breakend bp1{row.at("chrom"), std::stol(row.at("pos")), strands[0] == '+'};
+    Breakend bp2{row.at("mate_chrom"), std::stol(row.at("mate_pos")), strands[1] == '+'};
+    std::string junction = bp1.chrom + ":" + row.at("pos") + "^" + row.at("mate_pos");
+    Support tumour = samtools_support(tumour_bam, bp1, bp2);
+    Support normal = samtools_support(normal_bam, bp1, bp2);
+    EXPECT_EQ(row.at("t_split_reads"), std::to_string(tumour.split_reads)) << junction;
+    EXPECT_EQ(row.at("t_discordant_pairs"), std::to_string(tumour.discordant_pairs)) << junction;
+    EXPECT_EQ(row.at("n_split_reads"), std::to_string(normal.split_reads)) << junction;
+    EXPECT_EQ(row.at("n_discordant_pairs"), std::to_string(normal.discordant_pairs)) << junction;
+    // The simulation: support in the tumour at its junctions, never in the normal.
+    EXPECT_EQ(normal.split_reads, 0) << junction;
+    EXPECT_EQ(normal.discordant_pairs, 0) << junction;
+    if (simulated_junctions.count(junction) && bp1.chrom == bp2.chrom) {
+      seen_simulated.insert(junction);
+      EXPECT_GT(tumour.split_reads, 0) << junction;
+      EXPECT_GT(tumour.discordant_pairs, 0) << junction;
+    }
+  }
+  EXPECT_EQ(seen_simulated, simulated_junctions);
+}
