@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "genome/reference.h"
 #include "core/log.h"
 
 namespace oncolm::genome {
@@ -227,15 +228,6 @@ std::string indel_key(const bam_pileup1_t& entry) {
   return key;
 }
 
-int base_index(char base) {
-  switch (base) {
-    case 'A': return 0;
-    case 'C': return 1;
-    case 'G': return 2;
-    case 'T': return 3;
-    default: return -1;
-  }
-}
 
 }  // namespace
 
@@ -288,7 +280,7 @@ std::vector<PositionPileup> AlignmentReader::pileup_positions(const std::string&
                   ++site.indel_depth;
                   if (entry.indel != 0) ++site.indels[indel_key(entry)];
                   if (bam_get_qual(entry.b)[entry.qpos] < filters.min_baseq) return;
-                  int base = base_index(seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)]);
+                  int base = acgt_index(seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)]);
                   if (base >= 0) ++site.bases[static_cast<std::size_t>(base)];
                 });
   return sites;

@@ -25,6 +25,17 @@ struct SanitiseCounts {
   std::uint64_t iupac = 0;        // non-ACGTN codes (IUPAC or anything else) turned into N
 };
 
+// A=0, C=1, G=2, T=3 (upper case), -1 for anything else: the index used for base and 6-mer counts.
+inline int acgt_index(char base) {
+  switch (base) {
+    case 'A': return 0;
+    case 'C': return 1;
+    case 'G': return 2;
+    case 'T': return 3;
+    default: return -1;
+  }
+}
+
 // Upper-cases and maps everything outside ACGT to N, in place; adds to counts when given.
 void sanitise_sequence(std::string& sequence, SanitiseCounts* counts = nullptr);
 

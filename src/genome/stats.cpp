@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "genome/reference.h"
 #include "genome/sv_junction.h"
 #include "genome/sv_reader.h"
 
@@ -28,15 +29,6 @@ const std::vector<std::string> window_types = {"snv", "mnv", "indel"};
 namespace {
 constexpr const char* base_names = "ACGTN";
 
-int base_code(char base) {
-  switch (base) {
-    case 'A': return 0;
-    case 'C': return 1;
-    case 'G': return 2;
-    case 'T': return 3;
-    default: return -1;
-  }
-}
 
 template <typename Map>
 Json counts_json(const Map& map) {
@@ -182,7 +174,7 @@ std::uint64_t SampleStats::skipped_total() const {
 void SampleStats::add_sequence(const std::string& sequence) {
   ++window_lengths[static_cast<std::int64_t>(sequence.size())];
   for (char base : sequence) {
-    int code = base_code(base);
+    int code = acgt_index(base);
     ++bases[code < 0 ? 4 : code];
   }
   count_kmer6_tokens(sequence, kmer6);
@@ -193,7 +185,7 @@ void count_kmer6_tokens(const std::string& sequence, std::vector<std::uint64_t>&
     std::size_t index = 0;
     bool valid = true;
     for (std::size_t i = start; i < start + 6 && valid; ++i) {
-      int code = base_code(sequence[i]);
+      int code = acgt_index(sequence[i]);
       valid = code >= 0;
       index = index * 4 + static_cast<std::size_t>(code < 0 ? 0 : code);
     }
@@ -263,7 +255,7 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
       s.bases[static_cast<std::size_t>(i)] = json.at("bases").at(std::string(1, base_names[i])).get<std::uint64_t>();
     for (const auto& [key, value] : json.at("kmer6_tokens").items()) {
       std::size_t index = 0;
-      for (char base : key) index = index * 4 + static_cast<std::size_t>(base_code(base));
+      for (char base : key) index = index * 4 + static_cast<std::size_t>(acgt_index(base));
       s.kmer6.at(index) = value.get<std::uint64_t>();
     }
     s.reference_changes.soft_masked = json.at("reference_bases_changed").at("soft_masked_upper_cased").get<std::uint64_t>();
