@@ -73,6 +73,9 @@ NtConfig NtConfig::from_json(const nlohmann::json& json, const std::string& sour
 }
 
 NtConfig NtConfig::load_dir(const std::string& model_dir) {
+  if (!is_directory(model_dir))
+    throw input_error(model_dir, 0, "not a model directory (a Hugging Face NT checkpoint: config.json, vocab.txt, "
+                      "model.safetensors or pytorch_model.bin)");
   std::string path = path_join(model_dir, "config.json");
   NtConfig config = from_json(read_json_file(path), path);
   std::string tokenizer_path = path_join(model_dir, "tokenizer_config.json");

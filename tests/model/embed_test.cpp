@@ -397,6 +397,8 @@ TEST(EmbedCli, ModelInfoAndEmbedRunAndBadInputExitsOne) {
                         output),
             1);
   EXPECT_NE(output.find("config.json"), std::string::npos) << output;
+  EXPECT_EQ(run_command(binary + " model info " + (dir / "no_such_model").string(), output), 1);
+  EXPECT_NE(output.find("no_such_model: not a model directory"), std::string::npos) << output;
   EXPECT_EQ(run_command(binary + " embed --model " + model_dir + " -o " + (dir / "y").string() + " --max-tokens 5000 " +
                             (dir / "ok.fa").string(),
                         output),
