@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "core/text.h"
 
 namespace oncolm::genome {
 namespace {
@@ -16,16 +17,6 @@ namespace {
 const std::array<const char*, 7> required_columns = {"sample_id", "donor_id", "tumour_bam", "normal_bam",
                                                      "snv_vcf", "indel_vcf", "sv_vcf"};
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> cells;
-  std::size_t from = 0;
-  while (true) {
-    std::size_t tab = line.find('\t', from);
-    cells.push_back(line.substr(from, tab == std::string::npos ? std::string::npos : tab - from));
-    if (tab == std::string::npos) return cells;
-    from = tab + 1;
-  }
-}
 
 std::string resolve_path(const std::string& sheet, const std::string& cell) {
   if (cell.empty()) return "";

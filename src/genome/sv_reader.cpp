@@ -6,12 +6,12 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "genome/vcf_reader.h"
 
 namespace oncolm::genome {
@@ -198,13 +198,6 @@ class SvVcfStream {
   std::map<std::string, std::int64_t> declared_;
 };
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream stream(line);
-  std::string field;
-  while (std::getline(stream, field, '\t')) fields.push_back(field);
-  return fields;
-}
 
 std::int64_t parse_coordinate(const std::string& text, const std::string& path, long line, const char* column) {
   try {

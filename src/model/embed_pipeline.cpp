@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/progress.h"
+#include "core/text.h"
 #include "core/version.h"
 #include "model/checkpoint.h"
 #include "model/npy_writer.h"
@@ -73,16 +74,6 @@ class GzLines {
   std::size_t number_ = 0;
 };
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
-    if (tab == std::string::npos) return fields;
-    start = tab + 1;
-  }
-}
 
 bool plain_allele(const std::string& allele) {
   return !allele.empty() && allele.find_first_not_of("ACGTNacgtn") == std::string::npos;
