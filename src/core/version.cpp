@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "oncolm/build_info.h"
+#include "oncolm/git_hash.h"
 
 namespace oncolm {
 
