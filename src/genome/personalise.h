@@ -1,31 +1,43 @@
-// Personalised windows (`oncolm windows --personalise`): the donor's germline SNVs, read from the
-// sample's normal BAM, written into a small variant's REF and ALT windows, so that REF is the
-// haplotype the somatic mutation arose on before the mutation and ALT the same haplotype after it.
-// The two windows then still differ only by the somatic allele.
+// Personalised windows (`oncolm windows --personalise`): the donor's germline alleles (SNVs and
+// indels), read from the sample's normal BAM, written into a small variant's REF and ALT windows,
+// so that REF is the haplotype the somatic mutation arose on before the mutation and ALT the same
+// haplotype after it. The two windows then still differ only by the somatic allele.
 //
 // The rule, per small-variant window of a sample with a normal BAM:
-//  1. Sites: the normal is piled up over the window's reference span, window_start to
-//     max(window_end, alt_window_end); positions without reads are absent (miniBAMs cover only
-//     ~10-500 bp around calls), and the somatic allele's own REF span is skipped.
+//  1. Sites: the normal is piled up over the reference the windows cover plus `search_margin` bp on
+//     each side (wider when applied deletions pull more reference into the windows, step 4);
+//     positions without reads are absent (miniBAMs cover only ~10-500 bp around calls), and the
+//     somatic allele's own REF span is skipped.
 //  2. At a position with an A/C/G/T reference base and depth >= germline_min_depth (bases counted
 //     as `bcftools mpileup -a AD -B -A` counts them, read_evidence.h), the most frequent
 //     non-reference base has fraction f = its reads / depth: f >= germline_hom_fraction is a
 //     homozygous germline SNV, germline_het_min <= f <= germline_het_max a heterozygous one,
-//     anything else nothing. Indels after the base carried by >= germline_het_min of the
-//     alignments there are germline indels: listed, never applied (SNVs only are applied).
-//  3. Homozygous: applied to REF and ALT. Heterozygous: phased with the tumour read pairs that
-//     carry the somatic ALT and show a passing base at the site. At least
-//     germline_phasing_min_reads of them, germline_phasing_agreement of which show the germline
-//     ALT: it lies on the somatic haplotype (het_phased), applied to REF and ALT. The same with the
-//     reference base: it lies on the other haplotype (het_other_haplotype), whose base the windows
-//     already carry; listed, not applied. Otherwise (no tumour BAM, too few reads spanning both,
+//     anything else nothing. The most frequent indel after the base is classed by the same
+//     thresholds, its fraction being the alignments carrying it / the alignments with a base there.
+//  3. Homozygous: applied. Heterozygous: phased with the tumour read pairs that carry the somatic
+//     ALT and show the site (an SNV: a passing base; an indel: count_indel's rule). At least
+//     germline_phasing_min_reads of them, germline_phasing_agreement of which carry the germline
+//     ALT: it lies on the somatic haplotype (het_phased), applied. The same with the reference
+//     allele: it lies on the other haplotype (het_other_haplotype), whose allele the windows already
+//     carry; listed, not applied. Otherwise (no tumour BAM, too few reads spanning both,
 //     disagreement): het_unphased, listed, not applied.
-//  4. Substitutions keep lengths: a site at reference position p sits at offset p - window_start in
-//     REF, and in ALT at the same offset left of the somatic allele or p - window_start +
-//     len(ALT) - len(REF) right of it; offsets and the shared left flank do not move.
+//  4. Applied sites are written into the reference in position order, as `bcftools consensus` writes
+//     a VCF: a site whose REF span overlaps the somatic allele's REF span or an already written site
+//     is not applied (`overlapping`). The windows are cut from this personalised haplotype with the
+//     plain windows' geometry: the somatic allele's first changed base stays at `offset`, and REF
+//     and ALT keep their lengths, so tokens line up exactly as in plain windows. REF = the haplotype
+//     from `offset` bases left of that base; ALT = the same left flank + the somatic ALT's changed
+//     bases + the haplotype from the base after the somatic REF. A germline deletion left of the
+//     somatic allele therefore moves the window start left, an insertion moves it right. Only at a
+//     contig end can a window come out shorter, or the offset smaller.
+//  5. The geometry reports the reference positions the windows' first and last bases come from (a
+//     window that begins inside an inserted sequence starts at the base after its anchor). Listed:
+//     the applied sites that put a base into either window (a deletion: its anchor base), and the
+//     sites not applied whose position lies in [start, max(end, alt_end)].
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +47,7 @@
 
 namespace oncolm::genome {
 
-enum class GermlineKind { hom, het_phased, het_other_haplotype, het_unphased, indel };
+enum class GermlineKind { hom, het_phased, het_other_haplotype, het_unphased, overlapping };
 const char* germline_kind_name(GermlineKind kind);
 
 struct GermlineSite {
@@ -44,6 +56,8 @@ struct GermlineSite {
   std::string alt;
   GermlineKind kind = GermlineKind::hom;
   bool applied() const { return kind == GermlineKind::hom || kind == GermlineKind::het_phased; }
+  bool is_indel() const { return ref.size() != alt.size(); }
+  std::int64_t end() const { return pos + static_cast<std::int64_t>(ref.size()) - 1; }
 };
 
 // The somatic allele a window is made for (normalised, as in the windows TSV).
@@ -51,20 +65,47 @@ struct SomaticAllele {
   std::int64_t pos = 0;
   std::string ref;
   std::string alt;
+  std::int64_t end() const { return pos + static_cast<std::int64_t>(ref.size()) - 1; }
 };
 
 // Reference bases [start, end], 1-based inclusive, upper-cased as in the windows.
 using ReferenceFetch = std::function<std::string(std::int64_t, std::int64_t)>;
 
-// Germline sites of one window, in position order (steps 1-3). `tumour` may be null.
+// Reference searched for germline sites beyond the windows on each side (step 1): longer than any
+// deletion a short-read aligner writes as one CIGAR D, so a deletion anchored left of a window
+// that would remove its first bases is always found.
+constexpr std::int64_t search_margin = 300;
+
+struct PersonalisedWindows {
+  WindowGeometry geometry;  // where the personalised windows lie on the reference (step 5)
+  WindowSequences sequences;
+  std::vector<GermlineSite> sites;  // the listed sites, in position order
+};
+
+// Steps 1-3 over reference [start, end]. `tumour` may be null.
 std::vector<GermlineSite> find_germline_sites(AlignmentReader& normal, AlignmentReader* tumour,
                                               const WindowParams& params, const std::string& chrom,
-                                              const WindowGeometry& geometry, const SomaticAllele& somatic,
+                                              std::int64_t start, std::int64_t end, const SomaticAllele& somatic,
                                               const ReferenceFetch& fetch);
 
-// Writes the applied sites into the REF and ALT windows (step 4).
-void apply_germline_sites(const std::vector<GermlineSite>& sites, const WindowGeometry& geometry,
-                          const SomaticAllele& somatic, WindowSequences& windows);
+// Steps 4-5 from the sites found over reference [searched_start, searched_end]. When the windows
+// reach within search_margin of an end of that range that is not a contig end, nothing is
+// returned and `wider` is set to the range to search instead.
+struct SearchRange {
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+};
+std::optional<PersonalisedWindows> cut_personalised_windows(std::vector<GermlineSite> sites,
+                                                            const WindowGeometry& plain,
+                                                            const SomaticAllele& somatic,
+                                                            std::int64_t contig_length, SearchRange searched,
+                                                            const ReferenceFetch& fetch, SearchRange& wider);
+
+// Steps 1-5 for one window: searches, widening the search until the windows are final.
+PersonalisedWindows personalise_windows(AlignmentReader& normal, AlignmentReader* tumour, const WindowParams& params,
+                                        const std::string& chrom, std::int64_t contig_length,
+                                        const WindowGeometry& plain, const SomaticAllele& somatic,
+                                        const ReferenceFetch& fetch);
 
 // `chrom:pos:REF>ALT:kind` of the applied (or the other) sites, comma-separated; "." for none.
 std::string germline_column(const std::vector<GermlineSite>& sites, const std::string& chrom, bool applied);

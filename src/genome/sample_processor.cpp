@@ -65,7 +65,7 @@ class SampleProcessor {
   bool check_ref(Source& source, const std::string& ref);
   void skip(const std::string& reason, const Source& source, const std::string& detail);
   void emit(const Candidate& target, const std::vector<const Candidate*>& nearby);
-  std::vector<GermlineSite> germline_sites(const Candidate& target, const std::string& ref_contig);
+  PersonalisedWindows personalise(const Candidate& target, const std::string& ref_contig);
   void count_germline(const std::vector<GermlineSite>& sites);
 
   const SampleSheet& sheet_;
@@ -291,13 +291,19 @@ void SampleProcessor::skip(const std::string& reason, const Source& source, cons
 }
 
 void SampleProcessor::emit(const Candidate& target, const std::vector<const Candidate*>& nearby) {
-  const WindowGeometry& g = *target.window;
+  WindowGeometry g = *target.window;
   std::uint64_t index = stats_.windows();
   const std::string& ref_contig = reference_.contigs()[static_cast<std::size_t>(current_contig_)].name;
   WindowSequences seq = window_sequences(reference_, current_contig_, g, target.norm_pos, target.norm_ref,
                                          target.norm_alt, &stats_.reference_changes);
-  std::vector<GermlineSite> germline = germline_sites(target, ref_contig);
-  apply_germline_sites(germline, g, SomaticAllele{target.norm_pos, target.norm_ref, target.norm_alt}, seq);
+  std::vector<GermlineSite> germline;
+  if (stats_.germline.personalised) {
+    PersonalisedWindows personal = personalise(target, ref_contig);
+    g = personal.geometry;
+    seq = std::move(personal.sequences);
+    germline = std::move(personal.sites);
+    count_germline(germline);
+  }
   std::string ref_name = window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, false);
   std::string alt_name = window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, true);
   outputs_.windows().write_fasta_record(ref_name, seq.ref);
@@ -323,16 +329,13 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
   if (progress_) progress_->advance();
 }
 
-// Empty unless --personalise is on and the sample has a normal BAM.
-std::vector<GermlineSite> SampleProcessor::germline_sites(const Candidate& target, const std::string& ref_contig) {
-  if (!stats_.germline.personalised) return {};
+// The windows with the donor's germline alleles (--personalise, a sample with a normal BAM).
+PersonalisedWindows SampleProcessor::personalise(const Candidate& target, const std::string& ref_contig) {
   int contig = current_contig_;
-  std::vector<GermlineSite> sites = find_germline_sites(
-      *evidence_.normal_reads(), evidence_.tumour_reads(), context_.params, ref_contig, *target.window,
-      SomaticAllele{target.norm_pos, target.norm_ref, target.norm_alt},
+  return personalise_windows(
+      *evidence_.normal_reads(), evidence_.tumour_reads(), context_.params, ref_contig, reference_.length(contig),
+      *target.window, SomaticAllele{target.norm_pos, target.norm_ref, target.norm_alt},
       [this, contig](std::int64_t start, std::int64_t end) { return reference_.fetch(contig, start, end); });
-  count_germline(sites);
-  return sites;
 }
 
 void SampleProcessor::count_germline(const std::vector<GermlineSite>& sites) {
@@ -340,12 +343,13 @@ void SampleProcessor::count_germline(const std::vector<GermlineSite>& sites) {
   bool changed = false;
   for (const GermlineSite& site : sites) {
     changed = changed || site.applied();
+    counts.indels_applied += site.applied() && site.is_indel();
     switch (site.kind) {
       case GermlineKind::hom: ++counts.hom_applied; break;
       case GermlineKind::het_phased: ++counts.het_phased_applied; break;
       case GermlineKind::het_other_haplotype: ++counts.het_other_haplotype_listed; break;
       case GermlineKind::het_unphased: ++counts.het_unphased_listed; break;
-      case GermlineKind::indel: ++counts.indels_listed; break;
+      case GermlineKind::overlapping: ++counts.overlapping_listed; break;
     }
   }
   counts.windows_changed += changed;

@@ -110,7 +110,8 @@ Json germline_json(const GermlineStats& g) {
           {"het_phased_applied", g.het_phased_applied},
           {"het_other_haplotype_listed", g.het_other_haplotype_listed},
           {"het_unphased_listed", g.het_unphased_listed},
-          {"indels_listed", g.indels_listed}};
+          {"overlapping_listed", g.overlapping_listed},
+          {"indels_applied", g.indels_applied}};
 }
 
 // Stats files written before --personalise existed have no such section: nothing was applied.
@@ -123,7 +124,8 @@ GermlineStats germline_from_json(const Json& json) {
   g.het_phased_applied = json.at("het_phased_applied").get<std::uint64_t>();
   g.het_other_haplotype_listed = json.at("het_other_haplotype_listed").get<std::uint64_t>();
   g.het_unphased_listed = json.at("het_unphased_listed").get<std::uint64_t>();
-  g.indels_listed = json.at("indels_listed").get<std::uint64_t>();
+  g.overlapping_listed = json.at("overlapping_listed").get<std::uint64_t>();
+  g.indels_applied = json.at("indels_applied").get<std::uint64_t>();
   return g;
 }
 
@@ -134,7 +136,8 @@ void add_germline(GermlineStats& total, const GermlineStats& g) {
   total.het_phased_applied += g.het_phased_applied;
   total.het_other_haplotype_listed += g.het_other_haplotype_listed;
   total.het_unphased_listed += g.het_unphased_listed;
-  total.indels_listed += g.indels_listed;
+  total.overlapping_listed += g.overlapping_listed;
+  total.indels_applied += g.indels_applied;
 }
 }  // namespace
 

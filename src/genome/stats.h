@@ -62,7 +62,8 @@ struct GermlineStats {
   std::uint64_t het_phased_applied = 0;
   std::uint64_t het_other_haplotype_listed = 0;
   std::uint64_t het_unphased_listed = 0;
-  std::uint64_t indels_listed = 0;
+  std::uint64_t overlapping_listed = 0;  // hom/het_phased sites overlapping the somatic allele or another
+  std::uint64_t indels_applied = 0;      // of the applied ones above, indels
 };
 
 struct SampleStats {

@@ -37,7 +37,7 @@ struct WindowParams {
   std::string contig_map;               // --contig-map FILE, or ""
   int min_mapq = ReadFilters{}.min_mapq;    // read evidence: --min-mapq
   int min_baseq = ReadFilters{}.min_baseq;  // read evidence: --min-baseq
-  // --personalise: germline SNVs from the normal BAM applied to small-variant windows (personalise.h).
+  // --personalise: germline SNVs and indels from the normal BAM applied to small-variant windows (personalise.h).
   bool personalise = false;
   int germline_min_depth = 10;          // --germline-min-depth: normal reads with a passing base
   double germline_hom_fraction = 0.9;   // --germline-hom-fraction: non-reference reads / depth >= this

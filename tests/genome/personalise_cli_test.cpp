@@ -1,7 +1,8 @@
 // `oncolm windows --personalise` end to end on the example cohort (examples/, simulated miniBAMs
-// carrying real 1000 Genomes germline haplotypes). Expectations come from other tools and from
-// the data: the germline sites and their allele fractions from `bcftools mpileup -a AD` on the
-// normal BAM, the plain windows from a run without --personalise, and the phase from the
+// carrying real 1000 Genomes germline haplotypes, SNVs and indels). Expectations come from other
+// tools and from the data: the germline SNVs and their allele fractions from `bcftools mpileup -a
+// AD` on the normal BAM, the germline indels from `samtools mpileup`, the windows from `bcftools
+// consensus` with the applied sites and from a run without --personalise, and the phase from the
 // simulation's read names (H1/H2 = germline haplotypes, S1/S2 = the same plus somatic events).
 #include <gtest/gtest.h>
 
@@ -114,6 +115,88 @@ std::map<std::string, int> haplotypes_showing(const std::string& bam, const std:
   return counts;
 }
 
+// What `samtools mpileup -Q 0` shows of indels on one contig, per alignment as oncolm counts
+// germline indels: per position, the alignments with a base there and those carrying each indel
+// after it ("+1T", "-2AC").
+struct IndelPileup {
+  int depth = 0;
+  std::map<std::string, int> carrying;
+  std::pair<std::string, double> strongest() const {
+    std::pair<std::string, double> best{"", 0.0};
+    for (const auto& [key, n] : carrying)
+      if (depth > 0 && static_cast<double>(n) / depth > best.second) best = {key, static_cast<double>(n) / depth};
+    return best;
+  }
+};
+
+std::map<long, IndelPileup> samtools_indels(const std::string& bam, const std::string& chrom) {
+  CommandResult result = run_command("samtools mpileup -f '" + example_reference + "' -r " + chrom +
+                                     " -q 20 -Q 0 -B -A -d 100000 --ff UNMAP,SECONDARY,QCFAIL,DUP '" + bam +
+                                     "' 2>/dev/null");
+  std::map<long, IndelPileup> pileups;
+  for (const std::string& line : split(result.out, '\n')) {
+    std::vector<std::string> fields = split(line, '\t');
+    if (fields.size() < 5) continue;
+    IndelPileup& site = pileups[std::stol(fields[1])];
+    const std::string& bases = fields[4];
+    for (std::size_t i = 0; i < bases.size(); ++i) {
+      char c = bases[i];
+      if (c == '^') { ++i; continue; }
+      if (c == '$') continue;
+      if (c == '+' || c == '-') {
+        std::size_t digits = i + 1;
+        while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
+        std::size_t length = std::stoul(bases.substr(i + 1, digits - i - 1));
+        std::string indel = bases.substr(digits, length);
+        for (char& b : indel) b = static_cast<char>(std::toupper(static_cast<unsigned char>(b)));
+        ++site.carrying[std::string(1, c) + std::to_string(length) + indel];
+        i = digits + length - 1;
+        continue;
+      }
+      site.depth += c != '*' && c != '<' && c != '>';
+    }
+  }
+  return pileups;
+}
+
+// "+1T" for G>GT, "-2AC" for GAC>G: how samtools mpileup writes an indel after its anchor.
+std::string samtools_indel_key(const ListedSite& site) {
+  bool insertion = site.alt.size() > site.ref.size();
+  std::string bases = insertion ? site.alt.substr(1) : site.ref.substr(1);
+  return (insertion ? "+" : "-") + std::to_string(bases.size()) + bases;
+}
+
+// The read-name prefixes of the normal reads carrying an indel, counted.
+std::map<std::string, int> haplotypes_carrying(const std::string& bam, const ListedSite& site) {
+  std::string region = site.chrom + ":" + std::to_string(site.pos) + "-" + std::to_string(site.pos);
+  std::map<std::string, int> counts;
+  for (const auto& [key, names] : samtools_indel_reads(bam, example_reference, region))
+    if (key.first == site.pos && key.second == samtools_indel_key(site))
+      for (const std::string& name : names) ++counts[split(name, '.')[0]];
+  return counts;
+}
+
+// `samtools faidx` of chrom:start-end from the example reference, piped through `bcftools
+// consensus` with these records (position order).
+std::string example_consensus(const std::string& dir, const std::string& chrom, long start, long end,
+                              const std::vector<ListedSite>& records) {
+  std::string vcf = dir + "/records.vcf";
+  std::string text = "##fileformat=VCFv4.2\n##contig=<ID=" + chrom + ">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+  for (const ListedSite& r : records)
+    text += chrom + "\t" + std::to_string(r.pos) + "\t.\t" + r.ref + "\t" + r.alt + "\t.\t.\t.\n";
+  write_file(vcf, text);
+  CommandResult index = run_command("bgzip -f '" + vcf + "' && tabix -f '" + vcf + ".gz'");
+  EXPECT_EQ(index.status, 0) << index.err;
+  CommandResult result = run_command("samtools faidx '" + example_reference + "' " + chrom + ":" +
+                                     std::to_string(start) + "-" + std::to_string(end) +
+                                     " | bcftools consensus -f - '" + vcf + ".gz'");
+  EXPECT_EQ(result.status, 0) << result.err;
+  std::vector<std::string> lines = split(result.out, '\n');
+  std::string sequence;
+  for (std::size_t i = 1; i < lines.size(); ++i) sequence += lines[i];
+  return sequence;
+}
+
 std::string most_common(const std::map<std::string, int>& counts) {
   auto best = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   return best == counts.end() ? "" : best->first;
@@ -191,10 +274,26 @@ TEST_F(PersonaliseCli, WithoutPersonaliseTheColumnsAreDotsAndWindowsAreTheRefere
   EXPECT_EQ(read_json(plain_dir() + "/stats.json")["provenance"]["parameters"]["personalise"], false);
 }
 
-TEST_F(PersonaliseCli, ListedGermlineSitesAreExactlyThoseBcftoolsShowsInTheNormal) {
+// Hom / het by the thresholds, for a listed site of this kind.
+void expect_kind_matches_fraction(const ListedSite& site, double fraction, const Thresholds& t, bool applied) {
+  bool hom = fraction >= t.hom;
+  bool het = fraction >= t.het_min && fraction <= t.het_max;
+  EXPECT_EQ(applied, site.kind == "hom" || site.kind == "het_phased") << site.pos << " " << site.kind;
+  if (site.kind == "hom") {
+    EXPECT_TRUE(hom) << site.pos << ": " << fraction;
+  } else if (site.kind == "overlapping") {
+    EXPECT_TRUE(hom || het) << site.pos << ": " << fraction;
+  } else {
+    EXPECT_TRUE(site.kind == "het_phased" || site.kind == "het_other_haplotype" || site.kind == "het_unphased")
+        << site.kind;
+    EXPECT_TRUE(het) << site.pos << ": " << fraction;
+  }
+}
+
+TEST_F(PersonaliseCli, ListedGermlineSitesAreExactlyThoseBcftoolsAndSamtoolsShowInTheNormal) {
   ASSERT_EQ(personalised_.status, 0) << personalised_.err;
   Thresholds t = thresholds();
-  std::size_t hom_expected = 0, het_expected = 0;
+  std::size_t hom_expected = 0, het_expected = 0, indels_expected = 0;
   for (const Row& sample : samples()) {
     std::string normal = normal_bam(sample);
     auto rows = read_tsv(output(personalised_dir(), sample.at("sample_id"), "tsv"));
@@ -202,70 +301,94 @@ TEST_F(PersonaliseCli, ListedGermlineSitesAreExactlyThoseBcftoolsShowsInTheNorma
       for (const Row& row : rows) EXPECT_EQ(row.at("germline_applied") + row.at("germline_not_applied"), "..");
       continue;
     }
-    std::map<std::string, std::map<long, NormalSite>> by_chrom;
+    std::map<std::string, std::map<long, NormalSite>> snvs_by_chrom;
+    std::map<std::string, std::map<long, IndelPileup>> indels_by_chrom;
     for (const Row& row : rows) {
-      auto& sites = by_chrom.try_emplace(row.at("chrom")).first->second;
-      if (sites.empty()) sites = normal_sites(normal, row.at("chrom"));
-      // Listed SNVs: listed under their class, with the fraction bcftools gives.
-      std::map<long, std::string> listed;
+      const std::string& chrom = row.at("chrom");
+      if (!snvs_by_chrom.count(chrom)) {
+        snvs_by_chrom[chrom] = normal_sites(normal, chrom);
+        indels_by_chrom[chrom] = samtools_indels(normal, chrom);
+      }
+      const auto& snvs = snvs_by_chrom.at(chrom);
+      const auto& indels = indels_by_chrom.at(chrom);
+      // Listed sites: listed under their class, with the fraction bcftools (SNVs) or samtools
+      // (indels) gives.
+      std::map<long, std::string> listed_snvs, listed_indels;
       for (const char* column : {"germline_applied", "germline_not_applied"})
         for (const ListedSite& site : parse_sites(row.at(column))) {
-          EXPECT_EQ(site.chrom, row.at("chrom"));
-          if (site.kind == "indel") {
-            EXPECT_EQ(std::string(column), "germline_not_applied") << "germline indels are never applied";
-            EXPECT_NE(site.ref.size(), site.alt.size());
+          EXPECT_EQ(site.chrom, chrom);
+          bool applied = std::string(column) == "germline_applied";
+          if (site.ref.size() != site.alt.size()) {
+            listed_indels[site.pos] = site.kind;
+            ASSERT_TRUE(indels.count(site.pos)) << "samtools shows no reads at " << site.pos;
+            const IndelPileup& pileup = indels.at(site.pos);
+            EXPECT_EQ(pileup.strongest().first, samtools_indel_key(site)) << site.pos;
+            EXPECT_GE(pileup.depth, t.min_depth) << site.pos;
+            expect_kind_matches_fraction(site, pileup.strongest().second, t, applied);
             continue;
           }
-          listed[site.pos] = site.kind;
-          ASSERT_TRUE(sites.count(site.pos)) << "bcftools shows no reads at " << site.pos;
-          const NormalSite& normal_site = sites.at(site.pos);
+          listed_snvs[site.pos] = site.kind;
+          ASSERT_TRUE(snvs.count(site.pos)) << "bcftools shows no reads at " << site.pos;
+          const NormalSite& normal_site = snvs.at(site.pos);
           EXPECT_EQ(normal_site.ref, site.ref);
           EXPECT_EQ(normal_site.alt, site.alt) << site.pos;
           EXPECT_GE(normal_site.depth, t.min_depth) << site.pos;
-          bool applied = std::string(column) == "germline_applied";
-          if (site.kind == "hom") {
-            EXPECT_TRUE(applied);
-            EXPECT_GE(normal_site.fraction(), t.hom) << site.pos;
-          } else {
-            EXPECT_EQ(applied, site.kind == "het_phased") << site.kind;
-            EXPECT_TRUE(site.kind == "het_phased" || site.kind == "het_other_haplotype" ||
-                        site.kind == "het_unphased") << site.kind;
-            EXPECT_GE(normal_site.fraction(), t.het_min) << site.pos;
-            EXPECT_LE(normal_site.fraction(), t.het_max) << site.pos;
-          }
+          expect_kind_matches_fraction(site, normal_site.fraction(), t, applied);
         }
-      // And every site bcftools shows above the thresholds in the window's reference span (but
+      // And every site the tools show above the thresholds in the windows' reference span (but
       // not at the somatic allele itself) is listed.
       long start = std::stol(row.at("window_start"));
       long end = std::max(std::stol(row.at("window_end")), std::stol(row.at("alt_window_end")));
       long somatic = std::stol(row.at("norm_pos"));
       long somatic_end = somatic + static_cast<long>(row.at("norm_ref").size()) - 1;
-      for (auto it = sites.lower_bound(start); it != sites.end() && it->first <= end; ++it) {
+      auto on_somatic = [&](long pos) { return pos >= somatic && pos <= somatic_end; };
+      for (auto it = snvs.lower_bound(start); it != snvs.end() && it->first <= end; ++it) {
         const NormalSite& s = it->second;
-        if ((it->first >= somatic && it->first <= somatic_end) || s.depth < t.min_depth || s.ref == "N") continue;
+        if (on_somatic(it->first) || s.depth < t.min_depth || s.ref == "N") continue;
         bool hom = s.fraction() >= t.hom;
         bool het = s.fraction() >= t.het_min && s.fraction() <= t.het_max;
         if (!hom && !het) {
-          EXPECT_FALSE(listed.count(it->first)) << it->first;
+          EXPECT_FALSE(listed_snvs.count(it->first)) << it->first;
           continue;
         }
-        ASSERT_TRUE(listed.count(it->first)) << row.at("ref_record") << ": bcftools shows " << s.ref << ">" << s.alt
-                                             << " at " << it->first << " in " << s.alt_depth << "/" << s.depth;
-        EXPECT_EQ(listed.at(it->first) == "hom", hom) << it->first;
+        ASSERT_TRUE(listed_snvs.count(it->first)) << row.at("ref_record") << ": bcftools shows " << s.ref << ">"
+                                                  << s.alt << " at " << it->first << " in " << s.alt_depth << "/"
+                                                  << s.depth;
+        if (listed_snvs.at(it->first) != "overlapping") {
+          EXPECT_EQ(listed_snvs.at(it->first) == "hom", hom) << it->first;
+        }
         hom_expected += hom;
         het_expected += het;
       }
+      for (auto it = indels.lower_bound(start); it != indels.end() && it->first <= end; ++it) {
+        double fraction = it->second.strongest().second;
+        bool shown = it->second.depth >= t.min_depth && (fraction >= t.hom || (fraction >= t.het_min && fraction <= t.het_max));
+        if (on_somatic(it->first)) continue;
+        EXPECT_EQ(listed_indels.count(it->first) > 0, shown)
+            << row.at("ref_record") << ": samtools shows " << it->second.strongest().first << " at " << it->first
+            << " in " << fraction << " of " << it->second.depth;
+        indels_expected += shown;
+      }
     }
   }
-  // The example's donors carry both kinds inside windows (examples/README.md).
+  // The example's donors carry all three inside windows (examples/README.md).
   EXPECT_GT(hom_expected, 0u);
   EXPECT_GT(het_expected, 0u);
+  EXPECT_GT(indels_expected, 0u);
 }
 
-TEST_F(PersonaliseCli, WindowsArePlainWindowsWithExactlyTheAppliedSubstitutions) {
+// The common prefix of the normalised alleles: the first changed base is norm_pos + this.
+long common_prefix(const std::string& ref, const std::string& alt) {
+  long n = 0;
+  while (n < static_cast<long>(std::min(ref.size(), alt.size())) && ref[static_cast<std::size_t>(n)] == alt[static_cast<std::size_t>(n)]) ++n;
+  return n;
+}
+
+TEST_F(PersonaliseCli, WindowsAreBcftoolsConsensusOfTheAppliedSitesCutAtThePlainOffsets) {
   ASSERT_EQ(plain_.status, 0) << plain_.err;
   ASSERT_EQ(personalised_.status, 0) << personalised_.err;
-  std::size_t applied_total = 0, changed_windows = 0;
+  ScratchDir dir;
+  std::size_t applied_total = 0, changed_windows = 0, windows_with_indels = 0;
   for (const Row& sample : samples()) {
     const std::string& id = sample.at("sample_id");
     auto plain_rows = read_tsv(output(plain_dir(), id, "tsv"));
@@ -274,49 +397,70 @@ TEST_F(PersonaliseCli, WindowsArePlainWindowsWithExactlyTheAppliedSubstitutions)
     auto fasta = read_fasta(output(personalised_dir(), id, "fasta"));
     ASSERT_EQ(rows.size(), plain_rows.size()) << id;
     std::map<std::string, int> counts;
+    int indels_applied = 0;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const Row& row = rows[i];
-      // Every other column is the same as without --personalise.
+      std::vector<ListedSite> applied = parse_sites(row.at("germline_applied"));
+      for (const ListedSite& site : parse_sites(row.at("germline_not_applied"))) ++counts[site.kind];
+      bool has_indel = false;
+      for (const ListedSite& site : applied) {
+        ++counts[site.kind];
+        has_indel = has_indel || site.ref.size() != site.alt.size();
+        indels_applied += site.ref.size() != site.alt.size();
+      }
+      // Lengths, offset and every other column are those of the plain window; only an applied
+      // indel moves the reference span.
       Row other = row, plain_other = plain_rows[i];
       for (Row* r : {&other, &plain_other}) {
         r->erase("germline_applied");
         r->erase("germline_not_applied");
+        if (has_indel)
+          for (const char* moved : {"window_start", "window_end", "alt_window_start", "alt_window_end"}) r->erase(moved);
       }
       EXPECT_EQ(other, plain_other) << row.at("ref_record");
-      std::string ref = plain_fasta.at(row.at("ref_record"));
-      std::string alt = plain_fasta.at(row.at("alt_record"));
-      long start = std::stol(row.at("window_start")), end = std::stol(row.at("window_end"));
-      long alt_end = std::stol(row.at("alt_window_end"));
-      long pos = std::stol(row.at("norm_pos"));
-      const std::string &norm_ref = row.at("norm_ref"), &norm_alt = row.at("norm_alt");
-      long shift = static_cast<long>(norm_alt.size()) - static_cast<long>(norm_ref.size());
-      for (const ListedSite& site : parse_sites(row.at("germline_applied"))) {
-        ASSERT_EQ(site.ref.size(), 1u);
-        ASSERT_EQ(site.alt.size(), 1u);
-        ++counts[site.kind];
-        ++applied_total;
-        if (site.pos >= start && site.pos <= end) {
-          EXPECT_EQ(ref.substr(static_cast<std::size_t>(site.pos - start), 1), site.ref) << site.pos;
-          ref[static_cast<std::size_t>(site.pos - start)] = site.alt[0];
-        }
-        long alt_offset = site.pos < pos ? site.pos - start
-                                         : (site.pos <= alt_end ? site.pos - start + shift : -1);
-        if (alt_offset >= 0) {
-          EXPECT_EQ(alt.substr(static_cast<std::size_t>(alt_offset), 1), site.ref) << site.pos;
-          alt[static_cast<std::size_t>(alt_offset)] = site.alt[0];
-        }
+      const std::string& ref = fasta.at(row.at("ref_record"));
+      const std::string& alt = fasta.at(row.at("alt_record"));
+      if (applied.empty()) {
+        EXPECT_EQ(ref, plain_fasta.at(row.at("ref_record")));
+        EXPECT_EQ(alt, plain_fasta.at(row.at("alt_record")));
+        continue;
       }
-      for (const ListedSite& site : parse_sites(row.at("germline_not_applied"))) ++counts[site.kind];
-      EXPECT_EQ(fasta.at(row.at("ref_record")), ref) << row.at("ref_record");
-      EXPECT_EQ(fasta.at(row.at("alt_record")), alt) << row.at("alt_record");
-      changed_windows += fasta.at(row.at("ref_record")) != plain_fasta.at(row.at("ref_record"));
-      // The somatic allele is still where the row says.
-      auto at = static_cast<std::size_t>(pos - start);
-      EXPECT_EQ(fasta.at(row.at("ref_record")).substr(at, norm_ref.size()), norm_ref);
-      EXPECT_EQ(fasta.at(row.at("alt_record")).substr(at, norm_alt.size()), norm_alt);
-      std::size_t common = 0;
-      while (common < norm_ref.size() && common < norm_alt.size() && norm_ref[common] == norm_alt[common]) ++common;
-      EXPECT_EQ(row.at("offset"), std::to_string(at + common));
+      ++changed_windows;
+      applied_total += applied.size();
+      windows_with_indels += has_indel;
+      // bcftools consensus of a region around the window with the applied sites (and, for ALT,
+      // the somatic allele); the somatic allele's first changed base c sits at `offset`.
+      const std::string& chrom = row.at("chrom");
+      long start = std::stol(row.at("window_start"));
+      long span_end = std::max(std::stol(row.at("window_end")), std::stol(row.at("alt_window_end")));
+      long pos = std::stol(row.at("norm_pos"));
+      long offset = std::stol(row.at("offset"));
+      long changed = pos + common_prefix(row.at("norm_ref"), row.at("norm_alt"));
+      long region_start = start - 500, region_end = span_end + 500;
+      long shift_before_changed = 0, shift_in_window = 0;
+      for (const ListedSite& site : applied) {
+        ASSERT_GE(site.pos, region_start);
+        ASSERT_LE(site.pos, region_end);
+        long shift = static_cast<long>(site.alt.size()) - static_cast<long>(site.ref.size());
+        if (site.pos < changed) shift_before_changed += shift;
+        if (site.pos >= start && site.pos < changed) shift_in_window += shift;
+      }
+      long at_changed = changed - region_start + shift_before_changed;
+      std::string ref_haplotype = example_consensus(dir.str(), chrom, region_start, region_end, applied);
+      EXPECT_EQ(ref, ref_haplotype.substr(static_cast<std::size_t>(at_changed - offset), ref.size()))
+          << row.at("ref_record");
+      std::vector<ListedSite> with_somatic = applied;
+      with_somatic.push_back({chrom, pos, row.at("norm_ref"), row.at("norm_alt"), "somatic"});
+      std::sort(with_somatic.begin(), with_somatic.end(), [](const auto& a, const auto& b) { return a.pos < b.pos; });
+      std::string alt_haplotype = example_consensus(dir.str(), chrom, region_start, region_end, with_somatic);
+      EXPECT_EQ(alt, alt_haplotype.substr(static_cast<std::size_t>(at_changed - offset), alt.size()))
+          << row.at("alt_record");
+      // window_start is the reference position of REF's first base.
+      bool starts_inside_insertion =
+          std::any_of(applied.begin(), applied.end(), [&](const ListedSite& s) { return s.pos < start; });
+      if (!starts_inside_insertion) {
+        EXPECT_EQ(changed - start + shift_in_window, offset) << row.at("ref_record");
+      }
     }
     // Per-sample counts are the TSV's listings.
     auto stats = read_json(output(personalised_dir(), id, "stats"))["germline"];
@@ -325,37 +469,43 @@ TEST_F(PersonaliseCli, WindowsArePlainWindowsWithExactlyTheAppliedSubstitutions)
     EXPECT_EQ(stats["het_phased_applied"], counts["het_phased"]) << id;
     EXPECT_EQ(stats["het_other_haplotype_listed"], counts["het_other_haplotype"]) << id;
     EXPECT_EQ(stats["het_unphased_listed"], counts["het_unphased"]) << id;
-    EXPECT_EQ(stats["indels_listed"], counts["indel"]) << id;
+    EXPECT_EQ(stats["overlapping_listed"], counts["overlapping"]) << id;
+    EXPECT_EQ(stats["indels_applied"], indels_applied) << id;
   }
   EXPECT_GT(applied_total, 0u);
+  EXPECT_GT(windows_with_indels, 0u) << "the example has an applied germline insertion (examples/README.md)";
   EXPECT_EQ(read_json(personalised_dir() + "/stats.json")["germline"]["windows_changed"], changed_windows);
 }
 
 TEST_F(PersonaliseCli, PhasedHetsAreOnTheSomaticHaplotypeOfTheSimulation) {
   ASSERT_EQ(personalised_.status, 0) << personalised_.err;
-  std::size_t phased = 0;
+  std::size_t phased = 0, phased_indels = 0;
   for (const Row& sample : samples()) {
     for (const Row& row : read_tsv(output(personalised_dir(), sample.at("sample_id"), "tsv"))) {
       std::vector<ListedSite> sites = parse_sites(row.at("germline_applied"));
       for (const ListedSite& site : parse_sites(row.at("germline_not_applied"))) sites.push_back(site);
       for (const ListedSite& site : sites) {
         if (site.kind != "het_phased" && site.kind != "het_other_haplotype") continue;
-        ASSERT_EQ(row.at("type"), "snv") << "the example's personalised windows are SNVs";
+        ASSERT_EQ(row.at("type"), "snv") << "the example's phased windows are SNVs";
         // The somatic haplotype: S1 or S2, whose tumour reads carry the somatic ALT; its germline
         // counterpart H1 or H2 names the normal reads of the same haplotype.
         std::string somatic = most_common(haplotypes_showing(tumour_bam(sample), row.at("chrom"),
                                                              std::stol(row.at("norm_pos")), row.at("norm_alt")[0]));
         ASSERT_EQ(somatic.size(), 2u);
         ASSERT_EQ(somatic[0], 'S');
-        std::string germline = most_common(haplotypes_showing(normal_bam(sample), site.chrom, site.pos, site.alt[0]));
+        bool indel = site.ref.size() != site.alt.size();
+        std::string germline = most_common(indel ? haplotypes_carrying(normal_bam(sample), site)
+                                                 : haplotypes_showing(normal_bam(sample), site.chrom, site.pos, site.alt[0]));
         bool same_haplotype = germline == "H" + somatic.substr(1);
         EXPECT_EQ(same_haplotype, site.kind == "het_phased")
             << row.at("ref_record") << " " << site.pos << ": somatic on " << somatic << ", germline ALT on " << germline;
         ++phased;
+        phased_indels += indel;
       }
     }
   }
   EXPECT_GT(phased, 0u);
+  EXPECT_GT(phased_indels, 0u);
 }
 
 TEST_F(PersonaliseCli, SamplesWithoutANormalAreReportedOnceAndLeftAsTheReference) {
