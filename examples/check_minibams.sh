@@ -5,8 +5,9 @@
 #     bcftools mpileup -a AD -B -d 100000 -q 20 -Q 13 at the sample's records;
 #  3. germline sites (every non-reference site the tumour or normal shows with AF >= 0.2 outside somatic
 #     records): AF in tumour and normal (hets ~0.5, hom-alt ~1 in both);
-#  4. SV breakends (PASS records of the sv_vcf): reads with an SA tag and discordant pairs (mate on the other
-#     breakend, or insert > 1,000 bp) within 500 bp, tumour vs normal.
+#  4. SV breakends (PASS records of the sv_vcf): reads with an SA tag and discordant pairs (mate on another
+#     contig, insert > 1,000 bp, or both mates on the same strand as at an inversion) within 500 bp, tumour vs
+#     normal.
 # usage: examples/check_minibams.sh [EXAMPLES_DIR]
 set -euo pipefail
 E=$(cd "${1:-$(dirname "$0")}" && pwd); cd "$E"
@@ -54,7 +55,7 @@ while IFS='|' read -r -a f; do
   [ -n "$v" ] || continue
   bcftools view -f PASS -H "$v" | awk '$1=="20"||$1=="X"{print $1"\t"$2"\t"$3"\t"$5}' | while read -r c p id alt; do
     r="$c:$((p-500))-$((p+500))"
-    cnt() { samtools view -F 0x904 "$1" "$r" | awk '{sa=0; for(i=12;i<=NF;i++) if($i ~ /^SA:Z:/) sa=1; d=($7!="=" || ($9>1000||$9<-1000)); nsa+=sa; nd+=d} END{printf "%d/%d", nsa, nd}'; }
+    cnt() { samtools view -F 0x904 "$1" "$r" | awk '{sa=0; for(i=12;i<=NF;i++) if($i ~ /^SA:Z:/) sa=1; same=(int($2/16)%2==int($2/32)%2); d=(int($2%2)==1 && int($2/8)%2==0 && ($7!="=" || $9>1000 || $9<-1000 || same)); nsa+=sa; nd+=d} END{printf "%d/%d", nsa, nd}'; }
     printf "  %-9s %-20s %-32s %-14s tumour %-8s normal %s\n" "$s" "$id" "$alt" "$c:$p" "$(cnt "$t")" "$(cnt "$n")"
   done
 done < "$tmp/rows"

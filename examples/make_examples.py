@@ -50,6 +50,12 @@ SHIFT_3P = ("blood-AC", "20", 22623394)
 # lies (the two translocations have their mates on chr15, outside the example reference).
 # (sample id, donor id, source file, labels)
 SV_SAMPLES = [("COLO829T", "COLO829", "colo829_somatic_gridss.vcf.gz", ("Skin-Melanoma", "Skin"))]
+# No COLO829 call set has an inversion, or a translocation with both breakends on 20/X, so COLO829T also gets one
+# balanced inversion on 20 and one reciprocal translocation 20<->X, written as GRIDSS-style BND pairs (EVENT,
+# MATEID) marked EXAMPLE_CONSTRUCT and simulated in its reads. Their positions are arbitrary: unique sequence
+# where bwa maps simulated 150 bp reads at MAPQ 60, away from every other call.
+CONSTRUCTED_INVERSION = ("20", 40962432, 40963651)  # bases a+1..b inverted (1,219 bp)
+CONSTRUCTED_TRANSLOCATION = ("20", 48683473, "X", 41980155)  # der(20) = 20:..c + X:d..; der(X) = X:..d-1 + 20:c+1..
 # Samples with simulated tumour/normal miniBAMs (examples/make_minibams.sh): paths in the sheet. One normal
 # miniBAM per donor, as in PCAWG; purities and the simulation are defined in make_minibams.py.
 READ_SAMPLES = ["TCGA-W5-AA39-01A-11D-A417-09", "colon2", "colon1", "blood-AC", "COLO829T"]
@@ -308,9 +314,35 @@ def sv_in_reference(chrom, pos):
     return chrom in dict(CONTIGS) and pos <= dict(CONTIGS)[chrom]
 
 
-def write_sv_vcf(src, dst, source):
+def constructed_sv_records(ref, columns):
+    """The inversion and translocation of CONSTRUCTED_*: BND records (VCF 4.2 bracket forms) with the reference
+    base at each position, FORMAT and sample columns empty."""
+    def record(chrom, pos, vid, alt, mate, event):
+        base = ref.fetch(chrom, pos, pos)
+        info = f"SVTYPE=BND;MATEID={mate};EVENT={event};EXAMPLE_CONSTRUCT"
+        return ([chrom, str(pos), vid, base, alt.replace("t", base), ".", "PASS", info] + ["."] * (columns - 8))
+    chrom, a, b = CONSTRUCTED_INVERSION
+    c_chrom, c, x_chrom, d = CONSTRUCTED_TRANSLOCATION
+    inv, tra = "example_inv1", "example_tra1"
+    return [
+        # inversion: ref[..a] + revcomp(ref[a+1..b]) + ref[b+1..]; junction 1 joins a and b (both left sides
+        # kept), junction 2 joins a+1 and b+1 (both right sides kept)
+        record(chrom, a, f"{inv}_1o", f"t]{chrom}:{b}]", f"{inv}_1h", inv),
+        record(chrom, b, f"{inv}_1h", f"t]{chrom}:{a}]", f"{inv}_1o", inv),
+        record(chrom, a + 1, f"{inv}_2o", f"[{chrom}:{b + 1}[t", f"{inv}_2h", inv),
+        record(chrom, b + 1, f"{inv}_2h", f"[{chrom}:{a + 1}[t", f"{inv}_2o", inv),
+        # reciprocal translocation: der(20) joins c to d, der(X) joins d-1 to c+1
+        record(c_chrom, c, f"{tra}_1o", f"t[{x_chrom}:{d}[", f"{tra}_1h", tra),
+        record(x_chrom, d, f"{tra}_1h", f"]{c_chrom}:{c}]t", f"{tra}_1o", tra),
+        record(x_chrom, d - 1, f"{tra}_2o", f"t[{c_chrom}:{c + 1}[", f"{tra}_2h", tra),
+        record(c_chrom, c + 1, f"{tra}_2h", f"]{x_chrom}:{d - 1}]t", f"{tra}_2o", tra),
+    ]
+
+
+def write_sv_vcf(src, dst, source, ref):
     """Real SV records: every record with a breakend on the example contigs, and the records of their mates
-    (MATEID) wherever they lie; lines unchanged, header kept, ##contig X given the length of the X part."""
+    (MATEID) wherever they lie; lines unchanged, header kept, ##contig X given the length of the X part.
+    The constructed records are added, and all are sorted by the header's contig order and position."""
     header, recs = [], []
     with gzip.open(src, "rt") if src.endswith(".gz") else open(src) as f:
         for line in f:
@@ -329,8 +361,12 @@ def write_sv_vcf(src, dst, source):
             mate = re.search(r"(?:^|;)MATEID=([^;]+)", v[7])
             if mate:
                 keep_ids.update(mate.group(1).split(","))
-    lines = [v for v in recs if v[2] in keep_ids]
+    lines = [v for v in recs if v[2] in keep_ids] + constructed_sv_records(ref, len(header[-1].split("\t")))
+    order = [re.match(r"##contig=<ID=([^,>]+)", h).group(1) for h in header if h.startswith("##contig=<ID=")]
+    lines.sort(key=lambda v: (order.index(v[0]), int(v[1])))
     header.insert(1, f"##source_example={source}")
+    header.insert(-1, "##INFO=<ID=EXAMPLE_CONSTRUCT,Number=0,Type=Flag,Description=\"Record made for the oncolm "
+                      "example, not a call (examples/README.md)\">")
     text = "\n".join(header + ["\t".join(v) for v in lines]) + "\n"
     with open(dst, "wb") as f:
         f.write(subprocess.run(["bgzip", "-c"], input=text.encode(), check=True, stdout=subprocess.PIPE).stdout)
@@ -419,7 +455,8 @@ def main():
     for sid, donor, fname, labels in SV_SAMPLES:
         sv = f"vcf/{sid}.somatic.sv.vcf.gz"
         write_sv_vcf(os.path.join(data_dir, fname), os.path.join(out_dir, sv),
-                     f"COLO829 {fname} (Debian r-bioc-structuralvariantannotation) via oncolm examples/make_examples.py")
+                     f"COLO829 {fname} (Debian r-bioc-structuralvariantannotation) via oncolm examples/make_examples.py",
+                     ref)
         sheet.append([sid, donor, *bam_paths(sid, donor), "", "", sv, *labels])
 
     with open(os.path.join(out_dir, "cohort.tsv"), "w") as f:

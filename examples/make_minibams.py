@@ -87,10 +87,16 @@ class Small:
 
 
 class Junction:
-    """Deletion-type junction: the haplotype runs to `a` (inclusive), then `ins`, then continues at `b`."""
+    """The haplotype runs along `chrom` to `a` (inclusive), then `ins`, then continues along `chrom_b` from `b`:
+    a deletion when chrom_b == chrom and b > a + 1 (the bases between are lost), else a translocation end."""
 
-    def __init__(self, chrom, a, b, ins, label):
+    def __init__(self, chrom, a, b, ins, label, chrom_b=None):
         self.chrom, self.a, self.b, self.ins, self.label = chrom, a, b, ins.upper(), label
+        self.chrom_b = chrom_b or chrom
+
+    @property
+    def deletes(self):
+        return self.chrom_b == self.chrom and self.b > self.a + 1
 
     @property
     def pos(self):
@@ -138,17 +144,46 @@ def truth_junctions(path):
     return out
 
 
-def sv_events(vcf, truth):
-    """-> (junctions to simulate, PASS breakends on the example contigs, notes)."""
+def reverse_complement(seq):
+    return seq[::-1].translate(str.maketrans("ACGTN", "TGCAN"))
+
+
+def constructed_events(recs, genome):
+    """The EXAMPLE_CONSTRUCT records (make_examples.py): the inversion as one sequence change (the segment
+    replaced by its reverse complement), the reciprocal translocation as its two junctions."""
+    events = []
+    by_event = {}
+    for v in recs:
+        by_event.setdefault(re.search(r"(?:^|;)EVENT=([^;]+)", v[7]).group(1), []).append(v)
+    for event, group in sorted(by_event.items()):
+        if event.startswith("example_inv"):
+            chrom = group[0][0]
+            ends = sorted(int(v[1]) for v in group if re.match(r"^[ACGTN]\]", v[4]))  # t]p]: a and b
+            a, b = ends
+            segment = genome.get(chrom, a + 1, b)
+            events.append(Small(chrom, a + 1, segment, reverse_complement(segment), f"{event} {chrom}:{a + 1}-{b} inverted"))
+        else:
+            for v in group:
+                m = re.match(r"^[ACGTN]\[([^:]+):(\d+)\[$", v[4])  # t[p[: this side's left joined to p's right
+                if m:
+                    events.append(Junction(v[0], int(v[1]), int(m.group(2)), "", f"{v[2]}", chrom_b=m.group(1)))
+    return events
+
+
+def sv_events(vcf, truth, genome):
+    """-> (events to simulate, PASS breakends on the example contigs, notes)."""
     recs = [line.split("\t") for line in run(["bcftools", "view", "-H", vcf]).splitlines()]
     by_id = {v[2]: v for v in recs}
     breakends, junctions, notes, seen = [], [], [], set()
+    constructed = [v for v in recs if "EXAMPLE_CONSTRUCT" in v[7].split(";")]
     for v in recs:
         if v[6] not in ("PASS", "."):
             notes.append(f"{v[2]} {v[0]}:{v[1]} {v[4]}: FILTER {v[6]}, not somatic here: no reads simulated, no cut region")
             continue
         if mx.sv_in_reference(v[0], int(v[1])):
             breakends.append((v[0], int(v[1])))
+        if v in constructed:
+            continue
         mate = re.search(r"(?:^|;)MATEID=([^;]+)", v[7]).group(1)
         if v[2] in seen or mate in seen:
             continue
@@ -171,7 +206,7 @@ def sv_events(vcf, truth):
                          "(a caller false positive there): no junction reads simulated")
             continue
         junctions.append(Junction(lo[0], a, b, ins, f"{lo[2]}/{hi[2]}"))
-    return junctions, breakends, notes
+    return junctions + constructed_events(constructed, genome), breakends, notes
 
 
 def panel_genotypes(path):
@@ -215,54 +250,51 @@ def merge(intervals):
 
 def haplotype_contigs(genome, windows, edits, applied=None):
     """Sequences of one haplotype over the simulated windows: reference, with the small changes applied and
-    the deletion-type junctions joining the pieces they connect. -> [(name, sequence)]."""
+    the junctions joining the pieces they connect (across contigs for a translocation). -> [(name, sequence)]."""
     junctions = [e for e in edits if isinstance(e, Junction)]
     smalls = sorted((e for e in edits if isinstance(e, Small)), key=lambda e: (e.chrom, e.pos))
-    contigs = []
+    # pieces = windows cut after every junction's `a` and before its `b`, minus the bases a deletion loses
+    pieces = []
     for chrom, _ in mx.CONTIGS:
-        # kept pieces = windows minus deleted bases
-        pieces = []
         for s, e in windows.get(chrom, []):
-            cuts = sorted((j.a + 1, j.b - 1) for j in junctions if j.chrom == chrom and j.a + 1 <= e and j.b - 1 >= s)
-            cur = s
-            for ds, de in cuts:
-                if ds > cur:
-                    pieces.append([cur, min(ds - 1, e)])
-                cur = max(cur, de + 1)
-            if cur <= e:
-                pieces.append([cur, e])
-        # chain pieces that a junction connects
-        chains, used = [], set()
-        for i, p in enumerate(pieces):
-            if i in used:
-                continue
-            chain, cur = [(None, p)], p
-            while True:
-                j = next((j for j in junctions if j.chrom == chrom and j.a == cur[1]), None)
-                k = next((k for k, q in enumerate(pieces) if j and q[0] == j.b and k not in used), None)
-                if j is None or k is None:
-                    break
-                used.add(k)
-                chain.append((j, pieces[k]))
-                cur = pieces[k]
-            chains.append(chain)
-        for chain in chains:
-            seq = []
-            for j, (s, e) in chain:
-                if j is not None:
-                    seq.append(j.ins)
-                    if applied is not None:
-                        applied.add(j.label)
-                piece = list(genome.get(chrom, s, e))
-                for v in reversed([v for v in smalls if v.chrom == chrom and v.pos >= s and v.end <= e]):
-                    i = v.pos - s
-                    assert "".join(piece[i:i + len(v.ref)]) == v.ref, v.label
-                    piece[i:i + len(v.ref)] = [v.alt]
-                    if applied is not None:
-                        applied.add(v.label)
-                seq.append("".join(piece))
-            name = f"{chrom}_{chain[0][1][0]}_{chain[-1][1][1]}" + ("_junction" if len(chain) > 1 else "")
-            contigs.append((name, "".join(seq)))
+            lost = [(j.a + 1, j.b - 1) for j in junctions if j.deletes and j.chrom == chrom]
+            cut_after = sorted({j.a for j in junctions if j.chrom == chrom} |
+                               {j.b - 1 for j in junctions if j.chrom_b == chrom})
+            start = s
+            for x in cut_after + [e]:
+                if start <= min(x, e):
+                    pieces.append((chrom, start, min(x, e)))
+                start = max(start, x + 1)
+            pieces = [p for p in pieces if not any(p[0] == chrom and ls <= p[1] and p[2] <= le for ls, le in lost)]
+    # chains: start at a piece no junction arrives at, follow the junction leaving its end
+    arriving = {(j.chrom_b, j.b) for j in junctions}
+    starts = [p for p in pieces if (p[0], p[1]) not in arriving]
+    contigs = []
+    for first in starts:
+        chain, cur = [(None, first)], first
+        while True:
+            j = next((j for j in junctions if j.chrom == cur[0] and j.a == cur[2]), None)
+            nxt = next((q for q in pieces if j and q[0] == j.chrom_b and q[1] == j.b), None)
+            if j is None or nxt is None:
+                break
+            chain.append((j, nxt))
+            cur = nxt
+        seq = []
+        for j, (chrom, s, e) in chain:
+            if j is not None:
+                seq.append(j.ins)
+                if applied is not None:
+                    applied.add(j.label)
+            piece = list(genome.get(chrom, s, e))
+            for v in reversed([v for v in smalls if v.chrom == chrom and v.pos >= s and v.end <= e]):
+                i = v.pos - s
+                assert "".join(piece[i:i + len(v.ref)]) == v.ref, v.label
+                piece[i:i + len(v.ref)] = [v.alt]
+                if applied is not None:
+                    applied.add(v.label)
+            seq.append("".join(piece))
+        name = f"{first[0]}_{first[1]}_{chain[-1][1][2]}" + ("_junction" if len(chain) > 1 else "")
+        contigs.append((name, "".join(seq)))
     return contigs
 
 
@@ -375,7 +407,7 @@ def main():
                     s["regions"].append((c, p - pad, e + pad))
                     s["windows"].append((c, p - SIM_FLANK_SMALL, e + SIM_FLANK_SMALL))
         if s["sv_vcf"]:
-            junctions, breakends, notes = sv_events(os.path.join(out_dir, s["sv_vcf"]), truth)
+            junctions, breakends, notes = sv_events(os.path.join(out_dir, s["sv_vcf"]), truth, genome)
             s["events"] += junctions
             s["notes"] += notes
             for c, p in breakends:
@@ -461,8 +493,10 @@ def main():
             report.append(f"  tumour {sid} purity {p:g}: {len(t['events'])} somatic events "
                           f"(S1 {len(t['hap'][1])}, S2 {len(t['hap'][2])}); {kept} of {total} records kept")
             report += [f"    {n}" for n in t["notes"]]
-            report += [f"    simulated junction {j.label} {j.chrom}:{j.a}^{j.b} ins '{j.ins}' on S{k}"
+            report += [f"    simulated junction {j.label} {j.chrom}:{j.a}^{j.chrom_b}:{j.b} ins '{j.ins}' on S{k}"
                        for k in (1, 2) for j in t["hap"][k] if isinstance(j, Junction)]
+            report += [f"    simulated inversion {v.label} on S{k}" for k in (1, 2) for v in t["hap"][k]
+                       if isinstance(v, Small) and "inverted" in v.label]
     print("\n".join(report), file=sys.stderr)
 
 

@@ -97,8 +97,23 @@ void pileup_region(samFile* file, hts_idx_t* index, int tid, std::int64_t start0
 
 struct SaAlignment {
   std::string chrom;
-  std::int64_t pos = 0;
+  std::int64_t start = 0;  // 1-based, inclusive
+  std::int64_t end = 0;
 };
+
+// Reference bases a CIGAR string covers (M, D, N, =, X).
+std::int64_t cigar_reference_length(const std::string& cigar) {
+  std::int64_t length = 0, number = 0;
+  for (char c : cigar) {
+    if (c >= '0' && c <= '9') {
+      number = number * 10 + (c - '0');
+      continue;
+    }
+    if (c == 'M' || c == 'D' || c == 'N' || c == '=' || c == 'X') length += number;
+    number = 0;
+  }
+  return length;
+}
 
 std::vector<SaAlignment> supplementary_alignments(const bam1_t* read) {
   std::vector<SaAlignment> alignments;
@@ -108,13 +123,18 @@ std::vector<SaAlignment> supplementary_alignments(const bam1_t* read) {
   if (!text) return alignments;
   std::stringstream entries(text);
   std::string entry;
+  // Each entry: rname,pos,strand,CIGAR,mapQ,NM
   while (std::getline(entries, entry, ';')) {
-    std::size_t comma = entry.find(',');
-    if (comma == std::string::npos) continue;
+    std::vector<std::string> fields;
+    std::stringstream parts(entry);
+    for (std::string field; std::getline(parts, field, ',');) fields.push_back(field);
+    if (fields.size() < 4) continue;  // a malformed SA entry is not evidence
     try {
-      alignments.push_back({entry.substr(0, comma), std::stoll(entry.substr(comma + 1))});
+      std::int64_t start = std::stoll(fields[1]);
+      std::int64_t length = cigar_reference_length(fields[3]);
+      if (length > 0) alignments.push_back({fields[0], start, start + length - 1});
     } catch (const std::exception&) {
-      continue;  // a malformed SA entry is not evidence
+      continue;
     }
   }
   return alignments;
@@ -124,6 +144,15 @@ std::vector<SaAlignment> supplementary_alignments(const bam1_t* read) {
 int call_rank(char call) { return call == 'A' ? 2 : call == 'O' ? 1 : 0; }
 
 bool within(std::int64_t value, std::int64_t low, std::int64_t high) { return value >= low && value <= high; }
+
+// Whether an alignment [start, end] stops at the breakend from its retained side, as the part of a
+// split read on that side does: it ends there (left side retained) or starts there (right side).
+// The two junctions of a balanced inversion or translocation lie 1 bp apart; this is what tells
+// their split reads apart.
+bool splits_at(const BreakendSide& side, std::int64_t start, std::int64_t end) {
+  std::int64_t edge = side.direction == Direction::left ? end : start;
+  return within(edge, side.pos - breakend_slack, side.pos + breakend_slack);
+}
 
 // Whether an alignment starting at `start` (1-based) and ending at `end` lies on the retained
 // side of `side`, within `distance` of it.
@@ -339,11 +368,11 @@ SvSupport AlignmentReader::count_sv_support(const SvJunction& junction, const Re
       const bam1_t* b = read.record;
       if (!passes_read_filters(b, filters)) continue;
       std::int64_t start = b->core.pos + 1, end = bam_endpos(b);
-      // Split read: an SA alignment at the other breakend, within a read length of it.
-      for (const SaAlignment& sa : supplementary_alignments(b))
-        if (sa.chrom == there.chrom && within(sa.pos, there.pos - b->core.l_qseq, there.pos + b->core.l_qseq) &&
-            within(here.pos, start - b->core.l_qseq, end + b->core.l_qseq))
-          split_names.insert(read_name(b));
+      // Split read: this alignment and one of its SA alignments stop at the two breakends from their
+      // retained sides.
+      if (splits_at(here, start, end))
+        for (const SaAlignment& sa : supplementary_alignments(b))
+          if (sa.chrom == there.chrom && splits_at(there, sa.start, sa.end)) split_names.insert(read_name(b));
       if (!(b->core.flag & BAM_FPAIRED) || (b->core.flag & (BAM_FMUNMAP | BAM_FPROPER_PAIR | BAM_FSUPPLEMENTARY)))
         continue;
       if (b->core.mtid >= 0 && b->core.mtid != mate_tid) {

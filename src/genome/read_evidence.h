@@ -34,7 +34,7 @@ struct AlleleCounts {
 };
 
 struct SvSupport {
-  int split_reads = 0;       // primary reads near one breakend with an SA alignment at the other
+  int split_reads = 0;       // reads split at the junction: alignment and SA alignment stop at its breakends
   int discordant_pairs = 0;  // pairs with one read at each breakend, pointing into the junction
 };
 

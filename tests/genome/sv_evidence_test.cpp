@@ -1,10 +1,12 @@
 // SV read evidence of `oncolm windows` (t_/n_split_reads, t_/n_discordant_pairs) on the example
 // COLO829T tumour/normal miniBAMs (simulated reads with real SA tags and discordant pairs at 8
-// deletion junctions, examples/README.md), checked against an independent count made here from the
-// SAM text of `samtools view -F 0xF04 -q 20` around each breakend, following the documented rules
-// (README "Read evidence", read_evidence.h):
-//  - split read: a read within the search distance (1,000 bp) of one breakend whose SA tag holds an
-//    alignment on the other breakend's contig starting within a read length of it;
+// deletion junctions, the two junctions of an inversion and the two of a reciprocal translocation,
+// examples/README.md), checked against an independent count made here from the SAM text of
+// `samtools view -F 0xF04 -q 20` around each breakend, following the documented rules (README
+// "Read evidence", read_evidence.h):
+//  - split read: a read whose alignment stops at one breakend from its retained side (ends within
+//    10 bp of it when the left side is retained, starts within 10 bp when the right side is) and
+//    whose SA tag holds an alignment (position + CIGAR) stopping at the other breakend the same way;
 //  - discordant pair: paired, not a proper pair, mate mapped; the read lies on the retained side of
 //    its breakend (overhanging it by at most 10 bp, within the search distance) and points into the
 //    junction; its mate (RNEXT/PNEXT and the MC CIGAR) does the same at the other breakend;
@@ -34,10 +36,12 @@ const std::string sv_vcf = examples + "/vcf/COLO829T.somatic.sv.vcf.gz";
 constexpr long search_distance = 1000;  // `oncolm windows` default
 constexpr long slack = 10;              // overhang allowed past a breakend (read_evidence.cpp)
 
-// The deletion-type junctions simulated in the reads (examples/README.md, "Structural variants").
+// The junctions simulated in the reads (examples/README.md, "Structural variants"): 8 real deletion
+// junctions, then the constructed inversion (two junctions 1 bp apart) and reciprocal translocation.
 const std::set<std::string> simulated_junctions = {
     "20:13160728^13164101", "20:14962956^15013949", "20:15000623^15013843", "X:31196943^31216211",
-    "X:31301203^32038750",  "X:32077855^32293097",  "X:32098532^32201252",  "X:34059778^34062705"};
+    "X:31301203^32038750",  "X:32077855^32293097",  "X:32098532^32201252",  "X:34059778^34062705",
+    "20:40962432^40963651", "20:40962433^40963652", "20:48683473^X:41980155", "20:48683474^X:41980154"};
 
 struct Breakend {
   std::string chrom;
@@ -57,6 +61,11 @@ long reference_length(const std::string& cigar) {
     number = 0;
   }
   return length;
+}
+
+// Whether the alignment [start, end] stops at `side` from its retained side.
+bool stops_at(const Breakend& side, long start, long end) {
+  return std::labs((side.keeps_left ? end : start) - side.pos) <= slack;
 }
 
 // Whether the alignment [start, end] lies on the retained side of `side`, near it.
@@ -87,11 +96,12 @@ void count_at(const std::string& bam, const Breakend& here, const Breakend& ther
     long mate_start = std::stol(f[7]);
     std::string mate_cigar;
     for (std::size_t i = 11; i < f.size(); ++i) {
-      if (f[i].rfind("SA:Z:", 0) == 0) {
+      if (f[i].rfind("SA:Z:", 0) == 0 && stops_at(here, start, end)) {
         for (const std::string& entry : split(f[i].substr(5), ';')) {
-          std::vector<std::string> sa = split(entry, ',');
-          if (sa.size() >= 2 && sa[0] == there.chrom && std::labs(std::stol(sa[1]) - there.pos) <= read_length)
-            counted.split.insert(name);
+          std::vector<std::string> sa = split(entry, ',');  // rname,pos,strand,CIGAR,mapQ,NM
+          if (sa.size() < 4 || sa[0] != there.chrom) continue;
+          long sa_start = std::stol(sa[1]);
+          if (stops_at(there, sa_start, sa_start + reference_length(sa[3]) - 1)) counted.split.insert(name);
         }
       }
       if (f[i].rfind("MC:Z:", 0) == 0) mate_cigar = f[i].substr(5);
@@ -136,7 +146,8 @@ TEST(SvEvidence, SplitReadsAndDiscordantPairsEqualSamtoolsCounts) {
     ASSERT_EQ(strands.size(), 2u) << row.at("id");
     Breakend bp1{row.at("chrom"), std::stol(row.at("pos")), strands[0] == '+'};
     Breakend bp2{row.at("mate_chrom"), std::stol(row.at("mate_pos")), strands[1] == '+'};
-    std::string junction = bp1.chrom + ":" + row.at("pos") + "^" + row.at("mate_pos");
+    std::string junction = bp1.chrom + ":" + row.at("pos") + "^" +
+                           (bp2.chrom == bp1.chrom ? "" : bp2.chrom + ":") + row.at("mate_pos");
     Support tumour = samtools_support(tumour_bam, bp1, bp2);
     Support normal = samtools_support(normal_bam, bp1, bp2);
     EXPECT_EQ(row.at("t_split_reads"), std::to_string(tumour.split_reads)) << junction;
@@ -146,7 +157,7 @@ TEST(SvEvidence, SplitReadsAndDiscordantPairsEqualSamtoolsCounts) {
     // The simulation: support in the tumour at its junctions, never in the normal.
     EXPECT_EQ(normal.split_reads, 0) << junction;
     EXPECT_EQ(normal.discordant_pairs, 0) << junction;
-    if (simulated_junctions.count(junction) && bp1.chrom == bp2.chrom) {
+    if (simulated_junctions.count(junction)) {
       seen_simulated.insert(junction);
       EXPECT_GT(tumour.split_reads, 0) << junction;
       EXPECT_GT(tumour.discordant_pairs, 0) << junction;
