@@ -45,19 +45,6 @@ std::vector<ListedSite> parse_sites(const std::string& cell) {
   return sites;
 }
 
-std::map<std::string, std::string> read_fasta(const std::string& path) {
-  std::map<std::string, std::string> records;
-  std::string* current = nullptr;
-  for (const std::string& line : split(read_text(path), '\n')) {
-    if (!line.empty() && line[0] == '>') {
-      current = &records[line.substr(1)];
-    } else if (current) {
-      *current += line;
-    }
-  }
-  return records;
-}
-
 struct Thresholds {
   int min_depth = 0;
   double hom = 0, het_min = 0, het_max = 0;

@@ -17,6 +17,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <string>
 #include <vector>
@@ -128,7 +129,74 @@ Support samtools_support(const std::string& bam, const Breakend& bp1, const Brea
   return {static_cast<int>(counted.split.size()), static_cast<int>(counted.discordant.size())};
 }
 
+std::string reverse_complement(const std::string& sequence) {
+  std::string out(sequence.rbegin(), sequence.rend());
+  for (char& base : out) {
+    const char* from = "ACGTN";
+    const char* to = "TGCAN";
+    const char* at = std::strchr(from, base);
+    base = at && *at ? to[at - from] : 'N';
+  }
+  return out;
+}
+
+// The fewest mismatches of `read` or its reverse complement placed without gaps inside `window`
+// over base `must_cover` (0-based); a large number when no placement covers it.
+long best_mismatches(const std::string& window, const std::string& read, long must_cover) {
+  long best = 1L << 30;
+  long length = static_cast<long>(read.size());
+  for (const std::string& strand : {read, reverse_complement(read)})
+    for (long start = std::max(0L, must_cover - length + 1);
+         start <= must_cover && start + length <= static_cast<long>(window.size()); ++start) {
+      long mismatches = 0;
+      for (long i = 0; i < length && mismatches < best; ++i)
+        mismatches += strand[static_cast<std::size_t>(i)] != window[static_cast<std::size_t>(start + i)];
+      best = std::min(best, mismatches);
+    }
+  return best;
+}
+
+// Primary tumour reads with an SA tag near a breakend: the reads split at a junction there.
+std::vector<std::string> split_read_sequences(const std::string& bam, const std::string& chrom, long pos) {
+  CommandResult view = run_command("samtools view -F 0xF04 -q 20 '" + bam + "' " + chrom + ":" +
+                                   std::to_string(pos - 200) + "-" + std::to_string(pos + 200));
+  std::vector<std::string> sequences;
+  for (const std::string& line : split(view.out, '\n'))
+    if (line.find("\tSA:Z:") != std::string::npos) sequences.push_back(split(line, '\t').at(9));
+  return sequences;
+}
+
 }  // namespace
+
+TEST(SvEvidence, TumourSplitReadsReadTheAltJunctionWindowNotTheReference) {
+  // Every simulated junction, the inversion's and translocation's included: some tumour read split
+  // there matches the ALT window across the junction with at most a few sequencing errors, and
+  // matches it better than the REF window at either breakend.
+  ScratchDir dir;
+  write_file(dir / "sheet.tsv",
+             "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\thistology_abbreviation\n"
+             "COLO829T\tCOLO829\t" + tumour_bam + "\t" + normal_bam + "\t\t\t" + sv_vcf + "\tSkin-Melanoma\n");
+  CommandResult result = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + example_reference +
+                                    "' -o '" + (dir / "out") + "'");
+  ASSERT_EQ(result.status, 0) << result.err;
+  auto windows = read_fasta(dir / "out/COLO829T.sv_windows.fa.gz");
+  std::set<std::string> matched;
+  for (const auto& row : read_tsv(dir / "out/COLO829T.sv_windows.tsv.gz")) {
+    std::string junction = row.at("chrom") + ":" + row.at("pos") + "^" +
+                           (row.at("mate_chrom") == row.at("chrom") ? "" : row.at("mate_chrom") + ":") +
+                           row.at("mate_pos");
+    if (!simulated_junctions.count(junction)) continue;
+    const std::string& alt = windows.at(row.at("alt_record"));
+    long junction_offset = std::stol(row.at("alt_junction_offset"));
+    for (const std::string& read : split_read_sequences(tumour_bam, row.at("chrom"), std::stol(row.at("pos")))) {
+      long on_alt = best_mismatches(alt, read, junction_offset);
+      long on_ref1 = best_mismatches(windows.at(row.at("ref1_record")), read, std::stol(row.at("ref1_offset")));
+      long on_ref2 = best_mismatches(windows.at(row.at("ref2_record")), read, std::stol(row.at("ref2_offset")));
+      if (on_alt <= 4 && on_alt < std::min(on_ref1, on_ref2)) matched.insert(junction);
+    }
+  }
+  EXPECT_EQ(matched, simulated_junctions);
+}
 
 TEST(SvEvidence, SplitReadsAndDiscordantPairsEqualSamtoolsCounts) {
   ScratchDir dir;

@@ -105,6 +105,20 @@ inline std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
+// Records of a plain or bgzip FASTA: name -> sequence.
+inline std::map<std::string, std::string> read_fasta(const std::string& path) {
+  std::map<std::string, std::string> records;
+  std::string* current = nullptr;
+  for (const std::string& line : split(read_text(path), '\n')) {
+    if (!line.empty() && line[0] == '>') {
+      current = &records[line.substr(1)];
+    } else if (current) {
+      *current += line;
+    }
+  }
+  return records;
+}
+
 // Rows of a TSV as column-name -> value maps.
 inline std::vector<std::map<std::string, std::string>> read_tsv(const std::string& path) {
   std::vector<std::string> lines = split(read_text(path), '\n');
