@@ -1,7 +1,8 @@
 #!/bin/bash
 # Cost of miniBAM read evidence in `oncolm windows`: windows/s on the example cohort (examples/:
-# 9 samples, 5 tumours and 4 normals as simulated miniBAMs) with its BAM columns, against the same
-# sheet with the BAM columns emptied, alternating the two runs REPEATS times; medians and ratio.
+# 9 samples, 5 tumours and 4 normals as simulated miniBAMs) with its BAM columns, and with them plus
+# --personalise (germline alleles from the normal written into the windows), against the same sheet with
+# the BAM columns emptied, alternating the three runs REPEATS times; medians and ratios.
 #
 # usage: bench/evidence_bench.sh [ONCOLM_BINARY] [REPEATS] [THREADS]
 set -euo pipefail
@@ -20,24 +21,26 @@ awk -F'\t' 'BEGIN{OFS="\t"} NR==1{for(i=1;i<=NF;i++) col[$i]=i; print; print > n
   dir="$examples" nobam="$work/no_bams.tsv" "$examples/cohort.tsv" > "$work/with_bams.tsv"
 echo "command: $0 $*"
 "$BIN" --version | head -1
-run() {  # prints seconds
+run() {  # SHEET OUT [OPTIONS...]: prints seconds
   local sheet=$1 out=$2 start end
+  shift 2
   start=$EPOCHREALTIME
   "$BIN" windows "$sheet" --reference "$examples/reference/GRCh37.20_X.masked.fa.gz" -o "$out" \
-    --threads "$THREADS" --verbosity error || { echo "oncolm windows failed on $sheet" >&2; kill $$; }
+    --threads "$THREADS" --verbosity error "$@" || { echo "oncolm windows failed on $sheet" >&2; kill $$; }
   end=$EPOCHREALTIME
   awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f\n", b - a}'
 }
 for i in $(seq "$REPEATS"); do
   echo "with $(run "$work/with_bams.tsv" "$work/with_$i")" >> "$work/times"
   echo "without $(run "$work/no_bams.tsv" "$work/without_$i")" >> "$work/times"
+  echo "personalised $(run "$work/with_bams.tsv" "$work/personalised_$i" --personalise)" >> "$work/times"
 done
 # small-variant windows + SV junctions, by column name
 windows=$(awk -F'\t' 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} {s+=$c["windows"]+$c["sv_junctions"]} END{print s}' \
   "$work/with_1/manifest.tsv")
 python3 - "$work/times" "$windows" "$REPEATS" "$THREADS" <<'PY'
 import statistics, sys
-times = {"with": [], "without": []}
+times = {"with": [], "without": [], "personalised": []}
 for line in open(sys.argv[1]):
     kind, seconds = line.split()
     times[kind].append(float(seconds))
@@ -46,7 +49,8 @@ base = statistics.median(times["without"])
 print(f"{windows} windows (small variants + SV junctions), median of {repeats} alternating runs, --threads {threads}")
 print("| run | median s | windows/s | time vs without BAMs |")
 print("|---|---|---|---|")
-for kind in ("without", "with"):
+labels = {"without": "without BAMs", "with": "with BAMs", "personalised": "with BAMs, --personalise"}
+for kind in ("without", "with", "personalised"):
     m = statistics.median(times[kind])
-    print(f"| {kind} BAMs | {m:.3f} | {windows / m:,.0f} | {m / base:.2f} |")
+    print(f"| {labels[kind]} | {m:.3f} | {windows / m:,.0f} | {m / base:.2f} |")
 PY
