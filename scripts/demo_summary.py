@@ -17,10 +17,10 @@ print("\t".join(cols))
 for r in rows(f"{out}/windows/{tumour['tsv']}")[:5]:
     print("\t".join(r[c] for c in cols))
 colo = [r for r in rows(f"{out}/windows/manifest.tsv") if r["sample_id"] == "COLO829T"][0]
-print(f"== SV junctions of COLO829T (first 5)")
+print(f"== SV junctions of COLO829T (all; the INV and TRA junctions are constructed, examples/README.md)")
 cols = ["chrom", "pos", "mate_chrom", "mate_pos", "class", "size", "strands", "homseq", "t_split_reads", "t_discordant_pairs", "n_split_reads", "n_discordant_pairs"]
 print("\t".join(cols))
-for r in rows(f"{out}/windows/{colo['sv_tsv']}")[:5]:
+for r in rows(f"{out}/windows/{colo['sv_tsv']}"):
     print("\t".join(r[c] for c in cols))
 print("== embeddings: np.load(<name>.emb.npy).shape")
 for npy in sorted(glob.glob(f"{out}/embed/*.emb.npy")):
