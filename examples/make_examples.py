@@ -53,9 +53,10 @@ SV_SAMPLES = [("COLO829T", "COLO829", "colo829_somatic_gridss.vcf.gz", ("Skin-Me
 # No COLO829 call set has an inversion, or a translocation with both breakends on 20/X, so COLO829T also gets one
 # balanced inversion on 20 and one reciprocal translocation 20<->X, written as GRIDSS-style BND pairs (EVENT,
 # MATEID) marked EXAMPLE_CONSTRUCT and simulated in its reads. Their positions are arbitrary: unique sequence
-# where bwa maps simulated 150 bp reads at MAPQ 60, away from every other call.
-CONSTRUCTED_INVERSION = ("20", 40962432, 40963651)  # bases a+1..b inverted (1,219 bp)
-CONSTRUCTED_TRANSLOCATION = ("20", 48683473, "X", 41980155)  # der(20) = 20:..c + X:d..; der(X) = X:..d-1 + 20:c+1..
+# where bwa maps simulated 150 bp reads at MAPQ 60, away from every other call, and on 20 inside the 1000
+# Genomes panel's 1-4 Mb (make_minibams.py), so that the donor's germline alleles lie around the breakends.
+CONSTRUCTED_INVERSION = ("20", 2342000, 2343219)  # bases a+1..b inverted (1,219 bp)
+CONSTRUCTED_TRANSLOCATION = ("20", 2045000, "X", 41980155)  # der(20) = 20:..c + X:d..; der(X) = X:..d-1 + 20:c+1..
 # Samples with simulated tumour/normal miniBAMs (examples/make_minibams.sh): paths in the sheet. One normal
 # miniBAM per donor, as in PCAWG; purities and the simulation are defined in make_minibams.py.
 READ_SAMPLES = ["TCGA-W5-AA39-01A-11D-A417-09", "colon2", "colon1", "blood-AC", "COLO829T"]

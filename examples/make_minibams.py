@@ -95,16 +95,16 @@ class Junction:
         self.chrom_b = chrom_b or chrom
 
     @property
+    def end(self):  # on `chrom`: up to b for a deletion, the breakend itself for a translocation end
+        return self.b if self.chrom_b == self.chrom else self.a
+
+    @property
     def deletes(self):
         return self.chrom_b == self.chrom and self.b > self.a + 1
 
     @property
     def pos(self):
         return self.a
-
-    @property
-    def end(self):
-        return self.b
 
 
 def overlaps(x, y, slack=1):
