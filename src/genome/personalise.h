@@ -34,14 +34,23 @@
 //     window that begins inside an inserted sequence starts at the base after its anchor). Listed:
 //     the applied sites that put a base into either window (a deletion: its anchor base), and the
 //     sites not applied whose position lies in [start, max(end, alt_end)].
+//  6. SV junctions: each breakend's REF window and its piece of the ALT junction window are cut the
+//     same way from the personalised haplotype around the breakend (no somatic span is skipped):
+//     the breakend stays at the REF window's offset, and the piece keeps its length and still ends
+//     (left side retained) or starts (right side retained) at the breakend. Hets are phased with
+//     the tumour read pairs that support the junction (split reads and discordant pairs, as
+//     counted in the evidence columns) instead of those carrying a somatic allele; a het on the
+//     side a junction loses has no such reads and stays het_unphased.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "genome/read_evidence.h"
+#include "genome/stats.h"
 #include "genome/window.h"
 #include "genome/windows.h"
 
@@ -51,6 +60,7 @@ enum class GermlineKind { hom, het_phased, het_other_haplotype, het_unphased, ov
 const char* germline_kind_name(GermlineKind kind);
 
 struct GermlineSite {
+  std::string chrom;
   std::int64_t pos = 0;  // 1-based; an indel's anchor base, VCF style
   std::string ref;
   std::string alt;
@@ -82,11 +92,30 @@ struct PersonalisedWindows {
   std::vector<GermlineSite> sites;  // the listed sites, in position order
 };
 
-// Steps 1-3 over reference [start, end]. `tumour` may be null.
-std::vector<GermlineSite> find_germline_sites(AlignmentReader& normal, AlignmentReader* tumour,
+// The tumour read pairs that carry the somatic event (a small variant's ALT, or support for an
+// SV junction), against which hets are phased (step 3): read from the tumour BAM on first use.
+class SomaticCarriers {
+ public:
+  using Load = std::function<std::set<std::string>(AlignmentReader& tumour)>;
+  // `tumour` may be null: then nothing is phased.
+  SomaticCarriers(AlignmentReader* tumour, Load load) : tumour_(tumour), load_(std::move(load)) {}
+  AlignmentReader* tumour() const { return tumour_; }
+  const std::set<std::string>& names();
+
+ private:
+  AlignmentReader* tumour_;
+  Load load_;
+  std::optional<std::set<std::string>> names_;
+};
+// The read pairs whose reads carry a small variant's ALT allele (allele_by_read).
+SomaticCarriers small_variant_carriers(AlignmentReader* tumour, const std::string& chrom, const SomaticAllele& somatic,
+                                       const ReadFilters& filters);
+
+// Steps 1-3 over reference [start, end], skipping positions [skip_start, skip_end].
+std::vector<GermlineSite> find_germline_sites(AlignmentReader& normal, SomaticCarriers& carriers,
                                               const WindowParams& params, const std::string& chrom,
-                                              std::int64_t start, std::int64_t end, const SomaticAllele& somatic,
-                                              const ReferenceFetch& fetch);
+                                              std::int64_t start, std::int64_t end, std::int64_t skip_start,
+                                              std::int64_t skip_end, const ReferenceFetch& fetch);
 
 // Steps 4-5 from the sites found over reference [searched_start, searched_end]. When the windows
 // reach within search_margin of an end of that range that is not a contig end, nothing is
@@ -107,7 +136,30 @@ PersonalisedWindows personalise_windows(AlignmentReader& normal, AlignmentReader
                                         const WindowGeometry& plain, const SomaticAllele& somatic,
                                         const ReferenceFetch& fetch);
 
+// Step 6 for one breakend of an SV junction: its REF window (plain geometry `ref_plain`) and its
+// piece of the ALT junction window (`piece_length` bases on the breakend's retained side, on the
+// reference's forward strand).
+struct PersonalisedBreakend {
+  std::string ref;
+  CentredSpan ref_span;  // where the personalised REF window lies (step 5)
+  std::string piece;
+  std::int64_t piece_start = 0, piece_end = 0;  // reference positions of the piece's first and last bases
+  std::vector<GermlineSite> sites;              // listed, in position order
+};
+std::optional<PersonalisedBreakend> cut_personalised_breakend(std::vector<GermlineSite> sites,
+                                                              const BreakendSide& side, const CentredSpan& ref_plain,
+                                                              std::int64_t piece_length, std::int64_t contig_length,
+                                                              SearchRange searched, const ReferenceFetch& fetch,
+                                                              SearchRange& wider);
+PersonalisedBreakend personalise_breakend(AlignmentReader& normal, SomaticCarriers& carriers,
+                                          const WindowParams& params, const BreakendSide& side,
+                                          std::int64_t contig_length, const CentredSpan& ref_plain,
+                                          std::int64_t piece_length, const ReferenceFetch& fetch);
+
 // `chrom:pos:REF>ALT:kind` of the applied (or the other) sites, comma-separated; "." for none.
-std::string germline_column(const std::vector<GermlineSite>& sites, const std::string& chrom, bool applied);
+std::string germline_column(const std::vector<GermlineSite>& sites, bool applied);
+
+// Adds a window's (or SV junction's) listed sites to the per-sample counts.
+void count_germline(const std::vector<GermlineSite>& sites, GermlineStats& counts);
 
 }  // namespace oncolm::genome

@@ -353,6 +353,12 @@ BasesByRead AlignmentReader::bases_by_read(const std::string& chrom, const std::
 
 SvSupport AlignmentReader::count_sv_support(const SvJunction& junction, const ReadFilters& filters,
                                             std::int64_t search_distance) {
+  SvSupportingReads reads = sv_supporting_reads(junction, filters, search_distance);
+  return SvSupport{static_cast<int>(reads.split.size()), static_cast<int>(reads.discordant.size())};
+}
+
+SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junction, const ReadFilters& filters,
+                                                       std::int64_t search_distance) {
   std::set<std::string> split_names, discordant_names;
   auto scan = [&](const BreakendSide& here, const BreakendSide& there) {
     int tid = sam_hdr_name2tid(handles_->header, here.chrom.c_str());
@@ -393,7 +399,7 @@ SvSupport AlignmentReader::count_sv_support(const SvJunction& junction, const Re
   };
   scan(junction.bp1, junction.bp2);
   scan(junction.bp2, junction.bp1);
-  return SvSupport{static_cast<int>(split_names.size()), static_cast<int>(discordant_names.size())};
+  return SvSupportingReads{std::move(split_names), std::move(discordant_names)};
 }
 
 }  // namespace oncolm::genome

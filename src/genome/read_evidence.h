@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,12 @@ struct AlleleCounts {
 struct SvSupport {
   int split_reads = 0;       // reads split at the junction: alignment and SA alignment stop at its breakends
   int discordant_pairs = 0;  // pairs with one read at each breakend, pointing into the junction
+};
+
+// The read names behind SvSupport (mates share a name).
+struct SvSupportingReads {
+  std::set<std::string> split;
+  std::set<std::string> discordant;
 };
 
 // What the reads show at one reference position (for germline alleles, personalise.h). Bases are
@@ -99,6 +106,8 @@ class AlignmentReader {
                             const ReadFilters& filters);
   SvSupport count_sv_support(const SvJunction& junction, const ReadFilters& filters,
                              std::int64_t search_distance = 1000);
+  SvSupportingReads sv_supporting_reads(const SvJunction& junction, const ReadFilters& filters,
+                                        std::int64_t search_distance = 1000);
   // Reads seen near junctions whose mate lies on a contig outside the reference.
   std::int64_t reads_with_mate_outside_reference() const { return mate_outside_; }
 

@@ -66,7 +66,6 @@ class SampleProcessor {
   void skip(const std::string& reason, const Source& source, const std::string& detail);
   void emit(const Candidate& target, const std::vector<const Candidate*>& nearby);
   PersonalisedWindows personalise(const Candidate& target, const std::string& ref_contig);
-  void count_germline(const std::vector<GermlineSite>& sites);
 
   const SampleSheet& sheet_;
   const Sample& sample_;
@@ -302,7 +301,7 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
     g = personal.geometry;
     seq = std::move(personal.sequences);
     germline = std::move(personal.sites);
-    count_germline(germline);
+    count_germline(germline, stats_.germline);
   }
   std::string ref_name = window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, false);
   std::string alt_name = window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, true);
@@ -319,7 +318,7 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
                      g.offset, ref_name, alt_name, seq.ref.size(), seq.alt.size(), target.pos - target.norm_pos,
                      nearby_text.empty() ? "." : nearby_text,
                      evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt),
-                     germline_column(germline, ref_contig, true), germline_column(germline, ref_contig, false));
+                     germline_column(germline, true), germline_column(germline, false));
   row_ += label_cells(sample_.labels);
   outputs_.windows().write_tsv(row_);
 
@@ -336,23 +335,6 @@ PersonalisedWindows SampleProcessor::personalise(const Candidate& target, const 
       *evidence_.normal_reads(), evidence_.tumour_reads(), context_.params, ref_contig, reference_.length(contig),
       *target.window, SomaticAllele{target.norm_pos, target.norm_ref, target.norm_alt},
       [this, contig](std::int64_t start, std::int64_t end) { return reference_.fetch(contig, start, end); });
-}
-
-void SampleProcessor::count_germline(const std::vector<GermlineSite>& sites) {
-  GermlineStats& counts = stats_.germline;
-  bool changed = false;
-  for (const GermlineSite& site : sites) {
-    changed = changed || site.applied();
-    counts.indels_applied += site.applied() && site.is_indel();
-    switch (site.kind) {
-      case GermlineKind::hom: ++counts.hom_applied; break;
-      case GermlineKind::het_phased: ++counts.het_phased_applied; break;
-      case GermlineKind::het_other_haplotype: ++counts.het_other_haplotype_listed; break;
-      case GermlineKind::het_unphased: ++counts.het_unphased_listed; break;
-      case GermlineKind::overlapping: ++counts.overlapping_listed; break;
-    }
-  }
-  counts.windows_changed += changed;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/progress.h"
+#include "genome/personalise.h"
 #include "genome/sv_reader.h"
 #include "genome/window.h"
 
@@ -29,10 +30,11 @@ std::string piece_text(const PieceSpan& piece) {
   return fmt::format("{}:{}-{}{}", piece.chrom, piece.start, piece.end, piece.reverse_complemented ? "(rc)" : "");
 }
 
-// One REF window: its span, record name and the TSV cells "start end offset record".
+// One REF window: its span, record name, sequence and the TSV cells "start end offset record".
 struct RefWindow {
   CentredSpan span;
   std::string name;
+  std::string sequence;
   std::string cells() const { return fmt::format("{}\t{}\t{}\t{}", span.start, span.end, span.offset, name); }
 };
 
@@ -50,8 +52,10 @@ class SvWindowWriter {
   std::string record_name(const SvJunction& junction, const char* kind) const {
     return sv_window_record_name(sample_.safe_id, index_, junction.bp1.chrom, junction.bp1.pos, kind);
   }
-  RefWindow write_ref_window(const SvJunction& junction, const BreakendSide& side, const char* kind);
-  JunctionWindow write_alt_window(const SvJunction& junction, const std::string& name);
+  RefWindow ref_window(const SvJunction& junction, const BreakendSide& side, const char* kind);
+  void personalise(const SvJunction& junction, RefWindow& ref1, RefWindow& ref2, JunctionWindow& alt,
+                   std::vector<GermlineSite>& sites);
+  ReferenceFetch contig_fetch(const std::string& chrom);
   void write_record(const std::string& name, const std::string& sequence);
   std::string fetch_clipped(const std::string& chrom, std::int64_t start, std::int64_t end);
 
@@ -68,37 +72,85 @@ class SvWindowWriter {
 void SvWindowWriter::write(SvCall&& call) {
   SvJunction& junction = call.junction;
   sanitise_sequence(junction.inserted);  // callers may write lower case; the windows are upper-case ACGTN
-  RefWindow ref1 = write_ref_window(junction, junction.bp1, "REF1");
-  RefWindow ref2 = write_ref_window(junction, junction.bp2, "REF2");
+  RefWindow ref1 = ref_window(junction, junction.bp1, "REF1");
+  RefWindow ref2 = ref_window(junction, junction.bp2, "REF2");
   std::string alt_name = record_name(junction, "ALT");
-  JunctionWindow alt = write_alt_window(junction, alt_name);
+  JunctionWindow alt = build_junction_window(
+      junction, params_.sv_length,
+      [this](const std::string& chrom, std::int64_t start, std::int64_t end) { return fetch_clipped(chrom, start, end); });
+  std::vector<GermlineSite> germline;
+  if (stats_.germline.personalised) personalise(junction, ref1, ref2, alt, germline);
+  write_record(ref1.name, ref1.sequence);
+  write_record(ref2.name, ref2.sequence);
+  write_record(alt_name, alt.sequence);
   std::string row = tab_joined(
       sample_.id, junction.id, junction.bp1.chrom, junction.bp1.pos, junction.bp2.chrom, junction.bp2.pos,
       sv_class_name(junction.sv_class), junction.size,
       std::string(strand(junction.bp1.direction)) + strand(junction.bp2.direction), or_dot(junction.inserted),
       or_dot(junction.homlen), or_dot(junction.homseq), junction.imprecise ? 1 : 0, or_dot(junction.cipos),
       ref1.cells(), ref2.cells(), alt_name, alt.sequence.size(), alt.junction_offset, piece_text(alt.first),
-      piece_text(alt.second), evidence_.sv_columns(junction));
+      piece_text(alt.second), evidence_.sv_columns(junction), germline_column(germline, true),
+      germline_column(germline, false));
   out_.write_tsv(row + label_cells(sample_.labels));
   ++stats_.sv.junctions_by_class.at(sv_class_name(junction.sv_class));
   ++index_;
   if (progress_) progress_->advance();
 }
 
-RefWindow SvWindowWriter::write_ref_window(const SvJunction& junction, const BreakendSide& side, const char* kind) {
+RefWindow SvWindowWriter::ref_window(const SvJunction& junction, const BreakendSide& side, const char* kind) {
   int contig = reference_.find(side.chrom);
-  RefWindow window{centred_span(side.pos, reference_.length(contig), params_.sv_length), record_name(junction, kind)};
-  write_record(window.name,
-               reference_.fetch(contig, window.span.start, window.span.end, &stats_.reference_changes));
+  RefWindow window{centred_span(side.pos, reference_.length(contig), params_.sv_length), record_name(junction, kind),
+                   ""};
+  window.sequence = reference_.fetch(contig, window.span.start, window.span.end, &stats_.reference_changes);
   return window;
 }
 
-JunctionWindow SvWindowWriter::write_alt_window(const SvJunction& junction, const std::string& name) {
-  JunctionWindow window = build_junction_window(
-      junction, params_.sv_length,
-      [this](const std::string& chrom, std::int64_t start, std::int64_t end) { return fetch_clipped(chrom, start, end); });
-  write_record(name, window.sequence);
-  return window;
+ReferenceFetch SvWindowWriter::contig_fetch(const std::string& chrom) {
+  int contig = reference_.find(chrom);
+  return [this, contig](std::int64_t start, std::int64_t end) { return reference_.fetch(contig, start, end); };
+}
+
+// --personalise (personalise.h, step 6): both REF windows and both ALT pieces from each breakend's
+// personalised haplotype, hets phased with the tumour reads supporting this junction.
+void SvWindowWriter::personalise(const SvJunction& junction, RefWindow& ref1, RefWindow& ref2, JunctionWindow& alt,
+                                 std::vector<GermlineSite>& sites) {
+  ReadFilters filters = params_.read_filters();
+  SomaticCarriers carriers(evidence_.tumour_reads(), [&junction, &filters](AlignmentReader& tumour) {
+    SvSupportingReads reads = tumour.sv_supporting_reads(junction, filters);
+    reads.split.insert(reads.discordant.begin(), reads.discordant.end());
+    return reads.split;
+  });
+  // The ALT window's first piece comes from breakend 1 when its left side is retained.
+  bool first_is_bp1 = junction.bp1.direction == Direction::left;
+  PieceSpan& piece1 = first_is_bp1 ? alt.first : alt.second;
+  PieceSpan& piece2 = first_is_bp1 ? alt.second : alt.first;
+  std::string inserted = alt.sequence.substr(static_cast<std::size_t>(alt.junction_offset),
+                                             static_cast<std::size_t>(alt.inserted_used));
+  auto personalise_side = [&](const BreakendSide& side, RefWindow& ref, PieceSpan& piece) {
+    std::int64_t contig_length = reference_.length(reference_.find(side.chrom));
+    PersonalisedBreakend personal = personalise_breakend(*evidence_.normal_reads(), carriers, params_, side,
+                                                         contig_length, ref.span, piece.length(),
+                                                         contig_fetch(side.chrom));
+    ref.sequence = personal.ref;
+    ref.span = personal.ref_span;
+    if (piece.length() > 0) {
+      piece.start = personal.piece_start;
+      piece.end = personal.piece_end;
+    }
+    for (GermlineSite& site : personal.sites) {
+      bool seen = std::any_of(sites.begin(), sites.end(), [&site](const GermlineSite& s) {
+        return s.chrom == site.chrom && s.pos == site.pos && s.ref == site.ref && s.alt == site.alt;
+      });
+      if (!seen) sites.push_back(std::move(site));  // near breakends both may list it
+    }
+    return piece.reverse_complemented ? reverse_complement(personal.piece) : personal.piece;
+  };
+  std::string bases1 = personalise_side(junction.bp1, ref1, piece1);
+  std::string bases2 = personalise_side(junction.bp2, ref2, piece2);
+  std::string first = first_is_bp1 ? bases1 : bases2;
+  alt.sequence = first + inserted + (first_is_bp1 ? bases2 : bases1);
+  alt.junction_offset = static_cast<std::int64_t>(first.size());
+  count_germline(sites, stats_.germline);
 }
 
 void SvWindowWriter::write_record(const std::string& name, const std::string& sequence) {

@@ -37,7 +37,7 @@ const std::vector<std::string> sv_window_tsv_columns = {
     "ref1_window_end",   "ref1_offset",        "ref1_record",     "ref2_window_start", "ref2_window_end",
     "ref2_offset",       "ref2_record",        "alt_record",      "alt_length",       "alt_junction_offset",
     "alt_first_piece",   "alt_second_piece",   "t_split_reads",   "t_discordant_pairs", "n_split_reads",
-    "n_discordant_pairs"};
+    "n_discordant_pairs", "germline_applied", "germline_not_applied"};
 
 std::int64_t WindowParams::length_for(VariantType type) const {
   switch (type) {

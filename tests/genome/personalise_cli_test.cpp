@@ -449,7 +449,16 @@ TEST_F(PersonaliseCli, WindowsAreBcftoolsConsensusOfTheAppliedSitesCutAtThePlain
         EXPECT_EQ(changed - start + shift_in_window, offset) << row.at("ref_record");
       }
     }
-    // Per-sample counts are the TSV's listings.
+    // Per-sample counts are the listings of both TSVs (SV junction rows are personalised too).
+    for (const Row& row : read_tsv(output(personalised_dir(), id, "sv_tsv"))) {
+      std::vector<ListedSite> applied = parse_sites(row.at("germline_applied"));
+      for (const ListedSite& site : parse_sites(row.at("germline_not_applied"))) ++counts[site.kind];
+      for (const ListedSite& site : applied) {
+        ++counts[site.kind];
+        indels_applied += site.ref.size() != site.alt.size();
+      }
+      changed_windows += !applied.empty();
+    }
     auto stats = read_json(output(personalised_dir(), id, "stats"))["germline"];
     EXPECT_EQ(stats["personalised"], !normal_bam(sample).empty()) << id;
     EXPECT_EQ(stats["hom_applied"], counts["hom"]) << id;
@@ -493,6 +502,121 @@ TEST_F(PersonaliseCli, PhasedHetsAreOnTheSomaticHaplotypeOfTheSimulation) {
   }
   EXPECT_GT(phased, 0u);
   EXPECT_GT(phased_indels, 0u);
+}
+
+// The tumour haplotype (S1/S2 of the simulation) whose reads are split at a breakend.
+std::string split_read_haplotype(const std::string& bam, const std::string& chrom, long pos) {
+  CommandResult view = run_command("samtools view -F 0xF04 -q 20 '" + bam + "' " + chrom + ":" +
+                                   std::to_string(pos - 200) + "-" + std::to_string(pos + 200));
+  std::map<std::string, int> counts;
+  for (const std::string& line : split(view.out, '\n'))
+    if (line.find("\tSA:Z:") != std::string::npos) ++counts[split(split(line, '\t')[0], '.')[0]];
+  return most_common(counts);
+}
+
+std::string reverse_complement(const std::string& bases) {
+  std::string out(bases.rbegin(), bases.rend());
+  for (char& b : out) b = b == 'A' ? 'T' : b == 'C' ? 'G' : b == 'G' ? 'C' : b == 'T' ? 'A' : 'N';
+  return out;
+}
+
+// "20:1000-2000(rc)" -> chrom, start, end, reverse complemented.
+struct Piece {
+  std::string chrom;
+  long start = 0, end = 0;
+  bool reverse = false;
+};
+Piece parse_piece(const std::string& text) {
+  std::vector<std::string> chrom_rest = split(text, ':');
+  std::vector<std::string> range = split(chrom_rest.at(1), '-');
+  return {chrom_rest[0], std::stol(range.at(0)), std::stol(range.at(1)), text.find("(rc)") != std::string::npos};
+}
+
+TEST_F(PersonaliseCli, SvWindowsAreBcftoolsConsensusOfTheAppliedSitesAroundEachBreakend) {
+  ASSERT_EQ(plain_.status, 0) << plain_.err;
+  ASSERT_EQ(personalised_.status, 0) << personalised_.err;
+  ScratchDir dir;
+  Thresholds t = thresholds();
+  std::size_t rows_with_applied = 0, phased_checked = 0;
+  for (const Row& sample : samples()) {
+    const std::string& id = sample.at("sample_id");
+    std::string tsv = output(personalised_dir(), id, "sv_tsv");
+    auto rows = read_tsv(tsv);
+    if (rows.empty() || normal_bam(sample).empty()) continue;
+    auto plain_rows = read_tsv(output(plain_dir(), id, "sv_tsv"));
+    auto fasta = read_fasta(output(personalised_dir(), id, "sv_fasta"));
+    ASSERT_EQ(rows.size(), plain_rows.size());
+    std::map<std::string, std::map<long, NormalSite>> snvs_by_chrom;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Row& row = rows[i];
+      std::vector<ListedSite> applied = parse_sites(row.at("germline_applied"));
+      Row other = row, plain_other = plain_rows[i];
+      for (Row* r : {&other, &plain_other})
+        for (const char* moved : {"germline_applied", "germline_not_applied", "ref1_window_start", "ref1_window_end",
+                                  "ref2_window_start", "ref2_window_end", "alt_first_piece", "alt_second_piece"})
+          r->erase(moved);
+      EXPECT_EQ(other, plain_other) << row.at("id") << ": lengths and offsets are the plain ones";
+      // Every listed SNV is one bcftools shows in the normal, with the fraction its kind says.
+      for (const char* column : {"germline_applied", "germline_not_applied"})
+        for (const ListedSite& site : parse_sites(row.at(column))) {
+          if (site.ref.size() != site.alt.size()) continue;  // indels: checked for small variants
+          auto& snvs = snvs_by_chrom.try_emplace(site.chrom).first->second;
+          if (snvs.empty()) snvs = normal_sites(normal_bam(sample), site.chrom);
+          ASSERT_TRUE(snvs.count(site.pos)) << site.pos;
+          EXPECT_EQ(snvs.at(site.pos).alt, site.alt) << site.pos;
+          expect_kind_matches_fraction(site, snvs.at(site.pos).fraction(), t,
+                                       std::string(column) == "germline_applied");
+          if (site.kind != "het_phased" && site.kind != "het_other_haplotype") continue;
+          // Phased against the tumour reads split at the junction: the simulation's SV haplotype.
+          std::string somatic = split_read_haplotype(tumour_bam(sample), row.at("chrom"), std::stol(row.at("pos")));
+          ASSERT_EQ(somatic.size(), 2u);
+          std::string germline = most_common(haplotypes_showing(normal_bam(sample), site.chrom, site.pos, site.alt[0]));
+          EXPECT_EQ(germline == "H" + somatic.substr(1), site.kind == "het_phased") << row.at("id") << " " << site.pos;
+          ++phased_checked;
+        }
+      if (applied.empty()) continue;
+      ++rows_with_applied;
+      // Each breakend: the consensus of a region around it with the applied sites; the breakend's
+      // base sits at the REF window's offset, and its ALT piece ends (+) or starts (-) there.
+      std::map<std::string, std::string> pieces;
+      for (const char* which : {"1", "2"}) {
+        std::string chrom = std::string(which) == "1" ? row.at("chrom") : row.at("mate_chrom");
+        long pos = std::stol(std::string(which) == "1" ? row.at("pos") : row.at("mate_pos"));
+        bool keeps_left = row.at("strands")[std::string(which) == "1" ? 0 : 1] == '+';
+        std::string ref_record = row.at("ref" + std::string(which) + "_record");
+        long offset = std::stol(row.at("ref" + std::string(which) + "_offset"));
+        std::vector<ListedSite> on_chrom;
+        for (const ListedSite& site : applied)
+          if (site.chrom == chrom) on_chrom.push_back(site);
+        long region_start = pos - 4000, region_end = pos + 4000;
+        long shift = 0;
+        for (const ListedSite& site : on_chrom)
+          if (site.pos >= region_start && site.pos < pos)
+            shift += static_cast<long>(site.alt.size()) - static_cast<long>(site.ref.size());
+        long at = pos - region_start + shift;
+        std::vector<ListedSite> in_region;
+        for (const ListedSite& site : on_chrom)
+          if (site.pos >= region_start && site.pos <= region_end) in_region.push_back(site);
+        std::string haplotype = example_consensus(dir.str(), chrom, region_start, region_end, in_region);
+        const std::string& ref = fasta.at(ref_record);
+        EXPECT_EQ(ref, haplotype.substr(static_cast<std::size_t>(at - offset), ref.size())) << ref_record;
+        for (const char* piece_column : {"alt_first_piece", "alt_second_piece"}) {
+          Piece piece = parse_piece(row.at(piece_column));
+          if (piece.chrom != chrom || (keeps_left ? piece.end : piece.start) != pos) continue;
+          std::size_t length = static_cast<std::size_t>(piece.end - piece.start + 1);
+          std::string bases = keeps_left ? haplotype.substr(static_cast<std::size_t>(at) + 1 - length, length)
+                                         : haplotype.substr(static_cast<std::size_t>(at), length);
+          pieces[piece_column] = piece.reverse ? reverse_complement(bases) : bases;
+        }
+      }
+      ASSERT_EQ(pieces.size(), 2u) << row.at("id");
+      const std::string& alt = fasta.at(row.at("alt_record"));
+      std::string inserted = row.at("inserted_sequence") == "." ? "" : row.at("inserted_sequence");
+      EXPECT_EQ(alt, pieces["alt_first_piece"] + inserted + pieces["alt_second_piece"]) << row.at("alt_record");
+    }
+  }
+  EXPECT_GT(rows_with_applied, 0u) << "COLO829's donor has germline alleles around the constructed SVs";
+  EXPECT_GT(phased_checked, 0u);
 }
 
 TEST_F(PersonaliseCli, SamplesWithoutANormalAreReportedOnceAndLeftAsTheReference) {

@@ -43,15 +43,15 @@ struct Case {
   // A germline site with the contig's bases as REF.
   GermlineSite snv(std::int64_t pos, GermlineKind kind = GermlineKind::hom) const {
     char base = contig[static_cast<std::size_t>(pos - 1)];
-    return {pos, std::string(1, base), std::string(1, base == 'A' ? 'C' : 'A'), kind};
+    return {"20", pos, std::string(1, base), std::string(1, base == 'A' ? 'C' : 'A'), kind};
   }
   GermlineSite deletion(std::int64_t anchor, std::size_t deleted, GermlineKind kind = GermlineKind::hom) const {
-    return {anchor, contig.substr(static_cast<std::size_t>(anchor - 1), deleted + 1),
+    return {"20", anchor, contig.substr(static_cast<std::size_t>(anchor - 1), deleted + 1),
             contig.substr(static_cast<std::size_t>(anchor - 1), 1), kind};
   }
   GermlineSite insertion(std::int64_t anchor, const std::string& bases, GermlineKind kind = GermlineKind::hom) const {
     std::string base = contig.substr(static_cast<std::size_t>(anchor - 1), 1);
-    return {anchor, base, base + bases, kind};
+    return {"20", anchor, base, base + bases, kind};
   }
   std::optional<PersonalisedWindows> cut(const std::vector<GermlineSite>& sites, SearchRange searched,
                                          SearchRange* wider = nullptr) const {
@@ -69,7 +69,7 @@ struct Case {
   WindowSequences expected(const std::vector<GermlineSite>& applied) const {
     std::vector<GermlineSite> edits = applied;
     std::string ref_haplotype = write(contig, edits);
-    edits.push_back({somatic.pos, somatic.ref, somatic.alt, GermlineKind::hom});
+    edits.push_back({"20", somatic.pos, somatic.ref, somatic.alt, GermlineKind::hom});
     std::string alt_haplotype = write(contig, edits);
     std::int64_t changed = somatic.pos + static_cast<std::int64_t>(common_prefix(somatic.ref, somatic.alt));
     std::int64_t at_changed = changed - 1;
