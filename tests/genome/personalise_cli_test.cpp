@@ -567,6 +567,20 @@ TEST_F(PersonaliseCli, SvWindowsAreBcftoolsConsensusOfTheAppliedSitesAroundEachB
           expect_kind_matches_fraction(site, snvs.at(site.pos).fraction(), t,
                                        std::string(column) == "germline_applied");
           if (site.kind != "het_phased" && site.kind != "het_other_haplotype") continue;
+          // The reads supporting a junction lie on the retained sides of its breakends, so a site on
+          // the side a breakend loses cannot be phased (breakends more than 3 kb apart, so that one
+          // breakend's lost side is not the other's retained side).
+          bool far_apart = row.at("chrom") != row.at("mate_chrom") ||
+                           std::labs(std::stol(row.at("pos")) - std::stol(row.at("mate_pos"))) > 3000;
+          for (int end = 0; end < 2 && far_apart; ++end) {
+            const std::string& chrom = row.at(end == 0 ? "chrom" : "mate_chrom");
+            long pos = std::stol(row.at(end == 0 ? "pos" : "mate_pos"));
+            bool keeps_left = row.at("strands")[static_cast<std::size_t>(end)] == '+';
+            bool lost_side = keeps_left ? site.pos > pos : site.pos < pos;
+            if (site.chrom == chrom && std::labs(site.pos - pos) < 3000) {
+              EXPECT_FALSE(lost_side) << row.at("id") << ": " << site.pos << " phased on the lost side of " << pos;
+            }
+          }
           // Phased against the tumour reads split at the junction: the simulation's SV haplotype.
           std::string somatic = split_read_haplotype(tumour_bam(sample), row.at("chrom"), std::stol(row.at("pos")));
           ASSERT_EQ(somatic.size(), 2u);
