@@ -5,7 +5,8 @@
 //
 // The rule, per small-variant window of a sample with a normal BAM:
 //  1. Sites: the normal is piled up over the reference the windows cover plus `search_margin` bp on
-//     each side (wider when applied deletions pull more reference into the windows, step 4);
+//     the left, where a deletion anchored before a window could still remove its first bases (wider
+//     when applied deletions pull more reference into the windows, step 4);
 //     positions without reads are absent (miniBAMs cover only ~10-500 bp around calls), and the
 //     somatic allele's own REF span is skipped.
 //  2. At a position with an A/C/G/T reference base and depth >= germline_min_depth (bases counted
