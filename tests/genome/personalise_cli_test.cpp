@@ -81,23 +81,15 @@ std::map<std::string, int> haplotypes_showing(const std::string& bam, const std:
     std::vector<std::string> fields = split(line, '\t');
     if (fields.size() < 7) continue;
     std::vector<std::string> names = split(fields[6], ',');
-    const std::string& bases = fields[4];
-    std::size_t read = 0;
-    for (std::size_t i = 0; i < bases.size(); ++i) {
-      char c = bases[i];
-      if (c == '^') { ++i; continue; }
-      if (c == '$') continue;
-      if (c == '+' || c == '-') {
-        std::size_t digits = i + 1;
-        while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
-        i = digits + std::stoul(bases.substr(i + 1, digits - i - 1)) - 1;
-        continue;
-      }
-      char shown = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (c == '.' || c == ',') shown = fields[2][0];
-      if (read < names.size() && shown == base) ++counts[split(names[read], '.')[0]];
-      ++read;
-    }
+    parse_pileup_bases(
+        fields[4],
+        [&](int read, char c) {
+          char shown = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          if (c == '.' || c == ',') shown = fields[2][0];
+          if (static_cast<std::size_t>(read) < names.size() && shown == base)
+            ++counts[split(names[static_cast<std::size_t>(read)], '.')[0]];
+        },
+        [](int, const std::string&) {});
   }
   return counts;
 }
@@ -125,23 +117,9 @@ std::map<long, IndelPileup> samtools_indels(const std::string& bam, const std::s
     std::vector<std::string> fields = split(line, '\t');
     if (fields.size() < 5) continue;
     IndelPileup& site = pileups[std::stol(fields[1])];
-    const std::string& bases = fields[4];
-    for (std::size_t i = 0; i < bases.size(); ++i) {
-      char c = bases[i];
-      if (c == '^') { ++i; continue; }
-      if (c == '$') continue;
-      if (c == '+' || c == '-') {
-        std::size_t digits = i + 1;
-        while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
-        std::size_t length = std::stoul(bases.substr(i + 1, digits - i - 1));
-        std::string indel = bases.substr(digits, length);
-        for (char& b : indel) b = static_cast<char>(std::toupper(static_cast<unsigned char>(b)));
-        ++site.carrying[std::string(1, c) + std::to_string(length) + indel];
-        i = digits + length - 1;
-        continue;
-      }
-      site.depth += c != '*' && c != '<' && c != '>';
-    }
+    parse_pileup_bases(
+        fields[4], [&](int, char c) { site.depth += c != '*' && c != '<' && c != '>'; },
+        [&](int, const std::string& key) { ++site.carrying[key]; });
   }
   return pileups;
 }

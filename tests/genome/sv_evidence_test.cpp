@@ -166,6 +166,16 @@ std::vector<std::string> split_read_sequences(const std::string& bam, const std:
   return sequences;
 }
 
+// `oncolm windows` on COLO829T alone, into dir/out.
+void run_colo829(const ScratchDir& dir) {
+  write_file(dir / "sheet.tsv",
+             "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\thistology_abbreviation\n"
+             "COLO829T\tCOLO829\t" + tumour_bam + "\t" + normal_bam + "\t\t\t" + sv_vcf + "\tSkin-Melanoma\n");
+  CommandResult result = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + example_reference +
+                                    "' -o '" + (dir / "out") + "'");
+  ASSERT_EQ(result.status, 0) << result.err;
+}
+
 }  // namespace
 
 TEST(SvEvidence, TumourSplitReadsReadTheAltJunctionWindowNotTheReference) {
@@ -173,12 +183,8 @@ TEST(SvEvidence, TumourSplitReadsReadTheAltJunctionWindowNotTheReference) {
   // there matches the ALT window across the junction with at most a few sequencing errors, and
   // matches it better than the REF window at either breakend.
   ScratchDir dir;
-  write_file(dir / "sheet.tsv",
-             "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\thistology_abbreviation\n"
-             "COLO829T\tCOLO829\t" + tumour_bam + "\t" + normal_bam + "\t\t\t" + sv_vcf + "\tSkin-Melanoma\n");
-  CommandResult result = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + example_reference +
-                                    "' -o '" + (dir / "out") + "'");
-  ASSERT_EQ(result.status, 0) << result.err;
+  run_colo829(dir);
+  if (HasFatalFailure()) return;
   auto windows = read_fasta(dir / "out/COLO829T.sv_windows.fa.gz");
   std::set<std::string> matched;
   for (const auto& row : read_tsv(dir / "out/COLO829T.sv_windows.tsv.gz")) {
@@ -200,12 +206,8 @@ TEST(SvEvidence, TumourSplitReadsReadTheAltJunctionWindowNotTheReference) {
 
 TEST(SvEvidence, SplitReadsAndDiscordantPairsEqualSamtoolsCounts) {
   ScratchDir dir;
-  write_file(dir / "sheet.tsv",
-             "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\thistology_abbreviation\n"
-             "COLO829T\tCOLO829\t" + tumour_bam + "\t" + normal_bam + "\t\t\t" + sv_vcf + "\tSkin-Melanoma\n");
-  CommandResult result = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + example_reference +
-                                    "' -o '" + (dir / "out") + "'");
-  ASSERT_EQ(result.status, 0) << result.err;
+  run_colo829(dir);
+  if (HasFatalFailure()) return;
   auto rows = read_tsv(dir / "out/COLO829T.sv_windows.tsv.gz");
   ASSERT_FALSE(rows.empty());
   std::set<std::string> seen_simulated;

@@ -191,6 +191,30 @@ inline std::vector<MpileupSite> bcftools_allele_depths(const std::string& bam, c
   return sites;
 }
 
+// The bases column of one `samtools mpileup` line, read by read: on_base(read, c) for the read's
+// base character (. , ACGTN acgtn, * for a deletion, < > for a reference skip), on_indel(read, key)
+// for an indel after it ("-2" + deleted bases or "+2" + inserted bases, upper-cased).
+template <typename OnBase, typename OnIndel>
+void parse_pileup_bases(const std::string& bases, OnBase on_base, OnIndel on_indel) {
+  int read = -1;
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    char c = bases[i];
+    if (c == '^') { ++i; continue; }  // read start marker and its MAPQ character
+    if (c == '$') continue;
+    if (c == '+' || c == '-') {
+      std::size_t digits = i + 1;
+      while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
+      std::size_t length = std::stoul(bases.substr(i + 1, digits - i - 1));
+      std::string indel = bases.substr(digits, length);
+      for (char& b : indel) b = static_cast<char>(std::toupper(static_cast<unsigned char>(b)));
+      on_indel(read, c + std::to_string(length) + indel);
+      i = digits + length - 1;
+      continue;
+    }
+    on_base(++read, c);  // one base character per read
+  }
+}
+
 // Indels following each base of a region as `samtools mpileup --output-QNAME` shows them (MAPQ >=
 // 20, no base-quality filter): for every site and indel ("-2" + deleted bases or "+2" + inserted
 // bases), the distinct read names.
@@ -204,25 +228,10 @@ inline std::map<std::pair<long, std::string>, std::set<std::string>> samtools_in
     std::vector<std::string> fields = split(line, '\t');
     if (fields.size() < 7) continue;
     long pos = std::stol(fields[1]);
-    const std::string& bases = fields[4];
     std::vector<std::string> names = split(fields[6], ',');
-    int read_index = -1;
-    for (std::size_t i = 0; i < bases.size(); ++i) {
-      char c = bases[i];
-      if (c == '^') { ++i; continue; }  // read start marker and its MAPQ character
-      if (c == '$') continue;
-      if (c == '+' || c == '-') {
-        std::size_t digits = i + 1;
-        while (std::isdigit(static_cast<unsigned char>(bases[digits]))) ++digits;
-        int length = std::stoi(bases.substr(i + 1, digits - i - 1));
-        std::string indel = bases.substr(digits, static_cast<std::size_t>(length));
-        for (char& b : indel) b = static_cast<char>(std::toupper(static_cast<unsigned char>(b)));
-        reads[{pos, c + std::to_string(length) + indel}].insert(names.at(static_cast<std::size_t>(read_index)));
-        i = digits + static_cast<std::size_t>(length) - 1;
-        continue;
-      }
-      ++read_index;  // one base character per read
-    }
+    parse_pileup_bases(
+        fields[4], [](int, char) {},
+        [&](int read, const std::string& key) { reads[{pos, key}].insert(names.at(static_cast<std::size_t>(read))); });
   }
   return reads;
 }
