@@ -53,11 +53,11 @@ struct BamStats {
   std::uint64_t reads_with_mate_outside_reference = 0;  // seen near SV junctions, ignored
 };
 
-// --personalise (personalise.h): germline sites listed in the windows TSV, counted per window
-// (a site inside two windows counts twice), by the tag the TSV gives them.
+// --personalise (personalise.h): germline sites listed in the windows and SV TSVs, counted per
+// window or junction row (a site inside two counts twice), by the tag the TSVs give them.
 struct GermlineStats {
   bool personalised = false;  // --personalise given and the sample has a normal BAM
-  std::uint64_t windows_changed = 0;  // windows with at least one applied site
+  std::uint64_t windows_changed = 0;  // small-variant windows and SV junction rows with an applied site
   std::uint64_t hom_applied = 0;
   std::uint64_t het_phased_applied = 0;
   std::uint64_t het_other_haplotype_listed = 0;
