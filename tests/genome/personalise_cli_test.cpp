@@ -59,9 +59,10 @@ struct NormalSite {
   double fraction() const { return depth > 0 ? static_cast<double>(alt_depth) / depth : 0.0; }
 };
 
-std::map<long, NormalSite> normal_sites(const std::string& bam, const std::string& chrom) {
+std::map<long, NormalSite> normal_sites(const std::string& bam, const std::string& chrom,
+                                       const std::string& fasta = example_reference) {
   std::map<long, NormalSite> sites;
-  for (const MpileupSite& site : bcftools_allele_depths(bam, example_reference, chrom, 20, 13)) {
+  for (const MpileupSite& site : bcftools_allele_depths(bam, fasta, chrom, 20, 13)) {
     NormalSite normal{site.ref, site.total_depth(), "", 0};
     for (std::size_t i = 0; i < site.alts.size(); ++i)
       if (site.depths[i + 1] > normal.alt_depth) normal = {site.ref, site.total_depth(), site.alts[i], site.depths[i + 1]};
@@ -108,8 +109,9 @@ struct IndelPileup {
   }
 };
 
-std::map<long, IndelPileup> samtools_indels(const std::string& bam, const std::string& chrom) {
-  CommandResult result = run_command("samtools mpileup -f '" + example_reference + "' -r " + chrom +
+std::map<long, IndelPileup> samtools_indels(const std::string& bam, const std::string& chrom,
+                                            const std::string& fasta = example_reference) {
+  CommandResult result = run_command("samtools mpileup -f '" + fasta + "' -r " + chrom +
                                      " -q 20 -Q 0 -B -A -d 100000 --ff UNMAP,SECONDARY,QCFAIL,DUP '" + bam +
                                      "' 2>/dev/null");
   std::map<long, IndelPileup> pileups;
@@ -143,8 +145,8 @@ std::map<std::string, int> haplotypes_carrying(const std::string& bam, const Lis
 
 // `samtools faidx` of chrom:start-end from the example reference, piped through `bcftools
 // consensus` with these records (position order).
-std::string example_consensus(const std::string& dir, const std::string& chrom, long start, long end,
-                              const std::vector<ListedSite>& records) {
+std::string consensus(const std::string& fasta, const std::string& dir, const std::string& chrom, long start, long end,
+                      const std::vector<ListedSite>& records) {
   std::string vcf = dir + "/records.vcf";
   std::string text = "##fileformat=VCFv4.2\n##contig=<ID=" + chrom + ">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
   for (const ListedSite& r : records)
@@ -152,8 +154,8 @@ std::string example_consensus(const std::string& dir, const std::string& chrom, 
   write_file(vcf, text);
   CommandResult index = run_command("bgzip -f '" + vcf + "' && tabix -f '" + vcf + ".gz'");
   EXPECT_EQ(index.status, 0) << index.err;
-  CommandResult result = run_command("samtools faidx '" + example_reference + "' " + chrom + ":" +
-                                     std::to_string(start) + "-" + std::to_string(end) +
+  CommandResult result = run_command("samtools faidx '" + fasta + "' " + chrom + ":" +
+                                     std::to_string(std::max(1L, start)) + "-" + std::to_string(end) +
                                      " | bcftools consensus -f - '" + vcf + ".gz'");
   EXPECT_EQ(result.status, 0) << result.err;
   std::vector<std::string> lines = split(result.out, '\n');
@@ -349,6 +351,42 @@ long common_prefix(const std::string& ref, const std::string& alt) {
   return n;
 }
 
+// A personalised small-variant window against bcftools consensus of a region around it with the
+// listed applied sites (and, for ALT, the somatic allele): the somatic allele's first changed base
+// sits at `offset`, and window_start is the reference position of REF's first base.
+void expect_window_is_consensus(const std::string& fasta, const std::string& dir, const Row& row,
+                                const std::vector<ListedSite>& applied, const std::string& ref, const std::string& alt) {
+  const std::string& chrom = row.at("chrom");
+  long start = std::stol(row.at("window_start"));
+  long span_end = std::max(std::stol(row.at("window_end")), std::stol(row.at("alt_window_end")));
+  long pos = std::stol(row.at("norm_pos"));
+  long offset = std::stol(row.at("offset"));
+  long changed = pos + common_prefix(row.at("norm_ref"), row.at("norm_alt"));
+  long region_start = std::max(1L, start - 500), region_end = span_end + 500;
+  long shift_before_changed = 0, shift_in_window = 0;
+  for (const ListedSite& site : applied) {
+    ASSERT_GE(site.pos, region_start);
+    ASSERT_LE(site.pos, region_end);
+    long shift = static_cast<long>(site.alt.size()) - static_cast<long>(site.ref.size());
+    if (site.pos < changed) shift_before_changed += shift;
+    if (site.pos >= start && site.pos < changed) shift_in_window += shift;
+  }
+  long at_changed = changed - region_start + shift_before_changed;
+  std::string ref_haplotype = consensus(fasta, dir, chrom, region_start, region_end, applied);
+  EXPECT_EQ(ref, ref_haplotype.substr(static_cast<std::size_t>(at_changed - offset), ref.size())) << row.at("ref_record");
+  std::vector<ListedSite> with_somatic = applied;
+  with_somatic.push_back({chrom, pos, row.at("norm_ref"), row.at("norm_alt"), "somatic"});
+  std::sort(with_somatic.begin(), with_somatic.end(), [](const auto& a, const auto& b) { return a.pos < b.pos; });
+  std::string alt_haplotype = consensus(fasta, dir, chrom, region_start, region_end, with_somatic);
+  EXPECT_EQ(alt, alt_haplotype.substr(static_cast<std::size_t>(at_changed - offset), alt.size())) << row.at("alt_record");
+  bool starts_inside_insertion =
+      std::any_of(applied.begin(), applied.end(), [&](const ListedSite& s) { return s.pos < start; });
+  if (!starts_inside_insertion) {
+    EXPECT_EQ(changed - start + shift_in_window, offset) << row.at("ref_record");
+  }
+}
+
+
 TEST_F(PersonaliseCli, WindowsAreBcftoolsConsensusOfTheAppliedSitesCutAtThePlainOffsets) {
   ASSERT_EQ(plain_.status, 0) << plain_.err;
   ASSERT_EQ(personalised_.status, 0) << personalised_.err;
@@ -393,39 +431,7 @@ TEST_F(PersonaliseCli, WindowsAreBcftoolsConsensusOfTheAppliedSitesCutAtThePlain
       ++changed_windows;
       applied_total += applied.size();
       windows_with_indels += has_indel;
-      // bcftools consensus of a region around the window with the applied sites (and, for ALT,
-      // the somatic allele); the somatic allele's first changed base c sits at `offset`.
-      const std::string& chrom = row.at("chrom");
-      long start = std::stol(row.at("window_start"));
-      long span_end = std::max(std::stol(row.at("window_end")), std::stol(row.at("alt_window_end")));
-      long pos = std::stol(row.at("norm_pos"));
-      long offset = std::stol(row.at("offset"));
-      long changed = pos + common_prefix(row.at("norm_ref"), row.at("norm_alt"));
-      long region_start = start - 500, region_end = span_end + 500;
-      long shift_before_changed = 0, shift_in_window = 0;
-      for (const ListedSite& site : applied) {
-        ASSERT_GE(site.pos, region_start);
-        ASSERT_LE(site.pos, region_end);
-        long shift = static_cast<long>(site.alt.size()) - static_cast<long>(site.ref.size());
-        if (site.pos < changed) shift_before_changed += shift;
-        if (site.pos >= start && site.pos < changed) shift_in_window += shift;
-      }
-      long at_changed = changed - region_start + shift_before_changed;
-      std::string ref_haplotype = example_consensus(dir.str(), chrom, region_start, region_end, applied);
-      EXPECT_EQ(ref, ref_haplotype.substr(static_cast<std::size_t>(at_changed - offset), ref.size()))
-          << row.at("ref_record");
-      std::vector<ListedSite> with_somatic = applied;
-      with_somatic.push_back({chrom, pos, row.at("norm_ref"), row.at("norm_alt"), "somatic"});
-      std::sort(with_somatic.begin(), with_somatic.end(), [](const auto& a, const auto& b) { return a.pos < b.pos; });
-      std::string alt_haplotype = example_consensus(dir.str(), chrom, region_start, region_end, with_somatic);
-      EXPECT_EQ(alt, alt_haplotype.substr(static_cast<std::size_t>(at_changed - offset), alt.size()))
-          << row.at("alt_record");
-      // window_start is the reference position of REF's first base.
-      bool starts_inside_insertion =
-          std::any_of(applied.begin(), applied.end(), [&](const ListedSite& s) { return s.pos < start; });
-      if (!starts_inside_insertion) {
-        EXPECT_EQ(changed - start + shift_in_window, offset) << row.at("ref_record");
-      }
+      expect_window_is_consensus(example_reference, dir.str(), row, applied, ref, alt);
     }
     // Per-sample counts are the listings of both TSVs (SV junction rows are personalised too).
     for (const Row& row : read_tsv(output(personalised_dir(), id, "sv_tsv"))) {
@@ -589,7 +595,7 @@ TEST_F(PersonaliseCli, SvWindowsAreBcftoolsConsensusOfTheAppliedSitesAroundEachB
         std::vector<ListedSite> in_region;
         for (const ListedSite& site : on_chrom)
           if (site.pos >= region_start && site.pos <= region_end) in_region.push_back(site);
-        std::string haplotype = example_consensus(dir.str(), chrom, region_start, region_end, in_region);
+        std::string haplotype = consensus(example_reference, dir.str(), chrom, region_start, region_end, in_region);
         const std::string& ref = fasta.at(ref_record);
         EXPECT_EQ(ref, haplotype.substr(static_cast<std::size_t>(at - offset), ref.size())) << ref_record;
         for (const char* piece_column : {"alt_first_piece", "alt_second_piece"}) {
@@ -625,6 +631,69 @@ TEST_F(PersonaliseCli, SamplesWithoutANormalAreReportedOnceAndLeftAsTheReference
               read_text(output(plain_dir(), sample.at("sample_id"), "fasta")));
   }
   EXPECT_GT(without_normal, 0u);
+}
+
+// Real reads: CHM1 (a haploid hydatidiform mole, so its differences from GRCh37 are homozygous,
+// indels included) as the normal of made-up somatic SNVs every 2 kb of chr1:14-36 kb. Its coverage
+// is ~8x, hence --germline-min-depth 4. Every window is the bcftools consensus of what it lists,
+// and what it lists is what bcftools/samtools show in the reads.
+TEST(PersonaliseRealReads, ChmWindowsAreTheConsensusOfTheAllelesItsReadsShow) {
+  ScratchDir dir;
+  const std::string fasta = test_data("reads", "chr1_1-239940.fa.gz");
+  const std::string bam = test_data("reads", "CHM1.chr1_10k-40k.bam");
+  std::string vcf = "##fileformat=VCFv4.2\n##contig=<ID=1,length=239940>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+  for (long pos = 14000; pos <= 36000; pos += 2000) {
+    std::string base = samtools_faidx(fasta, "1:" + std::to_string(pos) + "-" + std::to_string(pos));
+    ASSERT_EQ(base.size(), 1u);
+    char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(base[0])));
+    vcf += "1\t" + std::to_string(pos) + "\t.\t" + std::string(1, upper) + "\t" + (upper == 'A' ? "C" : "A") + "\t.\tPASS\t.\n";
+  }
+  write_file(dir / "somatic.vcf", vcf);
+  write_file(dir / "sheet.tsv", "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\n"
+                                "chm1\tCHM1\t\t" + bam + "\t" + (dir / "somatic.vcf") + "\t\t\n");
+  std::string base_command = "windows '" + (dir / "sheet.tsv") + "' --reference '" + fasta + "' -o '";
+  CommandResult plain = run_oncolm(base_command + (dir / "plain") + "'");
+  CommandResult personal = run_oncolm(base_command + (dir / "personal") + "' --personalise --germline-min-depth 4");
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  ASSERT_EQ(personal.status, 0) << personal.err;
+  auto rows = read_tsv(dir / "personal/chm1.windows.tsv.gz");
+  auto plain_rows = read_tsv(dir / "plain/chm1.windows.tsv.gz");
+  auto windows = read_fasta(dir / "personal/chm1.windows.fa.gz");
+  ASSERT_EQ(rows.size(), 12u);
+  ASSERT_EQ(plain_rows.size(), rows.size());
+  Thresholds t{4, 0.9, 0.3, 0.7};
+  auto snvs = normal_sites(bam, "1", fasta);
+  auto indels = samtools_indels(bam, "1", fasta);
+  std::size_t applied_snvs = 0, applied_indels = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
+    std::vector<ListedSite> applied = parse_sites(row.at("germline_applied"));
+    for (const char* column : {"germline_applied", "germline_not_applied"})
+      for (const ListedSite& site : parse_sites(row.at(column))) {
+        bool is_applied = std::string(column) == "germline_applied";
+        if (site.ref.size() != site.alt.size()) {
+          ASSERT_TRUE(indels.count(site.pos)) << site.pos;
+          EXPECT_EQ(indels.at(site.pos).strongest().first, samtools_indel_key(site)) << site.pos;
+          expect_kind_matches_fraction(site, indels.at(site.pos).strongest().second, t, is_applied);
+          applied_indels += is_applied;
+        } else {
+          ASSERT_TRUE(snvs.count(site.pos)) << site.pos;
+          EXPECT_EQ(snvs.at(site.pos).alt, site.alt) << site.pos;
+          expect_kind_matches_fraction(site, snvs.at(site.pos).fraction(), t, is_applied);
+          applied_snvs += is_applied;
+        }
+      }
+    Row other = row, plain_other = plain_rows[i];
+    for (Row* r : {&other, &plain_other})
+      for (const char* moved : {"germline_applied", "germline_not_applied", "window_start", "window_end",
+                                "alt_window_start", "alt_window_end"})
+        r->erase(moved);
+    EXPECT_EQ(other, plain_other) << row.at("ref_record");
+    expect_window_is_consensus(fasta, dir.str(), row, applied, windows.at(row.at("ref_record")),
+                               windows.at(row.at("alt_record")));
+  }
+  EXPECT_GT(applied_snvs, 0u);
+  EXPECT_GT(applied_indels, 0u) << "CHM1 has a homozygous deletion at 1:19,190 in these windows";
 }
 
 TEST(PersonaliseOptions, ThresholdsAreRecordedAndChecked) {
