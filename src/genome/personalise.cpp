@@ -1,6 +1,7 @@
 #include "genome/personalise.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -93,20 +94,30 @@ void phase_hets(std::vector<GermlineSite>& sites, SomaticCarriers& carriers, con
       site.kind = phase(alleles_at(site, snv_bases, *carriers.tumour(), filters), carriers.names(), params);
 }
 
+// Whether `site` continues the site written just before it, as bcftools consensus allows: an
+// indel anchored on the base of an SNV written there (C>T then C>CAA gives TAA).
+bool continues(const GermlineSite& site, const GermlineSite* previous) {
+  return previous && site.is_indel() && !previous->is_indel() && previous->ref.size() == 1 &&
+         previous->pos == site.pos;
+}
+
 // Step 4, as `bcftools consensus` does: in position order, a site overlapping the somatic allele
-// (reference [skip_start, skip_end]) or a site already written is not applied.
+// (reference [skip_start, skip_end]) or a site already written is not applied, except an indel
+// continuing an SNV at its anchor.
 void mark_overlapping(std::vector<GermlineSite>& sites, std::int64_t skip_start, std::int64_t skip_end) {
   std::stable_sort(sites.begin(), sites.end(),
                    [](const GermlineSite& a, const GermlineSite& b) { return a.pos < b.pos; });
   std::int64_t written_end = 0;
+  const GermlineSite* previous = nullptr;
   for (GermlineSite& site : sites) {
     if (!site.applied()) continue;
     bool on_somatic = site.pos <= skip_end && site.end() >= skip_start;
-    if (on_somatic || site.pos <= written_end) {
+    if (on_somatic || (site.pos <= written_end && !continues(site, previous))) {
       site.kind = GermlineKind::overlapping;
       continue;
     }
     written_end = site.end();
+    previous = &site;
   }
 }
 
@@ -116,6 +127,7 @@ struct Haplotype {
   std::vector<std::int64_t> origin;  // reference position; an inserted base: its anchor's
   std::vector<bool> inserted;
   std::vector<int> writer;           // index of the applied site that wrote the base; -1: the reference
+  std::map<int, int> continued;      // an indel written on an SNV's base -> that SNV
   std::int64_t blocked_until = 0;    // end of a site reaching past the range, before which it stops
 
   void add(char base, std::int64_t from, bool is_inserted, int site) {
@@ -146,29 +158,37 @@ Haplotype build_haplotype(const std::string& reference, std::int64_t start, cons
     for (; next <= last; ++next)
       haplotype.add(reference[static_cast<std::size_t>(next - start)], next, false, -1);
   };
+  int previous = -1;  // the applied site written last
   for (std::size_t i = 0; i < sites.size(); ++i) {
     const GermlineSite& site = sites[i];
     if (!site.applied() || site.pos < start) continue;
-    copy_until(site.pos - 1);
+    // An indel continuing an SNV: its anchor base is the SNV's, already written.
+    bool continuation = previous >= 0 && continues(site, &sites[static_cast<std::size_t>(previous)]);
+    if (!continuation) copy_until(site.pos - 1);
     if (site.end() > end) {
       haplotype.blocked_until = site.end();
       return haplotype;
     }
-    for (std::size_t k = 0; k < site.alt.size(); ++k) {
+    if (continuation) haplotype.continued[static_cast<int>(i)] = previous;
+    for (std::size_t k = continuation ? 1 : 0; k < site.alt.size(); ++k) {
       bool is_inserted = k >= site.ref.size();
       std::int64_t from = is_inserted ? site.end() : site.pos + static_cast<std::int64_t>(k);
       haplotype.add(site.alt[k], from, is_inserted, static_cast<int>(i));
     }
     next = site.end() + 1;
+    previous = static_cast<int>(i);
   }
   copy_until(end);
   return haplotype;
 }
 
-// Step 5: applied sites that wrote a base into [begin, begin + length) of the haplotype.
+// Step 5: applied sites that wrote a base into [begin, begin + length) of the haplotype (an indel
+// continuing an SNV counts as writing the SNV's base too).
 void collect_writers(const Haplotype& haplotype, std::int64_t begin, std::int64_t length, std::set<int>& writers) {
   for (std::int64_t i = begin; i < begin + length; ++i)
     if (haplotype.writer[static_cast<std::size_t>(i)] >= 0) writers.insert(haplotype.writer[static_cast<std::size_t>(i)]);
+  for (const auto& [indel, snv] : haplotype.continued)
+    if (writers.count(snv)) writers.insert(indel);
 }
 
 // Bases of the personalised haplotype around reference position `anchor`: `before` bases left of
@@ -364,7 +384,11 @@ std::optional<PersonalisedBreakend> cut_personalised_breakend(std::vector<Germli
                                                               std::int64_t piece_length, std::int64_t contig_length,
                                                               SearchRange searched, const ReferenceFetch& fetch,
                                                               SearchRange& wider) {
-  mark_overlapping(sites, 0, -1);  // no somatic allele: the junction joins bases, it changes none
+  // The junction changes no base, but a deletion removing the breakend's own base would move the
+  // junction: such a deletion is not applied.
+  for (GermlineSite& site : sites)
+    if (site.applied() && site.pos < side.pos && site.end() >= side.pos) site.kind = GermlineKind::overlapping;
+  mark_overlapping(sites, 0, -1);
   Haplotype haplotype = build_haplotype(fetch(searched.start, searched.end), searched.start, sites);
   std::int64_t ref_length = ref_plain.end - ref_plain.start + 1;
   auto placed = place_stretches(haplotype,

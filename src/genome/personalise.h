@@ -24,7 +24,8 @@
 //     disagreement): het_unphased, listed, not applied.
 //  4. Applied sites are written into the reference in position order, as `bcftools consensus` writes
 //     a VCF: a site whose REF span overlaps the somatic allele's REF span or an already written site
-//     is not applied (`overlapping`). The windows are cut from this personalised haplotype with the
+//     is not applied (`overlapping`), except an indel anchored on the base of an SNV written just
+//     before it, which goes in after the SNV (C>T then C>CAA gives TAA). The windows are cut from this personalised haplotype with the
 //     plain windows' geometry: the somatic allele's first changed base stays at `offset`, and REF
 //     and ALT keep their lengths, so tokens line up exactly as in plain windows. REF = the haplotype
 //     from `offset` bases left of that base; ALT = the same left flank + the somatic ALT's changed
@@ -41,7 +42,8 @@
 //     (left side retained) or starts (right side retained) at the breakend. Hets are phased with
 //     the tumour read pairs that support the junction (split reads and discordant pairs, as
 //     counted in the evidence columns) instead of those carrying a somatic allele; a het on the
-//     side a junction loses has no such reads and stays het_unphased.
+//     side a junction loses has no such reads and stays het_unphased. A deletion removing the
+//     breakend's own base would move the junction: it is `overlapping`, not applied.
 #pragma once
 #include <cstdint>
 #include <functional>

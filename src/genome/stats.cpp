@@ -124,8 +124,9 @@ GermlineStats germline_from_json(const Json& json) {
   g.het_phased_applied = json.at("het_phased_applied").get<std::uint64_t>();
   g.het_other_haplotype_listed = json.at("het_other_haplotype_listed").get<std::uint64_t>();
   g.het_unphased_listed = json.at("het_unphased_listed").get<std::uint64_t>();
-  g.overlapping_listed = json.at("overlapping_listed").get<std::uint64_t>();
-  g.indels_applied = json.at("indels_applied").get<std::uint64_t>();
+  // Absent from stats files written before germline indels were applied (none were).
+  g.overlapping_listed = json.value("overlapping_listed", std::uint64_t{0});
+  g.indels_applied = json.value("indels_applied", std::uint64_t{0});
   return g;
 }
 

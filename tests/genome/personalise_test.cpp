@@ -5,6 +5,7 @@
 // tests/genome/personalise_cli_test.cpp checks the same against bcftools consensus on real reads.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
 
 #include "genome/normalise.h"
@@ -156,15 +157,39 @@ TEST(PersonaliseWindows, ASomaticDeletionKeepsItsOwnBasesAndTheGermlineSitesArou
 TEST(PersonaliseWindows, SitesOverlappingTheSomaticAlleleOrAnEarlierSiteAreNotApplied) {
   Case c(1000);
   GermlineSite over_somatic = c.deletion(998, 3);  // removes 999-1001, the somatic base among them
-  GermlineSite snv = c.snv(1004);
-  GermlineSite insertion_on_snv = c.insertion(1004, "C");  // same REF base as the SNV
-  auto windows = c.cut({over_somatic, snv, insertion_on_snv}, c.whole_contig());
+  GermlineSite deletion = c.deletion(1003, 3);     // removes 1004-1006
+  GermlineSite snv_inside = c.snv(1005);
+  auto windows = c.cut({over_somatic, deletion, snv_inside}, c.whole_contig());
   ASSERT_TRUE(windows);
-  EXPECT_EQ(windows->sequences.ref, c.expected({snv}).ref);
-  EXPECT_EQ(windows->sequences.alt, c.expected({snv}).alt);
-  GermlineSite not_applied = over_somatic, not_applied_insertion = insertion_on_snv;
-  not_applied.kind = not_applied_insertion.kind = GermlineKind::overlapping;
-  EXPECT_EQ(listed(*windows), (std::vector<std::string>{text(not_applied), text(snv), text(not_applied_insertion)}));
+  EXPECT_EQ(windows->sequences.ref, c.expected({deletion}).ref);
+  EXPECT_EQ(windows->sequences.alt, c.expected({deletion}).alt);
+  GermlineSite not_applied = over_somatic, not_applied_snv = snv_inside;
+  not_applied.kind = not_applied_snv.kind = GermlineKind::overlapping;
+  EXPECT_EQ(listed(*windows), (std::vector<std::string>{text(not_applied), text(deletion), text(not_applied_snv)}));
+}
+
+TEST(PersonaliseWindows, AnIndelOnAnSnvsBaseIsWrittenAfterItAsBcftoolsConsensusDoes) {
+  // bcftools consensus: "1 C T" then "1 C CAA" gives TAA; an SNV then a deletion at one base, the
+  // SNV's base and the deletion.
+  Case c(1000);
+  GermlineSite snv = c.snv(1004);
+  GermlineSite insertion = c.insertion(1004, "GG");
+  std::string haplotype = Case::write(c.contig, {snv});
+  haplotype.insert(1004, "GG");  // after position 1004 (0-based index 1003)
+  auto windows = c.cut({snv, insertion}, c.whole_contig());
+  ASSERT_TRUE(windows);
+  EXPECT_EQ(windows->sequences.ref, haplotype.substr(991, length));
+  EXPECT_EQ(listed(*windows), (std::vector<std::string>{text(snv), text(insertion)}));
+
+  GermlineSite left_snv = c.snv(995);
+  GermlineSite deletion = c.deletion(995, 2);  // removes 996-997
+  haplotype = Case::write(c.contig, {left_snv});
+  haplotype.erase(995, 2);
+  windows = c.cut({left_snv, deletion}, c.whole_contig());
+  ASSERT_TRUE(windows);
+  EXPECT_EQ(windows->sequences.ref, haplotype.substr(991 - 2, length));  // the start moves 2 left
+  EXPECT_EQ(windows->geometry.start, 990);
+  EXPECT_EQ(listed(*windows), (std::vector<std::string>{text(left_snv), text(deletion)}));
 }
 
 TEST(PersonaliseWindows, UnphasedAndOtherHaplotypeSitesAreListedNotApplied) {
@@ -236,6 +261,58 @@ TEST(PersonaliseWindows, AtTheContigStartTheOffsetShrinksInsteadOfReadingPastIt)
   EXPECT_EQ(windows->geometry.start, 1);
   std::string haplotype = Case::write(c.contig, {deletion});
   EXPECT_EQ(windows->sequences.ref, haplotype.substr(0, static_cast<std::size_t>(3 + c.plain.end - 5)));
+}
+
+// SV breakends (step 6): the REF window keeps the breakend at its offset; the ALT piece ends (left
+// side retained) or starts (right side retained) at the breakend.
+struct BreakendCase {
+  Case contig_case{1000};
+  std::optional<PersonalisedBreakend> cut(const BreakendSide& side, std::int64_t piece_length,
+                                          const std::vector<GermlineSite>& sites) const {
+    SearchRange unused;
+    return cut_personalised_breakend(sites, side, centred_span(side.pos, 2000, length), piece_length, 2000,
+                                     contig_case.whole_contig(), contig_case.fetch(), unused);
+  }
+};
+
+TEST(PersonaliseBreakend, PiecesEndOrStartAtTheBreakendWithTheSitesOnTheirSide) {
+  BreakendCase b;
+  const Case& c = b.contig_case;
+  GermlineSite left_snv = c.snv(996), right_insertion = c.insertion(1003, "TT");
+  std::vector<GermlineSite> sites{left_snv, right_insertion};
+  std::string haplotype = Case::write(c.contig, sites);  // 1000 keeps its index: both edits are
+  auto left = b.cut({"20", 1000, Direction::left}, 8, sites);  // around it, the insertion after it
+  ASSERT_TRUE(left);
+  EXPECT_EQ(left->piece, haplotype.substr(992, 8));  // positions 993-1000
+  EXPECT_EQ(left->piece_start, 993);
+  EXPECT_EQ(left->piece_end, 1000);
+  EXPECT_EQ(left->ref, haplotype.substr(991, length));
+  EXPECT_EQ(left->ref_span.offset, 8);
+  auto right = b.cut({"20", 1000, Direction::right}, 8, sites);
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->piece, haplotype.substr(999, 8));  // 1000-1003, TT, 1004-1005
+  EXPECT_EQ(right->piece_start, 1000);
+  EXPECT_EQ(right->piece_end, 1005);
+}
+
+TEST(PersonaliseBreakend, ADeletionRemovingTheBreakendBaseIsNotApplied) {
+  BreakendCase b;
+  const Case& c = b.contig_case;
+  GermlineSite across = c.deletion(997, 6);  // removes 998-1003, the breakend 1000 among them
+  for (Direction direction : {Direction::left, Direction::right}) {
+    auto cut = b.cut({"20", 1000, direction}, 8, {across});
+    ASSERT_TRUE(cut);
+    std::int64_t first = direction == Direction::left ? 993 : 1000;
+    EXPECT_EQ(cut->piece, c.contig.substr(static_cast<std::size_t>(first - 1), 8));
+    EXPECT_EQ(cut->piece_start, first);
+    ASSERT_EQ(cut->sites.size(), 1u);
+    EXPECT_EQ(cut->sites[0].kind, GermlineKind::overlapping);
+  }
+  GermlineSite after = c.deletion(1000, 3);  // anchored on the breakend: it keeps its base
+  auto cut = b.cut({"20", 1000, Direction::left}, 8, {after});
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(cut->piece_end, 1000);
+  EXPECT_EQ(cut->ref, Case::write(c.contig, {after}).substr(991, length));
 }
 
 }  // namespace
