@@ -27,8 +27,8 @@
 //     is not applied (`overlapping`), except an indel anchored on the base of an SNV written just
 //     before it, which goes in after the SNV (C>T then C>CAA gives TAA). The windows are cut from
 //     this personalised haplotype with the plain windows' geometry: the somatic allele's first
-//     changed base stays at `offset`, and REF
-//     and ALT keep their lengths, so tokens line up exactly as in plain windows. REF = the haplotype
+//     changed base stays at `offset`, and REF and ALT keep their lengths, so tokens line up exactly
+//     as in plain windows. REF = the haplotype
 //     from `offset` bases left of that base; ALT = the same left flank + the somatic ALT's changed
 //     bases + the haplotype from the base after the somatic REF. A germline deletion left of the
 //     somatic allele therefore moves the window start left, an insertion moves it right. Only at a
