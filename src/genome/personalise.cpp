@@ -277,16 +277,6 @@ const std::set<std::string>& SomaticCarriers::names() {
   return *names_;
 }
 
-SomaticCarriers small_variant_carriers(AlignmentReader* tumour, const std::string& chrom, const SomaticAllele& somatic,
-                                       const ReadFilters& filters) {
-  return SomaticCarriers(tumour, [chrom, somatic, filters](AlignmentReader& reads) {
-    std::set<std::string> names;
-    for (const auto& [name, call] : reads.allele_by_read(chrom, somatic.pos, somatic.ref, somatic.alt, filters))
-      if (call == 'A') names.insert(name);
-    return names;
-  });
-}
-
 const char* germline_kind_name(GermlineKind kind) {
   switch (kind) {
     case GermlineKind::hom: return "hom";
@@ -297,6 +287,20 @@ const char* germline_kind_name(GermlineKind kind) {
   }
 }
 
+namespace {
+
+// The read pairs whose reads carry a small variant's ALT allele (allele_by_read).
+SomaticCarriers small_variant_carriers(AlignmentReader* tumour, const std::string& chrom, const SomaticAllele& somatic,
+                                       const ReadFilters& filters) {
+  return SomaticCarriers(tumour, [chrom, somatic, filters](AlignmentReader& reads) {
+    std::set<std::string> names;
+    for (const auto& [name, call] : reads.allele_by_read(chrom, somatic.pos, somatic.ref, somatic.alt, filters))
+      if (call == 'A') names.insert(name);
+    return names;
+  });
+}
+
+// Steps 1-3 over reference [start, end], skipping positions [skip_start, skip_end].
 std::vector<GermlineSite> find_germline_sites(AlignmentReader& normal, SomaticCarriers& carriers,
                                               const WindowParams& params, const std::string& chrom,
                                               std::int64_t start, std::int64_t end, std::int64_t skip_start,
@@ -313,6 +317,8 @@ std::vector<GermlineSite> find_germline_sites(AlignmentReader& normal, SomaticCa
   phase_hets(sites, carriers, params, chrom);
   return sites;
 }
+
+}  // namespace
 
 std::optional<PersonalisedWindows> cut_personalised_windows(std::vector<GermlineSite> sites,
                                                             const WindowGeometry& plain,

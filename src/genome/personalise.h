@@ -111,19 +111,10 @@ class SomaticCarriers {
   Load load_;
   std::optional<std::set<std::string>> names_;
 };
-// The read pairs whose reads carry a small variant's ALT allele (allele_by_read).
-SomaticCarriers small_variant_carriers(AlignmentReader* tumour, const std::string& chrom, const SomaticAllele& somatic,
-                                       const ReadFilters& filters);
-
-// Steps 1-3 over reference [start, end], skipping positions [skip_start, skip_end].
-std::vector<GermlineSite> find_germline_sites(AlignmentReader& normal, SomaticCarriers& carriers,
-                                              const WindowParams& params, const std::string& chrom,
-                                              std::int64_t start, std::int64_t end, std::int64_t skip_start,
-                                              std::int64_t skip_end, const ReferenceFetch& fetch);
-
-// Steps 4-5 from the sites found over reference [searched_start, searched_end]. When the windows
-// reach within search_margin of an end of that range that is not a contig end, nothing is
-// returned and `wider` is set to the range to search instead.
+// Steps 4-5 from the sites found (steps 1-3) over reference `searched`. When the windows need
+// bases the search has not covered (on the left, within search_margin of its start) and the range
+// does not already reach the contig's end there, nothing is returned and `wider` is set to the
+// range to search instead.
 struct SearchRange {
   std::int64_t start = 0;
   std::int64_t end = 0;

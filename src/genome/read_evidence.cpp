@@ -351,12 +351,6 @@ BasesByRead AlignmentReader::bases_by_read(const std::string& chrom, const std::
   return bases;
 }
 
-SvSupport AlignmentReader::count_sv_support(const SvJunction& junction, const ReadFilters& filters,
-                                            std::int64_t search_distance) {
-  SvSupportingReads reads = sv_supporting_reads(junction, filters, search_distance);
-  return SvSupport{static_cast<int>(reads.split.size()), static_cast<int>(reads.discordant.size())};
-}
-
 SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junction, const ReadFilters& filters,
                                                        std::int64_t search_distance) {
   std::set<std::string> split_names, discordant_names;

@@ -34,15 +34,10 @@ struct AlleleCounts {
   double vaf() const { return depth > 0 ? static_cast<double>(alt) / depth : 0.0; }
 };
 
-struct SvSupport {
-  int split_reads = 0;       // reads split at the junction: alignment and SA alignment stop at its breakends
-  int discordant_pairs = 0;  // pairs with one read at each breakend, pointing into the junction
-};
-
-// The read names behind SvSupport (mates share a name).
+// The reads supporting an SV junction, by name (mates share a name).
 struct SvSupportingReads {
-  std::set<std::string> split;
-  std::set<std::string> discordant;
+  std::set<std::string> split;       // split at the junction: alignment and SA alignment stop at its breakends
+  std::set<std::string> discordant;  // pairs with one read at each breakend, pointing into the junction
 };
 
 // What the reads show at one reference position (for germline alleles, personalise.h). Bases are
@@ -104,8 +99,6 @@ class AlignmentReader {
   // The base each read pair shows at each of `positions` (1-based).
   BasesByRead bases_by_read(const std::string& chrom, const std::vector<std::int64_t>& positions,
                             const ReadFilters& filters);
-  SvSupport count_sv_support(const SvJunction& junction, const ReadFilters& filters,
-                             std::int64_t search_distance = 1000);
   SvSupportingReads sv_supporting_reads(const SvJunction& junction, const ReadFilters& filters,
                                         std::int64_t search_distance = 1000);
   // Reads seen near junctions whose mate lies on a contig outside the reference.

@@ -48,10 +48,8 @@ std::string count_columns(AlignmentReader* reader, const std::string& chrom, std
   return fmt::format("{}\t{}\t{}\t{}", counts.depth, counts.ref, counts.alt, vaf);
 }
 
-std::string support_columns(AlignmentReader* reader, const SvJunction& junction, const ReadFilters& filters) {
-  if (!reader) return no_sv_support;
-  SvSupport support = reader->count_sv_support(junction, filters);
-  return fmt::format("{}\t{}", support.split_reads, support.discordant_pairs);
+std::string support_columns(const SvSupportingReads& reads) {
+  return fmt::format("{}\t{}", reads.split.size(), reads.discordant.size());
 }
 
 BamStats stats_of(const AlignmentReader& reader) {
@@ -75,8 +73,19 @@ std::string SampleEvidence::small_variant_columns(const std::string& chrom, std:
          count_columns(normal_.get(), chrom, pos, ref, alt, filters_);
 }
 
-std::string SampleEvidence::sv_columns(const SvJunction& junction) {
-  return support_columns(tumour_.get(), junction, filters_) + "\t" + support_columns(normal_.get(), junction, filters_);
+SvEvidence SampleEvidence::sv_evidence(const SvJunction& junction) {
+  SvEvidence evidence;
+  if (tumour_) {
+    SvSupportingReads reads = tumour_->sv_supporting_reads(junction, filters_);
+    evidence.columns = support_columns(reads);
+    evidence.tumour_supporting = std::move(reads.split);
+    evidence.tumour_supporting.insert(reads.discordant.begin(), reads.discordant.end());
+  } else {
+    evidence.columns = no_sv_support;
+  }
+  evidence.columns += "\t";
+  evidence.columns += normal_ ? support_columns(normal_->sv_supporting_reads(junction, filters_)) : no_sv_support;
+  return evidence;
 }
 
 std::map<std::string, BamStats> SampleEvidence::bam_stats() const {

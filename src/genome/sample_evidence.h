@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "genome/read_evidence.h"
@@ -13,6 +14,13 @@
 #include "genome/stats.h"
 
 namespace oncolm::genome {
+
+// The evidence columns of one SV junction, and the tumour reads behind them (--personalise phases
+// germline hets with them).
+struct SvEvidence {
+  std::string columns;                      // t_split_reads t_discordant_pairs n_split_reads n_discordant_pairs
+  std::set<std::string> tumour_supporting;  // split reads and discordant pairs in the tumour, by name
+};
 
 class SampleEvidence {
  public:
@@ -31,8 +39,8 @@ class SampleEvidence {
   // deletion (counted in indels_without_evidence()), are '.'.
   std::string small_variant_columns(const std::string& chrom, std::int64_t pos, const std::string& ref,
                                     const std::string& alt);
-  // t_split_reads t_discordant_pairs n_split_reads n_discordant_pairs, tab-separated.
-  std::string sv_columns(const SvJunction& junction);
+  // Each BAM is scanned once per junction.
+  SvEvidence sv_evidence(const SvJunction& junction);
 
   std::uint64_t indels_without_evidence() const { return indels_without_evidence_; }
   // Per BAM present ("tumour", "normal"): contigs and mates outside the reference.

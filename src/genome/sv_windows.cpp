@@ -53,8 +53,8 @@ class SvWindowWriter {
     return sv_window_record_name(sample_.safe_id, index_, junction.bp1.chrom, junction.bp1.pos, kind);
   }
   RefWindow ref_window(const SvJunction& junction, const BreakendSide& side, const char* kind);
-  void personalise(const SvJunction& junction, RefWindow& ref1, RefWindow& ref2, JunctionWindow& alt,
-                   std::vector<GermlineSite>& sites);
+  void personalise(const SvJunction& junction, const std::set<std::string>& supporting_reads, RefWindow& ref1,
+                   RefWindow& ref2, JunctionWindow& alt, std::vector<GermlineSite>& sites);
   ReferenceFetch contig_fetch(const std::string& chrom);
   void write_record(const std::string& name, const std::string& sequence);
   std::string fetch_clipped(const std::string& chrom, std::int64_t start, std::int64_t end);
@@ -78,8 +78,9 @@ void SvWindowWriter::write(SvCall&& call) {
   JunctionWindow alt = build_junction_window(
       junction, params_.sv_length,
       [this](const std::string& chrom, std::int64_t start, std::int64_t end) { return fetch_clipped(chrom, start, end); });
+  SvEvidence evidence = evidence_.sv_evidence(junction);
   std::vector<GermlineSite> germline;
-  if (stats_.germline.personalised) personalise(junction, ref1, ref2, alt, germline);
+  if (stats_.germline.personalised) personalise(junction, evidence.tumour_supporting, ref1, ref2, alt, germline);
   write_record(ref1.name, ref1.sequence);
   write_record(ref2.name, ref2.sequence);
   write_record(alt_name, alt.sequence);
@@ -89,7 +90,7 @@ void SvWindowWriter::write(SvCall&& call) {
       std::string(strand(junction.bp1.direction)) + strand(junction.bp2.direction), or_dot(junction.inserted),
       or_dot(junction.homlen), or_dot(junction.homseq), junction.imprecise ? 1 : 0, or_dot(junction.cipos),
       ref1.cells(), ref2.cells(), alt_name, alt.sequence.size(), alt.junction_offset, piece_text(alt.first),
-      piece_text(alt.second), evidence_.sv_columns(junction), germline_column(germline, true),
+      piece_text(alt.second), evidence.columns, germline_column(germline, true),
       germline_column(germline, false));
   out_.write_tsv(row + label_cells(sample_.labels));
   ++stats_.sv.junctions_by_class.at(sv_class_name(junction.sv_class));
@@ -112,14 +113,11 @@ ReferenceFetch SvWindowWriter::contig_fetch(const std::string& chrom) {
 
 // --personalise (personalise.h, step 6): both REF windows and both ALT pieces from each breakend's
 // personalised haplotype, hets phased with the tumour reads supporting this junction.
-void SvWindowWriter::personalise(const SvJunction& junction, RefWindow& ref1, RefWindow& ref2, JunctionWindow& alt,
+void SvWindowWriter::personalise(const SvJunction& junction, const std::set<std::string>& supporting_reads,
+                                 RefWindow& ref1, RefWindow& ref2, JunctionWindow& alt,
                                  std::vector<GermlineSite>& sites) {
-  ReadFilters filters = params_.read_filters();
-  SomaticCarriers carriers(evidence_.tumour_reads(), [&junction, &filters](AlignmentReader& tumour) {
-    SvSupportingReads reads = tumour.sv_supporting_reads(junction, filters);
-    reads.split.insert(reads.discordant.begin(), reads.discordant.end());
-    return reads.split;
-  });
+  // The evidence columns already read them from the tumour.
+  SomaticCarriers carriers(evidence_.tumour_reads(), [&supporting_reads](AlignmentReader&) { return supporting_reads; });
   // The ALT window's first piece comes from breakend 1 when its left side is retained.
   bool first_is_bp1 = junction.bp1.direction == Direction::left;
   PieceSpan& piece1 = first_is_bp1 ? alt.first : alt.second;

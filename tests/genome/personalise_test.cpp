@@ -88,6 +88,14 @@ struct Case {
   }
 };
 
+// REF and ALT are what Case::expected cuts from the whole contig with `applied` written in.
+void expect_cut_from_whole_contig(const Case& c, const PersonalisedWindows& windows,
+                                  const std::vector<GermlineSite>& applied) {
+  WindowSequences expected = c.expected(applied);
+  EXPECT_EQ(windows.sequences.ref, expected.ref);
+  EXPECT_EQ(windows.sequences.alt, expected.alt);
+}
+
 std::vector<std::string> listed(const PersonalisedWindows& windows) {
   std::vector<std::string> out;
   for (const GermlineSite& s : windows.sites)
@@ -118,8 +126,7 @@ TEST(PersonaliseWindows, ADeletionLeftOfTheSomaticAlleleMovesTheStartLeft) {
   GermlineSite deletion = c.deletion(995, 3);  // removes 996-998
   auto windows = c.cut({deletion}, c.whole_contig());
   ASSERT_TRUE(windows);
-  EXPECT_EQ(windows->sequences.ref, c.expected({deletion}).ref);
-  EXPECT_EQ(windows->sequences.alt, c.expected({deletion}).alt);
+  expect_cut_from_whole_contig(c, *windows, {deletion});
   EXPECT_EQ(windows->geometry.start, 989);
   EXPECT_EQ(windows->geometry.end, 1007);
   EXPECT_EQ(windows->geometry.offset, 8);
@@ -132,8 +139,7 @@ TEST(PersonaliseWindows, AnInsertionRightOfTheSomaticAlleleMovesTheEndLeft) {
   GermlineSite insertion = c.insertion(1003, "TTAA", GermlineKind::het_phased);
   auto windows = c.cut({insertion}, c.whole_contig());
   ASSERT_TRUE(windows);
-  EXPECT_EQ(windows->sequences.ref, c.expected({insertion}).ref);
-  EXPECT_EQ(windows->sequences.alt, c.expected({insertion}).alt);
+  expect_cut_from_whole_contig(c, *windows, {insertion});
   EXPECT_EQ(windows->geometry.start, 992);
   EXPECT_EQ(windows->geometry.end, 1003);
   EXPECT_EQ(windows->geometry.alt_end, 1003);
@@ -148,8 +154,7 @@ TEST(PersonaliseWindows, ASomaticDeletionKeepsItsOwnBasesAndTheGermlineSitesArou
   GermlineSite right = c.deletion(1005, 2);  // past the somatic REF: in ALT, and at REF's end
   auto windows = c.cut({left, right}, c.whole_contig());
   ASSERT_TRUE(windows);
-  EXPECT_EQ(windows->sequences.ref, c.expected({left, right}).ref);
-  EXPECT_EQ(windows->sequences.alt, c.expected({left, right}).alt);
+  expect_cut_from_whole_contig(c, *windows, {left, right});
   EXPECT_EQ(windows->geometry.offset, c.plain.offset);
   EXPECT_EQ(windows->sequences.alt.size(), static_cast<std::size_t>(c.plain.alt_length));
 }
@@ -161,8 +166,7 @@ TEST(PersonaliseWindows, SitesOverlappingTheSomaticAlleleOrAnEarlierSiteAreNotAp
   GermlineSite snv_inside = c.snv(1005);
   auto windows = c.cut({over_somatic, deletion, snv_inside}, c.whole_contig());
   ASSERT_TRUE(windows);
-  EXPECT_EQ(windows->sequences.ref, c.expected({deletion}).ref);
-  EXPECT_EQ(windows->sequences.alt, c.expected({deletion}).alt);
+  expect_cut_from_whole_contig(c, *windows, {deletion});
   GermlineSite not_applied = over_somatic, not_applied_snv = snv_inside;
   not_applied.kind = not_applied_snv.kind = GermlineKind::overlapping;
   EXPECT_EQ(listed(*windows), (std::vector<std::string>{text(not_applied), text(deletion), text(not_applied_snv)}));
@@ -280,8 +284,9 @@ TEST(PersonaliseBreakend, PiecesEndOrStartAtTheBreakendWithTheSitesOnTheirSide) 
   const Case& c = b.contig_case;
   GermlineSite left_snv = c.snv(996), right_insertion = c.insertion(1003, "TT");
   std::vector<GermlineSite> sites{left_snv, right_insertion};
-  std::string haplotype = Case::write(c.contig, sites);  // 1000 keeps its index: both edits are
-  auto left = b.cut({"20", 1000, Direction::left}, 8, sites);  // around it, the insertion after it
+  // The SNV does not move position 1000 and the insertion lies after it, so it keeps its index.
+  std::string haplotype = Case::write(c.contig, sites);
+  auto left = b.cut({"20", 1000, Direction::left}, 8, sites);
   ASSERT_TRUE(left);
   EXPECT_EQ(left->piece, haplotype.substr(992, 8));  // positions 993-1000
   EXPECT_EQ(left->piece_start, 993);
