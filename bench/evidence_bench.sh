@@ -7,7 +7,7 @@
 # usage: bench/evidence_bench.sh [ONCOLM_BINARY] [REPEATS] [THREADS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-BIN=${1:-$here/../build/tools/oncolm}
+BIN=${1:-$here/../build/bin/oncolm}
 REPEATS=${2:-5}
 THREADS=${3:-1}
 [ -x "$BIN" ] || { echo "no oncolm binary at $BIN" >&2; exit 1; }

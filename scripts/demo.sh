@@ -7,7 +7,7 @@ scripts/setup.sh
 scripts/build.sh
 out=${1:-out/demo}
 rm -rf "$out"
-oncolm=build/tools/oncolm
+oncolm=build/bin/oncolm
 "$oncolm" --version
 "$oncolm" windows examples/cohort.tsv --reference examples/reference/GRCh37.20_X.masked.fa.gz \
   -o "$out/windows" --threads 2

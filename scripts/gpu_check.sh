@@ -63,7 +63,7 @@ step configure 90 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Relea
   "-DCMAKE_PREFIX_PATH=$PREFIX_PATH"
 step build 240 cmake --build "$BUILD" -j "$(nproc)"
 step linkage 20 bash -c "ldd '$BUILD/tests/oncolm_cuda_tests' | grep -E 'torch|c10|cuda' ; \
-  '$BUILD/tools/oncolm' --version"
+  '$BUILD/bin/oncolm' --version"
 
 step cuda_tests 120 ctest --test-dir "$BUILD" -L gpu --output-on-failure
 step embed_bench 150 "$BUILD/bench/embed_bench" --device cuda --mix --json "$OUT/embed_bench.json"

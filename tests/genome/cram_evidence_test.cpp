@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "genome/read_evidence.h"
+#include "genome/evidence/bam_counts.h"
 #include "test_support.h"
 
 using namespace oncolm::genome;

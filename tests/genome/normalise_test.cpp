@@ -3,8 +3,8 @@
 // out by hand on short sequences.
 #include <gtest/gtest.h>
 
-#include "genome/normalise.h"
-#include "genome/reference.h"
+#include "genome/small_variants/normalise.h"
+#include "genome/readers/reference.h"
 #include "test_support.h"
 
 using namespace oncolm;

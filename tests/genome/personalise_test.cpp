@@ -8,9 +8,9 @@
 #include <optional>
 #include <random>
 
-#include "genome/normalise.h"
-#include "genome/personalise.h"
-#include "genome/window.h"
+#include "genome/small_variants/normalise.h"
+#include "genome/small_variants/personalise.h"
+#include "genome/small_variants/window_geometry.h"
 
 namespace oncolm::genome {
 namespace {

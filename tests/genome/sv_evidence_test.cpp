@@ -3,7 +3,7 @@
 // deletion junctions, the two junctions of an inversion and the two of a reciprocal translocation,
 // examples/README.md), checked against an independent count made here from the SAM text of
 // `samtools view -F 0xF04 -q 20` around each breakend, following the documented rules (README
-// "Read evidence", read_evidence.h):
+// "Read evidence", evidence/bam_counts.h):
 //  - split read: a read whose alignment stops at one breakend from its retained side (ends within
 //    10 bp of it when the left side is retained, starts within 10 bp when the right side is) and
 //    whose SA tag holds an alignment (position + CIGAR) stopping at the other breakend the same way;

@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "genome/sv_junction.h"
+#include "genome/sv/sv_junction.h"
 
 using namespace oncolm::genome;
 

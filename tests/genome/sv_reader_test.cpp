@@ -10,10 +10,10 @@
 #include <set>
 #include <sstream>
 
-#include "genome/contigs.h"
-#include "genome/reference.h"
+#include "genome/readers/contigs.h"
+#include "genome/readers/reference.h"
 #include "core/error.h"
-#include "genome/sv_reader.h"
+#include "genome/sv/sv_reader.h"
 
 using namespace oncolm::genome;
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "genome/variant_buffer.h"
+#include "genome/small_variants/variant_buffer.h"
 
 using namespace oncolm::genome;
 

@@ -1,0 +1,72 @@
+#include "common_options.h"
+
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "core/threads.h"
+
+namespace oncolm::cli {
+namespace {
+Level parse_level(const std::string& name) {
+  if (name == "error" || name == "quiet") return Level::error;
+  if (name == "warning") return Level::warning;
+  if (name == "debug") return Level::debug;
+  return Level::info;
+}
+}  // namespace
+
+void add_common_options(CLI::App& app, CommonOptions& options, bool with_reference, bool with_out) {
+  app.add_option("-@,--threads", options.threads, "Worker threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--verbosity", options.verbosity, "error, warning, info or debug")
+      ->check(CLI::IsMember({"quiet", "error", "warning", "info", "debug"}));
+  if (with_reference)
+    app.add_option("--reference", options.reference, "Reference FASTA (plain or bgzip, with .fai)")
+        ->required();
+  if (with_out) app.add_option("-o,--out", options.out, "Output directory")->required();
+}
+
+int run_subcommand(CLI::App& app, CommonOptions& options, int argc, char** argv,
+                   const std::function<int()>& body) {
+  if (argc <= 1) {
+    std::fputs(app.help().c_str(), stderr);
+    return 1;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  Level level = parse_level(options.verbosity);
+  set_verbosity(level);
+  Progress::set_enabled(level >= Level::info);
+  options.threads = resolve_thread_count(options.threads);
+  try {
+    return body();
+  } catch (const InputError& error) {
+    log(Level::error, "{}", error.what());
+  } catch (const std::exception& error) {
+    log(Level::error, "{}", error.what());
+  }
+  return 1;
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string text = "oncolm";
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`*?[]{}();&|<>~#!") == std::string::npos;
+    if (plain) {
+      text += " " + arg;
+      continue;
+    }
+    std::string quoted = "'";
+    for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    text += " " + quoted + "'";
+  }
+  return text;
+}
+
+}  // namespace oncolm::cli

@@ -1,0 +1,105 @@
+// The files one stage hands to the next, in one place: names, suffixes, TSV columns, FASTA record
+// names and the rule that turns a sample id into a file name. `oncolm windows` writes them,
+// `oncolm embed` (and every later stage) reads them; tests/core/file_contract_test.cpp pins every
+// name and column order, so a rename shows up as a failing test instead of a silent mismatch.
+// Standard library only: every stage includes it, whatever it links. docs/architecture.md describes
+// the same contract for users.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oncolm::contract {
+
+// ---- Sample ids and file names ----
+// Tables carry the sample id exactly as the sample sheet gives it (column sample_id). File names and
+// FASTA record names use its safe form: every character outside [A-Za-z0-9_.] replaced by '_'
+// (TCGA-W5-AA39 -> TCGA_W5_AA39). The windows manifest maps each id to its files. Contig names in
+// record names go through the same rule.
+inline std::string safe_name(std::string_view name) {
+  std::string out(name);
+  for (char& c : out)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'))
+      c = '_';
+  return out;
+}
+
+// ---- `oncolm windows` OUTDIR ----
+// Per sample: two window sets, each a BGZF FASTA (+ .fai, .gzi) and a BGZF TSV, and a stats file
+// written last (its presence means the sample is complete).
+inline constexpr std::string_view windows_set = ".windows";        // small variants: REF and ALT per variant
+inline constexpr std::string_view sv_windows_set = ".sv_windows";  // SV junctions: REF1, REF2 and ALT
+inline constexpr std::string_view fasta_suffix = ".fa.gz";
+inline constexpr std::string_view tsv_suffix = ".tsv.gz";
+inline constexpr std::string_view stats_suffix = ".stats.json";
+inline constexpr std::string_view cohort_manifest_file = "manifest.tsv";
+inline constexpr std::string_view cohort_stats_file = "stats.json";
+
+inline std::string windows_stem(const std::string& safe_id) { return safe_id + std::string(windows_set); }
+inline std::string sv_windows_stem(const std::string& safe_id) { return safe_id + std::string(sv_windows_set); }
+inline std::string fasta_name(const std::string& stem) { return stem + std::string(fasta_suffix); }
+inline std::string tsv_name(const std::string& stem) { return stem + std::string(tsv_suffix); }
+inline std::string sample_stats_name(const std::string& safe_id) { return safe_id + std::string(stats_suffix); }
+
+// The columns of <sample>.windows.tsv.gz before the label columns, in order. The read evidence
+// columns (t_depth ... n_vaf) are '.' when the sample has no tumour (normal) BAM; a VAF is '.'
+// when no read passed the filters, and the counts of indels that are neither a pure insertion nor
+// a pure deletion are '.' (no counting method; counted in stats.json). `offset` is the 0-based
+// position of the variant's first changed base in both records.
+inline const std::vector<std::string> window_tsv_columns = {
+    "sample_id",     "chrom",          "pos",          "ref",          "alt",
+    "filter",        "norm_pos",       "norm_ref",     "norm_alt",     "type",
+    "window_start",  "window_end",     "alt_window_start", "alt_window_end", "offset",
+    "ref_record",    "alt_record",     "ref_length",   "alt_length",   "normalised_shift",
+    "nearby_variants", "t_depth",      "t_ref_count",  "t_alt_count",  "t_vaf",
+    "n_depth",       "n_ref_count",    "n_alt_count",  "n_vaf",        "germline_applied",
+    "germline_not_applied"};
+
+// The columns of <sample>.sv_windows.tsv.gz before the label columns: one row per junction.
+// chrom/pos are breakend 1 (the lower coordinate), mate_chrom/mate_pos breakend 2; strands are
+// PCAWG's ("+" = sequence left of the breakend retained), breakend 1 first; pieces of the ALT
+// window are chrom:start-end, "(rc)" when reverse-complemented; '.' marks an empty field.
+inline const std::vector<std::string> sv_window_tsv_columns = {
+    "sample_id",          "id",                "chrom",          "pos",               "mate_chrom",
+    "mate_pos",           "class",             "size",           "strands",           "inserted_sequence",
+    "homlen",             "homseq",            "imprecise",      "cipos",             "ref1_window_start",
+    "ref1_window_end",    "ref1_offset",       "ref1_record",    "ref2_window_start", "ref2_window_end",
+    "ref2_offset",        "ref2_record",       "alt_record",     "alt_length",        "alt_junction_offset",
+    "alt_first_piece",    "alt_second_piece",  "t_split_reads",  "t_discordant_pairs", "n_split_reads",
+    "n_discordant_pairs", "germline_applied",  "germline_not_applied"};
+
+// The columns of the cohort's manifest.tsv before the sample sheet's label columns: one row per
+// sample, file columns naming files in OUTDIR. windows = small-variant REF/ALT pairs; sv_junctions
+// = junctions of the sv_vcf; sv_set_aside = SV-like records found in the small-variant VCFs.
+inline const std::vector<std::string> manifest_columns = {
+    "sample_id", "donor_id", "fasta", "tsv",   "sv_fasta", "sv_tsv",       "stats",       "records_read",
+    "windows",   "snv",      "mnv",   "indel", "sv_junctions", "sv_set_aside", "skipped"};
+
+// ---- FASTA record names ----
+// <safe_sample>|<index>|<safe_chrom>_<pos>|<kind>: only [A-Za-z0-9_.|], so every name is an
+// unambiguous samtools faidx region. Small variants: index counts the sample's variants from 0,
+// pos is the normalised position, kind REF or ALT. SV junctions: index is sv<N>, pos breakend 1,
+// kind REF1, REF2 or ALT.
+inline std::string record_name(const std::string& safe_sample, const std::string& index, const std::string& chrom,
+                               std::int64_t pos, std::string_view kind) {
+  return safe_sample + "|" + index + "|" + safe_name(chrom) + "_" + std::to_string(pos) + "|" + std::string(kind);
+}
+inline std::string window_record_name(const std::string& safe_sample, std::uint64_t index, const std::string& chrom,
+                                      std::int64_t norm_pos, bool alt) {
+  return record_name(safe_sample, std::to_string(index), chrom, norm_pos, alt ? "ALT" : "REF");
+}
+inline std::string sv_window_record_name(const std::string& safe_sample, std::uint64_t index,
+                                         const std::string& chrom, std::int64_t pos, std::string_view kind) {
+  return record_name(safe_sample, "sv" + std::to_string(index), chrom, pos, kind);
+}
+
+// ---- `oncolm embed` OUTDIR ----
+// One output set per input FASTA: <name>.emb.npy (float32 [records, hidden]), <name>.emb.tsv (one
+// row per record, in npy row order) and the run's embed.json. For a windows directory, name is the
+// sample's safe id for its small-variant windows and <safe id>.sv for its SV junction windows.
+inline constexpr std::string_view embedding_npy_suffix = ".emb.npy";
+inline constexpr std::string_view embedding_tsv_suffix = ".emb.tsv";
+inline constexpr std::string_view sv_embedding_name_suffix = ".sv";
+
+}  // namespace oncolm::contract

@@ -1,0 +1,103 @@
+#include "genome/readers/reference.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/error.h"
+#include "core/sha256.h"
+
+namespace oncolm::genome {
+namespace {
+constexpr std::int64_t chunk_min_bases = 256 * 1024;  // read ahead 256 kb
+constexpr std::int64_t chunk_back_bases = 64 * 1024;  // and keep 64 kb behind (normalisation looks left)
+
+bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+}  // namespace
+
+int bgzf_eof_state(const std::string& path) {
+  BgzfPtr file(bgzf_open(path.c_str(), "r"));
+  if (!file || bgzf_compression(file.get()) != bgzf) return -1;
+  return bgzf_check_EOF(file.get()) == 0 ? 0 : 1;
+}
+
+void sanitise_sequence(std::string& sequence, SanitiseCounts* counts) {
+  for (char& base : sequence) {
+    char upper = base;
+    if (base >= 'a' && base <= 'z') {
+      upper = static_cast<char>(base - 'a' + 'A');
+      if (counts) ++counts->soft_masked;
+    }
+    if (upper != 'A' && upper != 'C' && upper != 'G' && upper != 'T') {
+      if (upper != 'N' && counts) ++counts->iupac;
+      upper = 'N';
+    }
+    base = upper;
+  }
+}
+
+Reference::Reference(const std::string& path) : path_(path) {
+  if (!readable(path)) throw input_error(path, 0, "cannot read reference FASTA (missing or unreadable)");
+  if (!readable(path + ".fai"))
+    throw input_error(path, 0, "reference index {}.fai is missing: run `samtools faidx {}`", path, path);
+  int eof = bgzf_eof_state(path);
+  if (eof == 0) throw input_error(path, 0, "truncated BGZF file (no end-of-file marker)");
+  // fai_load3 without FAI_CREATE: never write index files next to a user's reference.
+  index_.reset(fai_load3(path.c_str(), nullptr, nullptr, 0));
+  if (!index_)
+    throw input_error(path, 0, "cannot load the FASTA index{}",
+                      eof == 1 ? " (a bgzip reference needs both .fai and .gzi: `samtools faidx`)" : "");
+  int count = faidx_nseq(index_.get());
+  for (int i = 0; i < count; ++i) {
+    const char* name = faidx_iseq(index_.get(), i);
+    // htslib 1.16 has no 64-bit length query; contigs of 2^31 bases or more are refused here.
+    int length = faidx_seq_len(index_.get(), name);
+    if (length < 0) throw input_error(path + ".fai", i + 1, "cannot read the length of contig {}", name);
+    contigs_.push_back({name, length});
+    by_name_.emplace(name, i);
+  }
+}
+
+int Reference::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? -1 : it->second;
+}
+
+void Reference::load_chunk(int contig, std::int64_t start, std::int64_t end) {
+  std::int64_t length = contigs_[contig].length;
+  std::int64_t from = std::max<std::int64_t>(1, start - chunk_back_bases);
+  std::int64_t to = std::min(length, std::max(end, start + chunk_min_bases));
+  hts_pos_t got = 0;
+  char* bases = faidx_fetch_seq64(index_.get(), contigs_[contig].name.c_str(), from - 1, to - 1, &got);
+  if (!bases || got != to - from + 1) {
+    std::free(bases);
+    chunk_contig_ = -1;
+    throw input_error(path_, 0, "cannot read {}:{}-{} (truncated or corrupt file?)", contigs_[contig].name,
+                      from, to);
+  }
+  chunk_.assign(bases, static_cast<std::size_t>(got));
+  std::free(bases);
+  chunk_contig_ = contig;
+  chunk_start_ = from;
+}
+
+std::string Reference::fetch(int contig, std::int64_t start, std::int64_t end, SanitiseCounts* counts) {
+  if (start > end) return "";
+  if (contig < 0 || contig >= static_cast<int>(contigs_.size()) || start < 1 || end > contigs_[contig].length)
+    throw input_error(path_, 0, "region {}:{}-{} is outside the reference",
+                      contig >= 0 && contig < static_cast<int>(contigs_.size()) ? contigs_[contig].name : "?",
+                      start, end);
+  std::int64_t chunk_end = chunk_start_ + static_cast<std::int64_t>(chunk_.size()) - 1;
+  if (contig != chunk_contig_ || start < chunk_start_ || end > chunk_end) load_chunk(contig, start, end);
+  std::string sequence = chunk_.substr(static_cast<std::size_t>(start - chunk_start_),
+                                       static_cast<std::size_t>(end - start + 1));
+  sanitise_sequence(sequence, counts);
+  return sequence;
+}
+
+std::string reference_fai_sha256(const std::string& reference_path) {
+  return sha256_file_hex(reference_path + ".fai");
+}
+
+}  // namespace oncolm::genome

@@ -1,0 +1,350 @@
+#include "genome/small_variants/sample_processor.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/file_contract.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "genome/readers/contigs.h"
+#include "genome/small_variants/window_files.h"
+#include "genome/small_variants/personalise.h"
+#include "genome/readers/reference.h"
+#include "genome/evidence/sample_evidence.h"
+#include "genome/sv/sv_windows.h"
+#include "genome/small_variants/variant_buffer.h"
+#include "genome/readers/vcf_reader.h"
+
+namespace oncolm::genome {
+namespace {
+
+// Normalisation moves an indel left through its repeat; 10 kb is far beyond the longest
+// microsatellites that small-variant callers report, and costs only buffer memory.
+constexpr std::int64_t look_ahead = 10000;
+constexpr int warnings_per_reason = 3;  // then only --verbosity debug, plus the summary
+
+bool is_acgt(char c) { return c == 'A' || c == 'C' || c == 'G' || c == 'T'; }
+bool is_iupac(char c) { return std::string_view("ACGTURYSWKMBDHVN").find(c) != std::string_view::npos; }
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return text;
+}
+
+bool symbolic(const std::string& alt) {
+  return alt.front() == '<' || alt.find_first_of("[]") != std::string::npos ||
+         (alt.size() > 1 && (alt.front() == '.' || alt.back() == '.'));
+}
+
+// One of a sample's small-variant VCFs and its current line.
+struct Source {
+  std::unique_ptr<VcfReader> reader;
+  bool has_record = false;
+  std::vector<std::optional<ContigMatch>> contigs;  // by header contig id
+  int contig = -1;                                   // reference contig of the current record
+};
+
+class SampleProcessor {
+ public:
+  SampleProcessor(const SampleSheet& sheet, const Sample& sample, const SampleContext& context, hts_tpool* pool,
+                  Progress* progress);
+  SampleStats run();
+
+ private:
+  void open_source(const std::string& path);
+  void resolve_contig(Source& source);
+  Source* pick_next();
+  void start_contig(Source& source);
+  void process_line(Source& source);
+  void process_allele(Source& source, const std::string& ref_text, const std::string& alt_text);
+  bool check_ref(Source& source, const std::string& ref);
+  void skip(const std::string& reason, const Source& source, const std::string& detail);
+  void emit(const Candidate& target, const std::vector<const Candidate*>& nearby);
+  PersonalisedWindows personalise(const Candidate& target, const std::string& ref_contig);
+
+  const SampleSheet& sheet_;
+  const Sample& sample_;
+  const SampleContext& context_;
+  Progress* progress_;
+  Reference reference_;
+  ContigResolver resolver_;
+  SampleEvidence evidence_;
+  SampleOutputFiles outputs_;
+  std::vector<Source> sources_;
+  SampleStats stats_;
+  VariantBuffer buffer_;
+  int current_contig_ = -1;
+  std::set<int> finished_contigs_;
+  std::map<std::string, int> warnings_;
+  std::string row_;  // reused TSV row
+};
+
+std::int64_t longest_window(const WindowParams& p) {
+  return std::max({p.snv_length, p.mnv_length, p.indel_length});
+}
+
+SampleProcessor::SampleProcessor(const SampleSheet& sheet, const Sample& sample, const SampleContext& context,
+                                 hts_tpool* pool, Progress* progress)
+    : sheet_(sheet),
+      sample_(sample),
+      context_(context),
+      progress_(progress),
+      reference_(context.reference),
+      resolver_(reference_, context.contig_map),
+      evidence_(sample, reference_, context.params.read_filters()),
+      outputs_(context.out_dir, sample.safe_id, pool),
+      buffer_(look_ahead, longest_window(context.params) / 2,
+              [this](const Candidate& target, const std::vector<const Candidate*>& nearby) { emit(target, nearby); }) {
+  stats_.sample_id = sample.id;
+  stats_.safe_id = sample.safe_id;
+  stats_.donor_id = sample.donor_id;
+  stats_.sheet_row = sample.row;
+  stats_.labels = sample.labels;
+  stats_.inputs = {{"tumour_bam", sample.tumour_bam}, {"normal_bam", sample.normal_bam}, {"snv_vcf", sample.snv_vcf},
+                   {"indel_vcf", sample.indel_vcf},   {"sv_vcf", sample.sv_vcf}};
+  std::string windows = contract::windows_stem(sample.safe_id);
+  std::string sv_windows = contract::sv_windows_stem(sample.safe_id);
+  stats_.outputs = {{"fasta", contract::fasta_name(windows)},
+                    {"tsv", contract::tsv_name(windows)},
+                    {"sv_fasta", contract::fasta_name(sv_windows)},
+                    {"sv_tsv", contract::tsv_name(sv_windows)},
+                    {"stats", contract::sample_stats_name(sample.safe_id)}};
+  stats_.provenance = context.provenance;
+  stats_.germline.personalised = context.params.personalise && evidence_.normal_reads();
+  if (context.params.personalise && !evidence_.normal_reads())
+    log(Level::warning, "sample {}: no normal_bam in the sample sheet: --personalise leaves its windows as the "
+        "reference (germline columns '.')", sample.id);
+  for (const std::string* path : {&sample.snv_vcf, &sample.indel_vcf})
+    if (!path->empty()) open_source(*path);
+}
+
+void SampleProcessor::open_source(const std::string& path) {
+  Source source;
+  source.reader = std::make_unique<VcfReader>(path);
+  // Header lengths are checked before any record: a VCF of another assembly fails at once.
+  for (const auto& [name, length] : source.reader->declared_contigs()) resolver_.resolve(name, length, path);
+  sources_.push_back(std::move(source));
+}
+
+SampleStats SampleProcessor::run() {
+  outputs_.windows().write_tsv(tsv_header(contract::window_tsv_columns, sample_.labels));
+  for (auto& source : sources_) {
+    source.has_record = source.reader->next();
+    if (source.has_record) resolve_contig(source);
+  }
+  while (Source* source = pick_next()) {
+    if (source->contig >= 0 && source->contig != current_contig_) start_contig(*source);
+    process_line(*source);
+    if (source->contig >= 0) buffer_.advance(source->reader->pos());
+    source->has_record = source->reader->next();
+    if (source->has_record) resolve_contig(*source);
+  }
+  buffer_.flush();
+  write_sv_windows(sample_, reference_, resolver_, context_.params, evidence_, outputs_.sv_windows(), stats_,
+                   progress_);
+  stats_.bams = evidence_.bam_stats();
+  stats_.indels_without_evidence = evidence_.indels_without_evidence();
+  for (const auto& [reason, count] : stats_.skipped)
+    if (count > 0)
+      log(Level::info, "sample {}: {} record(s) skipped: {}", sample_.id, count, reason);
+  if (stats_.reference_changes.soft_masked || stats_.reference_changes.iupac)
+    log(Level::info, "sample {}: {} soft-masked reference bases upper-cased and {} IUPAC codes set to N in windows",
+        sample_.id, stats_.reference_changes.soft_masked, stats_.reference_changes.iupac);
+  outputs_.commit(to_json(stats_).dump(2) + "\n");
+  return stats_;
+}
+
+void SampleProcessor::resolve_contig(Source& source) {
+  int rid = source.reader->record()->rid;
+  if (static_cast<int>(source.contigs.size()) <= rid) source.contigs.resize(static_cast<std::size_t>(rid) + 1);
+  auto& match = source.contigs[static_cast<std::size_t>(rid)];
+  if (!match) {
+    match = resolver_.resolve(source.reader->chrom(), source.reader->declared_length(), source.reader->path());
+    if (match->contig < 0)
+      log(Level::warning, "{}:{}: contig {} {}: its records are skipped (unknown_contig)", source.reader->path(),
+          source.reader->line(), source.reader->chrom(), match->reason);
+    else if (match->reason.rfind("renamed", 0) == 0)
+      log(Level::info, "{}: contig {} {}", source.reader->path(), source.reader->chrom(), match->reason);
+  }
+  source.contig = match->contig;
+}
+
+// The next line in merged order: records on unknown contigs at once (they only get counted), then
+// the current contig in position order, then the next contig in reference order.
+Source* SampleProcessor::pick_next() {
+  Source* best = nullptr;
+  auto key = [&](const Source& s) {
+    int rank = s.contig < 0 ? -1 : (s.contig == current_contig_ ? 0 : 1);
+    return std::make_tuple(rank, s.contig, s.reader->pos());
+  };
+  for (auto& source : sources_)
+    if (source.has_record && (!best || key(source) < key(*best))) best = &source;
+  return best;
+}
+
+void SampleProcessor::start_contig(Source& source) {
+  buffer_.flush();
+  if (current_contig_ >= 0) finished_contigs_.insert(current_contig_);
+  if (finished_contigs_.count(source.contig))
+    throw input_error(source.reader->path(), source.reader->line(),
+                      "contig {} comes after other contigs were finished: the VCFs of sample {} must list contigs "
+                      "in the same order",
+                      source.reader->chrom(), sample_.id);
+  current_contig_ = source.contig;
+}
+
+void SampleProcessor::process_line(Source& source) {
+  bcf1_t* record = source.reader->record();
+  if (bcf_unpack(record, BCF_UN_STR) != 0)
+    throw input_error(source.reader->path(), source.reader->line(), "cannot unpack the record");
+  std::string ref = record->d.allele[0];
+  if (record->n_allele > 2) ++stats_.multiallelic_split;
+  if (record->n_allele < 2) {
+    ++stats_.records_read;
+    skip("no_alt", source, "ALT is '.'");
+    return;
+  }
+  for (int i = 1; i < record->n_allele; ++i) {
+    ++stats_.records_read;
+    process_allele(source, ref, record->d.allele[i]);
+  }
+}
+
+void SampleProcessor::process_allele(Source& source, const std::string& ref_text, const std::string& alt_text) {
+  const VcfReader& reader = *source.reader;
+  std::string ref = upper(ref_text), alt = upper(alt_text);
+  if (!std::all_of(ref.begin(), ref.end(), is_iupac))
+    throw input_error(reader.path(), reader.line(), "REF '{}' is not a DNA sequence", ref_text);
+  if (source.contig < 0) return skip("unknown_contig", source, "contig " + reader.chrom());
+  if (!context_.params.keep_filtered && !reader.filter_passes())
+    return skip("filtered", source, "FILTER " + reader.filter());
+  if (alt == "*" || alt == ".") return skip("no_alt", source, "ALT '" + alt_text + "'");
+  if (symbolic(alt)) return skip("sv_symbolic", source, "ALT " + alt_text);
+  if (!std::all_of(alt.begin(), alt.end(), is_iupac))
+    throw input_error(reader.path(), reader.line(), "ALT '{}' is not a DNA sequence", alt_text);
+  if (!std::all_of(alt.begin(), alt.end(), is_acgt))
+    return skip("iupac_alt", source, "ALT " + alt_text + " has IUPAC codes other than A, C, G, T");
+  if (!check_ref(source, ref)) return;
+  if (ref == alt) return skip("no_alt", source, "ALT equals REF");
+
+  int contig = source.contig;
+  NormalisedAllele norm = normalise(reader.pos(), ref, alt, [&](std::int64_t start, std::int64_t end) {
+    return reference_.fetch(contig, start, end);
+  });
+  Candidate candidate{reader.chrom(), reader.pos(), ref_text, alt_text, reader.filter(), reader.path(),
+                      reader.line(), norm.pos, norm.ref, norm.alt, classify(norm.ref, norm.alt), std::nullopt};
+  std::string reason;
+  std::int64_t size_change = std::abs(static_cast<std::int64_t>(norm.ref.size()) - static_cast<std::int64_t>(norm.alt.size()));
+  if (context_.params.max_indel_length > 0 && size_change >= context_.params.max_indel_length) {
+    candidate.type = VariantType::sv;
+    reason = "sv_indel_length";
+  } else {
+    candidate.window = window_geometry(norm.pos, norm.ref, norm.alt, reference_.length(contig),
+                                       context_.params.length_for(candidate.type));
+    if (!candidate.window) reason = "alt_exceeds_window";
+  }
+  // Counted for every allele normalised, duplicates included, as `bcftools norm` reports them.
+  stats_.normalised_changed += norm.changed;
+  stats_.normalised_moved += norm.pos != reader.pos();
+  bool late = false;
+  if (!buffer_.insert(candidate, &late))
+    return skip("duplicate", source, fmt::format("{}:{}:{}>{} already seen", reader.chrom(), norm.pos, norm.ref, norm.alt));
+  if (late)
+    log(Level::warning, "{}:{}: normalisation moved the variant {} bp left, beyond the {} bp look-ahead: "
+        "windows written before it do not list it as nearby", reader.path(), reader.line(), reader.pos() - norm.pos,
+        look_ahead);
+  if (!reason.empty())
+    skip(reason, source, reason == "sv_indel_length"
+                             ? fmt::format("length change {} >= --max-indel-length {}", size_change,
+                                           context_.params.max_indel_length)
+                             : "ALT allele longer than the right half of the window");
+}
+
+bool SampleProcessor::check_ref(Source& source, const std::string& ref) {
+  const VcfReader& reader = *source.reader;
+  std::int64_t end = reader.pos() + static_cast<std::int64_t>(ref.size()) - 1;
+  std::string expected = ref;
+  sanitise_sequence(expected);
+  std::string actual = end <= reference_.length(source.contig)
+                           ? reference_.fetch(source.contig, reader.pos(), end)
+                           : "(past the contig end)";
+  if (actual == expected) return true;
+  std::string detail = fmt::format("REF {} disagrees with the reference {} at {}:{}-{}: {}", ref, reference_.path(),
+                                   reader.chrom(), reader.pos(), end, actual);
+  if (context_.params.ref_mismatch_error)
+    throw input_error(reader.path(), reader.line(), "{} (--ref-mismatch error)", detail);
+  skip("ref_mismatch", source, detail);
+  return false;
+}
+
+void SampleProcessor::skip(const std::string& reason, const Source& source, const std::string& detail) {
+  ++stats_.skipped.at(reason);
+  Level level = ++warnings_[reason] <= warnings_per_reason ? Level::warning : Level::debug;
+  if (reason == "filtered" || reason.rfind("sv_", 0) == 0) level = Level::debug;  // expected, only counted
+  log(level, "{}:{}: skipped ({}): {}", source.reader->path(), source.reader->line(), reason, detail);
+}
+
+void SampleProcessor::emit(const Candidate& target, const std::vector<const Candidate*>& nearby) {
+  WindowGeometry g = *target.window;
+  std::uint64_t index = stats_.windows();
+  const std::string& ref_contig = reference_.contigs()[static_cast<std::size_t>(current_contig_)].name;
+  WindowSequences seq = window_sequences(reference_, current_contig_, g, target.norm_pos, target.norm_ref,
+                                         target.norm_alt, &stats_.reference_changes);
+  std::vector<GermlineSite> germline;
+  if (stats_.germline.personalised) {
+    PersonalisedWindows personal = personalise(target, ref_contig);
+    g = personal.geometry;
+    seq = std::move(personal.sequences);
+    germline = std::move(personal.sites);
+    count_germline(germline, stats_.germline);
+  }
+  std::string ref_name = contract::window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, false);
+  std::string alt_name = contract::window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, true);
+  outputs_.windows().write_fasta_record(ref_name, seq.ref);
+  outputs_.windows().write_fasta_record(alt_name, seq.alt);
+
+  std::string nearby_text;
+  for (const Candidate* other : nearby)
+    nearby_text += fmt::format("{}{}:{}:{}>{}", nearby_text.empty() ? "" : ",", other->chrom, other->norm_pos,
+                               other->norm_ref, other->norm_alt);
+  row_ = fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                     sample_.id, target.chrom, target.pos, target.ref, target.alt, target.filter, target.norm_pos,
+                     target.norm_ref, target.norm_alt, type_name(target.type), g.start, g.end, g.alt_start, g.alt_end,
+                     g.offset, ref_name, alt_name, seq.ref.size(), seq.alt.size(), target.pos - target.norm_pos,
+                     nearby_text.empty() ? "." : nearby_text,
+                     evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt),
+                     germline_column(germline, true), germline_column(germline, false));
+  row_ += label_cells(sample_.labels);
+  outputs_.windows().write_tsv(row_);
+
+  ++stats_.windows_by_type.at(type_name(target.type));
+  stats_.add_sequence(seq.ref);
+  stats_.add_sequence(seq.alt);
+  if (progress_) progress_->advance();
+}
+
+// The windows with the donor's germline alleles (--personalise, a sample with a normal BAM).
+PersonalisedWindows SampleProcessor::personalise(const Candidate& target, const std::string& ref_contig) {
+  int contig = current_contig_;
+  return personalise_windows(
+      *evidence_.normal_reads(), evidence_.tumour_reads(), context_.params, ref_contig, reference_.length(contig),
+      *target.window, SomaticAllele{target.norm_pos, target.norm_ref, target.norm_alt},
+      [this, contig](std::int64_t start, std::int64_t end) { return reference_.fetch(contig, start, end); });
+}
+
+}  // namespace
+
+SampleStats process_sample(const SampleSheet& sheet, const Sample& sample, const SampleContext& context,
+                           hts_tpool* pool, Progress* progress) {
+  check_sample_files(sheet, sample);
+  SampleProcessor processor(sheet, sample, context, pool, progress);
+  return processor.run();
+}
+
+}  // namespace oncolm::genome

@@ -1,0 +1,64 @@
+#include "genome/small_variants/variant_buffer.h"
+
+#include <algorithm>
+
+namespace oncolm::genome {
+
+bool VariantBuffer::insert(Candidate candidate, bool* late) {
+  auto by_pos = [](const Candidate& item, std::int64_t pos) { return item.norm_pos < pos; };
+  auto at = std::lower_bound(items_.begin(), items_.end(), candidate.norm_pos, by_pos);
+  for (auto it = at; it != items_.end() && it->norm_pos == candidate.norm_pos; ++it)
+    if (it->same_variant(candidate)) return false;
+  // Equal positions keep arrival order (upper end of the equal range), so output is deterministic.
+  auto insert_at = std::upper_bound(items_.begin(), items_.end(), candidate.norm_pos,
+                                    [](std::int64_t pos, const Candidate& item) { return pos < item.norm_pos; });
+  auto first_pending = items_.begin() + static_cast<std::ptrdiff_t>(next_);
+  bool is_late = insert_at < first_pending;
+  if (late) *late = is_late;
+  if (is_late) insert_at = first_pending;  // still written, after the windows already emitted
+  items_.insert(insert_at, std::move(candidate));
+  return true;
+}
+
+void VariantBuffer::advance(std::int64_t frontier) {
+  while (next_ < items_.size()) {
+    const Candidate& item = items_[next_];
+    if (item.window && item.window->end >= frontier - look_ahead_) break;
+    emit_next();
+  }
+  drop_unreachable(frontier);
+}
+
+void VariantBuffer::flush() {
+  while (next_ < items_.size()) emit_next();
+  items_.clear();
+  next_ = 0;
+}
+
+void VariantBuffer::emit_next() {
+  const Candidate& target = items_[next_];
+  if (target.window) {
+    nearby_.clear();
+    for (const Candidate& other : items_) {
+      if (other.norm_pos > target.window->end) break;
+      if (&other != &target && other.span_end() >= target.window->start) nearby_.push_back(&other);
+    }
+    emit_(target, nearby_);
+  }
+  ++next_;
+}
+
+void VariantBuffer::drop_unreachable(std::int64_t frontier) {
+  // A window starts at most max_half_window left of its variant. Pending variants start at or
+  // after the first pending one; future ones at or after frontier - look_ahead. Emitted variants
+  // ending before the leftmost window that can still come are nobody's neighbour any more.
+  std::int64_t first = frontier - look_ahead_;
+  if (next_ < items_.size()) first = std::min(first, items_[next_].norm_pos);
+  std::int64_t horizon = first - max_half_window_;
+  while (next_ > 0 && items_.front().span_end() < horizon) {
+    items_.pop_front();
+    --next_;
+  }
+}
+
+}  // namespace oncolm::genome

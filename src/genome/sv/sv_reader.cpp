@@ -1,0 +1,261 @@
+#include "genome/sv/sv_reader.h"
+
+#include <htslib/kstring.h>
+#include <htslib/vcf.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/text.h"
+#include "genome/readers/vcf_reader.h"
+
+namespace oncolm::genome {
+
+const std::vector<std::string> sv_skip_reasons = {
+    "sv_filtered",                      // FILTER other than PASS/. (kept with --keep-filtered)
+    "sv_unknown_contig",                // the record's contig is not in the reference
+    "sv_mate_contig_not_in_reference",  // BND mate on a contig outside the reference (decoy, other assembly)
+    "sv_no_alt",                        // ALT '.' or '*'
+    "sv_single_breakend",               // single breakend (ALT 'N.' / '.N'): no partner to join
+    "sv_sequence_allele",               // sequence-resolved ALT: belongs to the small-variant VCFs
+    "sv_unsupported_symbolic",          // symbolic ALT other than <DEL>, <DUP>, <INV>, <INS>
+    "sv_ins_without_sequence",          // <INS> without SVINSSEQ: no ALT window can be built
+};
+
+namespace {
+
+constexpr std::uint64_t warnings_shown = 10;  // then further REF mismatches go to debug level
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// INFO accessors over one record; absent fields give empty/0.
+class InfoFields {
+ public:
+  InfoFields(const bcf_hdr_t* header, bcf1_t* record) : header_(header), record_(record) {}
+  ~InfoFields() { free(buffer_); }
+  InfoFields(const InfoFields&) = delete;
+  InfoFields& operator=(const InfoFields&) = delete;
+
+  std::string text(const char* key) {
+    if (bcf_get_info_string(header_, record_, key, &buffer_, &capacity_) < 0) return {};
+    return std::string(static_cast<char*>(buffer_));
+  }
+  std::vector<std::int64_t> integers(const char* key) {
+    int32_t* values = nullptr;
+    int capacity = 0;
+    int found = bcf_get_info_int32(header_, record_, key, &values, &capacity);
+    std::vector<std::int64_t> result(values, values + std::max(found, 0));
+    free(values);
+    return result;
+  }
+  bool flag(const char* key) { return bcf_get_info_flag(header_, record_, key, nullptr, nullptr) == 1; }
+  // A field as written, whatever its type ("-10,10" for CIPOS, "3" for HOMLEN).
+  std::string as_written(const char* key) {
+    if (bcf_hdr_id2int(header_, BCF_DT_ID, key) < 0) return {};
+    int type = bcf_hdr_id2type(header_, BCF_HL_INFO, bcf_hdr_id2int(header_, BCF_DT_ID, key));
+    if (type == BCF_HT_STR) return text(key);
+    if (type != BCF_HT_INT) return {};
+    std::string joined;
+    for (std::int64_t value : integers(key)) joined += (joined.empty() ? "" : ",") + std::to_string(value);
+    return joined;
+  }
+
+ private:
+  const bcf_hdr_t* header_;
+  bcf1_t* record_;
+  void* buffer_ = nullptr;
+  int capacity_ = 0;
+};
+
+class SvVcfStream {
+ public:
+  SvVcfStream(const std::string& path, Reference& reference, const ContigResolver& contigs,
+              const SvReadOptions& options, SvReadCounts& counts, const std::function<void(SvCall&&)>& emit)
+      : reader_(path, /*check_order=*/false), reference_(reference), contigs_(contigs), options_(options), counts_(counts),
+        emit_(emit), pairer_([&reference](const std::string& chrom) { return reference.find(chrom); }) {
+    for (const auto& [name, length] : reader_.declared_contigs()) declared_[name] = length;
+  }
+
+  void run() {
+    while (reader_.next()) read_record();
+    for (SvJunction& junction : pairer_.flush_unpaired()) {
+      ++counts_.unpaired_breakends;
+      deliver(std::move(junction));
+    }
+  }
+
+ private:
+  void skip(const std::string& reason) { ++counts_.skipped[reason]; }
+
+  // The reference name of a VCF contig, or "" (the caller counts the skip).
+  std::string reference_name(const std::string& vcf_name) {
+    auto declared = declared_.find(vcf_name);
+    ContigMatch match = contigs_.resolve(vcf_name, declared == declared_.end() ? 0 : declared->second,
+                                         reader_.path());
+    return match.contig < 0 ? std::string() : reference_.contigs()[match.contig].name;
+  }
+
+  void read_record() {
+    ++counts_.records;
+    bcf1_t* record = reader_.record();
+    bcf_unpack(record, BCF_UN_INFO);
+    if (!options_.keep_filtered && !reader_.filter_passes()) return skip("sv_filtered");
+    std::string chrom = reference_name(reader_.chrom());
+    if (chrom.empty()) return skip("sv_unknown_contig");
+    check_ref_base(chrom, record->d.allele[0]);
+    for (int allele = 1; allele < record->n_allele; ++allele) read_allele(chrom, record->d.allele[0], record->d.allele[allele]);
+  }
+
+  void check_ref_base(const std::string& chrom, const std::string& ref) {
+    std::string base = reference_.fetch(reference_.find(chrom), reader_.pos(), reader_.pos());
+    if (!ref.empty() && std::toupper(static_cast<unsigned char>(ref[0])) == base[0]) return;
+    ++counts_.ref_base_mismatches;
+    Level level = counts_.ref_base_mismatches <= warnings_shown ? Level::warning : Level::debug;
+    log(level, "{}:{}: REF {} disagrees with the reference base {} at {}:{}; the reference base is used",
+        reader_.path(), reader_.line(), ref, base, chrom, reader_.pos());
+  }
+
+  void read_allele(const std::string& chrom, const std::string& ref, const std::string& alt) {
+    InfoFields info(reader_.header(), reader_.record());
+    if (alt.find_first_of("[]") != std::string::npos) return read_breakend(chrom, ref, alt, info);
+    if (!alt.empty() && alt[0] == '<') return read_symbolic(chrom, alt, info);
+    if (alt == "." || alt == "*") return skip("sv_no_alt");
+    if (alt.front() == '.' || alt.back() == '.') return skip("sv_single_breakend");
+    skip("sv_sequence_allele");  // sequence-resolved events belong to the small-variant VCFs
+  }
+
+  void read_breakend(const std::string& chrom, const std::string& ref, const std::string& alt, InfoFields& info) {
+    BndPairer::Pending pending;
+    try {
+      pending.alt = parse_bnd_alt(alt, ref);
+    } catch (const std::invalid_argument& error) {
+      throw input_error(reader_.path(), reader_.line(), "{}", error.what());
+    }
+    pending.alt.mate.chrom = reference_name(pending.alt.mate.chrom);
+    if (pending.alt.mate.chrom.empty()) return skip("sv_mate_contig_not_in_reference");
+    pending.id = record_id();
+    pending.side = BreakendSide{chrom, reader_.pos(), pending.alt.this_direction};
+    fill_junction_fields(info, pending.cipos, pending.homlen, pending.homseq, pending.imprecise);
+    std::optional<SvJunction> junction = pairer_.add(std::move(pending), info.text("MATEID"));
+    counts_.max_waiting_mates = std::max(counts_.max_waiting_mates, pairer_.waiting());
+    if (junction) deliver(std::move(*junction));
+  }
+
+  void read_symbolic(const std::string& chrom, const std::string& alt, InfoFields& info) {
+    std::vector<std::int64_t> end = info.integers("END");
+    std::vector<std::int64_t> length = info.integers("SVLEN");
+    std::int64_t pos = reader_.pos();
+    std::int64_t end_pos = !end.empty() ? end[0] : !length.empty() ? pos + std::llabs(length[0]) : pos;
+    std::string inserted = info.text("SVINSSEQ");
+    std::vector<SvJunction> junctions;
+    try {
+      junctions = junctions_from_symbolic(record_id(), chrom, pos, end_pos, alt, inserted);
+    } catch (const std::invalid_argument& error) {
+      std::string message = error.what();
+      if (message.find("not supported") != std::string::npos) return skip("sv_unsupported_symbolic");
+      throw input_error(reader_.path(), reader_.line(), "{}", message);
+    }
+    if (junctions.empty()) return skip("sv_ins_without_sequence");
+    for (SvJunction& junction : junctions) {
+      fill_junction_fields(info, junction.cipos, junction.homlen, junction.homseq, junction.imprecise);
+      deliver(std::move(junction));
+    }
+  }
+
+  void fill_junction_fields(InfoFields& info, std::string& cipos, std::string& homlen, std::string& homseq,
+                            bool& imprecise) {
+    cipos = info.as_written("CIPOS");
+    homlen = info.as_written("HOMLEN");
+    homseq = info.as_written("HOMSEQ");
+    imprecise = info.flag("IMPRECISE");
+  }
+
+  std::string record_id() {
+    std::string id = reader_.record()->d.id;
+    return id == "." ? fmt::format("{}:{}", reader_.path(), reader_.line()) : id;
+  }
+
+  void deliver(SvJunction junction) {
+    ++counts_.junctions;
+    counts_.imprecise += junction.imprecise;
+    emit_(SvCall{std::move(junction), reader_.path(), reader_.line()});
+  }
+
+  VcfReader reader_;
+  Reference& reference_;
+  const ContigResolver& contigs_;
+  const SvReadOptions& options_;
+  SvReadCounts& counts_;
+  const std::function<void(SvCall&&)>& emit_;
+  BndPairer pairer_;
+  std::map<std::string, std::int64_t> declared_;
+};
+
+
+std::int64_t parse_coordinate(const std::string& text, const std::string& path, long line, const char* column) {
+  try {
+    std::size_t used = 0;
+    std::int64_t value = std::stoll(text, &used);
+    if (used == text.size() && value >= 0) return value;
+  } catch (const std::exception&) {
+  }
+  throw input_error(path, line, "BEDPE column {} is '{}', not a non-negative integer", column, text);
+}
+
+void read_bedpe(const std::string& path, Reference& reference, const ContigResolver& contigs,
+                SvReadCounts& counts, const std::function<void(SvCall&&)>& emit) {
+  if (ends_with(path, ".gz"))
+    throw input_error(path, 0, "compressed BEDPE: decompress it (zcat) or give the consensus VCF");
+  std::ifstream in(path);
+  if (!in) throw input_error(path, 0, "cannot read BEDPE (missing or unreadable)");
+  auto rank = [&reference](const std::string& chrom) { return reference.find(chrom); };
+  auto name = [&](const std::string& bedpe_name) {
+    ContigMatch match = contigs.resolve(bedpe_name, 0, path);
+    return match.contig < 0 ? std::string() : reference.contigs()[match.contig].name;
+  };
+  std::string text;
+  long line = 0;
+  while (std::getline(in, text)) {
+    ++line;
+    if (text.empty() || text[0] == '#' || text.rfind("chrom1", 0) == 0) continue;
+    std::vector<std::string> fields = split_tabs(text);
+    if (fields.size() < 10)
+      throw input_error(path, line, "BEDPE row has {} columns; PCAWG BEDPE has at least 10 "
+                        "(chrom1 start1 end1 chrom2 start2 end2 sv_id pe_support strand1 strand2)", fields.size());
+    ++counts.records;
+    std::string chrom1 = name(fields[0]), chrom2 = name(fields[3]);
+    if (chrom1.empty() || chrom2.empty()) {
+      ++counts.skipped["sv_unknown_contig"];
+      continue;
+    }
+    SvJunction junction;
+    try {
+      junction = junction_from_bedpe(fields[6], chrom1, parse_coordinate(fields[1], path, line, "start1"), fields[8],
+                                     chrom2, parse_coordinate(fields[4], path, line, "start2"), fields[9], rank);
+    } catch (const std::invalid_argument& error) {
+      throw input_error(path, line, "{}", error.what());
+    }
+    ++counts.junctions;
+    emit(SvCall{std::move(junction), path, line});
+  }
+}
+
+}  // namespace
+
+bool is_bedpe_path(const std::string& path) { return ends_with(path, ".bedpe") || ends_with(path, ".bedpe.gz"); }
+
+void read_sv_calls(const std::string& path, Reference& reference, const ContigResolver& contigs,
+                   const SvReadOptions& options, SvReadCounts& counts,
+                   const std::function<void(SvCall&&)>& emit) {
+  if (is_bedpe_path(path)) return read_bedpe(path, reference, contigs, counts, emit);
+  SvVcfStream(path, reference, contigs, options, counts, emit).run();
+}
+
+}  // namespace oncolm::genome

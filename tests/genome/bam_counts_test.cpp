@@ -1,0 +1,151 @@
+// Read evidence on real CHM1 Illumina reads (tests/data/reads, see its make_reads_data.sh),
+// compared with bcftools mpileup run with the same thresholds.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "genome/evidence/bam_counts.h"
+#include "test_support.h"
+
+using namespace oncolm::genome;
+
+namespace {
+
+const std::string reads_dir = std::string(ONCOLM_TEST_DATA_DIR) + "/reads";
+const std::string reference_path = reads_dir + "/chr1_1-239940.fa.gz";
+const std::string bam_path = reads_dir + "/CHM1.chr1_10k-40k.bam";
+const ContigLengths reference_contigs = {{"1", 239940}};
+
+std::string run_command(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) throw std::runtime_error("cannot run " + command);
+  std::string output;
+  char buffer[4096];
+  while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe.get())) output.append(buffer, n);
+  return output;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> fields;
+  std::stringstream stream(text);
+  std::string field;
+  while (std::getline(stream, field, separator)) fields.push_back(field);
+  return fields;
+}
+
+using oncolm::test::MpileupSite;
+
+std::vector<MpileupSite> bcftools_allele_depths(const std::string& region, const ReadFilters& filters) {
+  return oncolm::test::bcftools_allele_depths(bam_path, reference_path, region, filters.min_mapq, filters.min_baseq);
+}
+
+}  // namespace
+
+// Every site of a region, every allele bcftools saw, plus one it did not see (which must be 0).
+void expect_counts_equal_bcftools(const std::string& region, const ReadFilters& filters) {
+  AlignmentReader reader(bam_path, reference_path, reference_contigs);
+  std::vector<MpileupSite> sites = bcftools_allele_depths(region, filters);
+  ASSERT_GT(sites.size(), 1500u) << "bcftools produced too few sites to compare";
+  int sites_with_alt_reads = 0;
+  for (const MpileupSite& site : sites) {
+    if (site.ref == "N") continue;
+    // With no observed alternative, count a base that is not the reference: it must get 0.
+    std::vector<std::string> alts = site.alts;
+    if (alts.empty()) alts.push_back(site.ref == "A" ? "C" : "A");
+    for (std::size_t i = 0; i < alts.size(); ++i) {
+      AlleleCounts counts = reader.count_substitution("1", site.pos, site.ref, alts[i], filters);
+      int expected_alt = i < site.alts.size() ? site.depths[i + 1] : 0;
+      ASSERT_EQ(counts.ref, site.depths[0]) << "REF reads at 1:" << site.pos;
+      ASSERT_EQ(counts.alt, expected_alt) << "ALT " << alts[i] << " reads at 1:" << site.pos;
+      sites_with_alt_reads += expected_alt > 0;
+    }
+  }
+  EXPECT_GT(sites_with_alt_reads, 10) << "the region should contain sequencing errors or variants";
+}
+
+TEST(ReadEvidence, SnvAlleleCountsEqualBcftoolsMpileupAD) {
+  // Default thresholds (MAPQ >= 20, BQ >= 13) where reads map uniquely, and MAPQ 0 with a
+  // stricter base quality over the segmental duplication next to it.
+  expect_counts_equal_bcftools("1:10001-14000", ReadFilters{});
+  expect_counts_equal_bcftools("1:20001-23000", ReadFilters{0, 20, 100000});
+}
+
+TEST(ReadEvidence, MnvCountsNeedEveryBaseOnOneRead) {
+  AlignmentReader reader(bam_path, reference_path, reference_contigs);
+  ReadFilters filters;
+  std::vector<MpileupSite> sites = bcftools_allele_depths("1:10001-14000", filters);
+  int pairs_checked = 0;
+  for (std::size_t i = 0; i + 1 < sites.size() && pairs_checked < 50; ++i) {
+    const MpileupSite& first = sites[i];
+    const MpileupSite& second = sites[i + 1];
+    if (second.pos != first.pos + 1 || first.depths[0] < 10 || second.depths[0] < 10) continue;
+    // Reads carrying both reference bases are REF: never more than either single-base REF count.
+    // No read carries an invented dinucleotide that neither site shows, so its ALT count is 0.
+    std::string ref = first.ref + second.ref;
+    std::string alt = std::string(first.ref == "A" ? "C" : "A") + (second.ref == "A" ? "C" : "A");
+    bool invented = true;
+    for (const std::string& seen : first.alts) invented &= seen != alt.substr(0, 1);
+    if (!invented) continue;
+    AlleleCounts pair = reader.count_substitution("1", first.pos, ref, alt, filters);
+    EXPECT_EQ(pair.alt, 0) << "at 1:" << first.pos;
+    EXPECT_GT(pair.ref, 0) << "at 1:" << first.pos;
+    EXPECT_LE(pair.ref, std::min(first.depths[0], second.depths[0])) << "at 1:" << first.pos;
+    EXPECT_GE(pair.depth, pair.ref);
+    ++pairs_checked;
+  }
+  EXPECT_EQ(pairs_checked, 50);
+}
+
+std::map<std::pair<long, std::string>, std::set<std::string>> samtools_indel_reads(const std::string& region) {
+  return oncolm::test::samtools_indel_reads(bam_path, reference_path, region);
+}
+
+TEST(ReadEvidence, IndelAltCountsEqualReadsSamtoolsShowsCarryingTheIndel) {
+  AlignmentReader reader(bam_path, reference_path, reference_contigs);
+  ReadFilters filters;
+  auto expected = samtools_indel_reads("1:10001-10400");
+  ASSERT_GT(expected.size(), 50u) << "the telomeric repeat region should hold many indel reads";
+  for (const auto& [site, names] : expected) {
+    auto [pos, indel] = site;
+    std::string anchor = split(run_command("samtools faidx " + reference_path + " 1:" + std::to_string(pos) +
+                                           "-" + std::to_string(pos)), '\n').at(1);
+    std::string bases = indel.substr(indel.find_first_not_of("+-0123456789"));
+    bool deletion = indel[0] == '-';
+    std::string ref = deletion ? anchor + bases : anchor;
+    std::string alt = deletion ? anchor : anchor + bases;
+    AlleleCounts counts = reader.count_indel("1", pos, ref, alt, filters);
+    EXPECT_EQ(counts.alt, static_cast<int>(names.size())) << indel << " after 1:" << pos;
+    EXPECT_GE(counts.depth, counts.alt + counts.ref);
+  }
+}
+
+TEST(ReadEvidence, HeaderLengthThatDisagreesWithTheReferenceIsAnError) {
+  ContigLengths other_genome = {{"1", 249250621}};  // full-length hs37d5 chr1: not this BAM's
+  try {
+    AlignmentReader reader(bam_path, reference_path, other_genome);
+    FAIL() << "expected an error";
+  } catch (const oncolm::InputError& error) {
+    std::string message = error.what();
+    EXPECT_NE(message.find(bam_path), std::string::npos);
+    EXPECT_NE(message.find("@SQ 1 has length 239940"), std::string::npos) << message;
+  }
+}
+
+TEST(ReadEvidence, ContigsOutsideTheReferenceAreListedNotFatal) {
+  ContigLengths reference_with_other_names = {{"chr1", 239940}};
+  AlignmentReader reader(bam_path, reference_path, reference_with_other_names);
+  EXPECT_EQ(reader.contigs_outside_reference(), std::vector<std::string>{"1"});
+}
+
+TEST(ReadEvidence, MissingIndexIsReportedWithThePath) {
+  EXPECT_THROW(AlignmentReader(reads_dir + "/no_such.bam", reference_path, reference_contigs),
+               oncolm::InputError);
+}
