@@ -16,9 +16,9 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/version.h"
-#include "genome/readers/contigs.h"
-#include "genome/small_variants/window_files.h"
-#include "genome/small_variants/sample_processor.h"
+#include "genome/io/contigs.h"
+#include "genome/io/window_files.h"
+#include "genome/sample_processor.h"
 
 #include <htslib/hts_log.h>
 

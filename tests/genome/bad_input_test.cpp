@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 #include "test_support.h"
 
 using namespace oncolm::test;

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
-#include "genome/readers/contigs.h"
+#include "genome/io/contigs.h"
 #include "test_support.h"
 
 using namespace oncolm;

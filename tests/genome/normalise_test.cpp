@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "genome/small_variants/normalise.h"
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 #include "test_support.h"
 
 using namespace oncolm;

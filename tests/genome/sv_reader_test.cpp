@@ -10,8 +10,8 @@
 #include <set>
 #include <sstream>
 
-#include "genome/readers/contigs.h"
-#include "genome/readers/reference.h"
+#include "genome/io/contigs.h"
+#include "genome/io/reference.h"
 #include "core/error.h"
 #include "genome/sv/sv_reader.h"
 

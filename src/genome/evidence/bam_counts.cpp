@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 #include "core/log.h"
 
 namespace oncolm::genome {

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "genome/evidence/bam_counts.h"
-#include "genome/readers/reference.h"
-#include "genome/readers/sample_sheet.h"
+#include "genome/io/reference.h"
+#include "genome/io/sample_sheet.h"
 #include "genome/stats/window_stats.h"
 
 namespace oncolm::genome {

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "genome/small_variants/normalise.h"
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 
 namespace oncolm::genome {
 namespace {

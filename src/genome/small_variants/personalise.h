@@ -56,7 +56,7 @@
 #include "genome/evidence/bam_counts.h"
 #include "genome/stats/window_stats.h"
 #include "genome/small_variants/window_geometry.h"
-#include "genome/windows_command.h"
+#include "genome/window_params.h"
 
 namespace oncolm::genome {
 

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 
 namespace oncolm::genome {
 

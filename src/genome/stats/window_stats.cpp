@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "core/file_contract.h"
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 #include "genome/sv/sv_junction.h"
 #include "genome/sv/sv_reader.h"
 

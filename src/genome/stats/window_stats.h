@@ -21,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "genome/readers/sequence_alphabet.h"
+#include "genome/io/sequence_alphabet.h"
 
 namespace oncolm::genome {
 

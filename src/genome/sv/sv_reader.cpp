@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/text.h"
-#include "genome/readers/vcf_reader.h"
+#include "genome/io/vcf_reader.h"
 
 namespace oncolm::genome {
 

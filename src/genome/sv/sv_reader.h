@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "genome/readers/contigs.h"
-#include "genome/readers/reference.h"
+#include "genome/io/contigs.h"
+#include "genome/io/reference.h"
 #include "genome/sv/sv_junction.h"
 
 namespace oncolm::genome {

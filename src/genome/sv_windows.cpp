@@ -1,4 +1,4 @@
-#include "genome/sv/sv_windows.h"
+#include "genome/sv_windows.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "genome/small_variants/window_files.h"
+#include "genome/io/window_files.h"
 
 #include "core/file_contract.h"
 

@@ -1,4 +1,4 @@
-#include "genome/readers/contigs.h"
+#include "genome/io/contigs.h"
 
 #include <fstream>
 #include <sstream>

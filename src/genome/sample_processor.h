@@ -6,10 +6,10 @@
 #include <map>
 #include <string>
 
-#include "genome/readers/hts_handles.h"
-#include "genome/readers/sample_sheet.h"
+#include "genome/io/hts_handles.h"
+#include "genome/io/sample_sheet.h"
 #include "genome/stats/window_stats.h"
-#include "genome/windows_command.h"
+#include "genome/window_params.h"
 
 namespace oncolm {
 class Progress;

@@ -10,8 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "genome/readers/hts_handles.h"
-#include "genome/readers/sequence_alphabet.h"
+#include "genome/io/hts_handles.h"
+#include "genome/io/sequence_alphabet.h"
 
 namespace oncolm::genome {
 

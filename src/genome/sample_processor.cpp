@@ -1,4 +1,4 @@
-#include "genome/small_variants/sample_processor.h"
+#include "genome/sample_processor.h"
 
 #include <algorithm>
 #include <memory>
@@ -12,14 +12,14 @@
 #include "core/file_contract.h"
 #include "core/log.h"
 #include "core/progress.h"
-#include "genome/readers/contigs.h"
-#include "genome/small_variants/window_files.h"
+#include "genome/io/contigs.h"
+#include "genome/io/window_files.h"
 #include "genome/small_variants/personalise.h"
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 #include "genome/evidence/sample_evidence.h"
-#include "genome/sv/sv_windows.h"
+#include "genome/sv_windows.h"
 #include "genome/small_variants/variant_buffer.h"
-#include "genome/readers/vcf_reader.h"
+#include "genome/io/vcf_reader.h"
 
 namespace oncolm::genome {
 namespace {

@@ -1,4 +1,4 @@
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "genome/readers/sample_sheet.h"
+#include "genome/io/sample_sheet.h"
 
 #include <unistd.h>
 

@@ -7,13 +7,13 @@
 #pragma once
 #include <string>
 
-#include "genome/readers/contigs.h"
-#include "genome/small_variants/window_files.h"
-#include "genome/readers/reference.h"
+#include "genome/io/contigs.h"
+#include "genome/io/window_files.h"
+#include "genome/io/reference.h"
 #include "genome/evidence/sample_evidence.h"
-#include "genome/readers/sample_sheet.h"
+#include "genome/io/sample_sheet.h"
 #include "genome/stats/window_stats.h"
-#include "genome/windows_command.h"
+#include "genome/window_params.h"
 
 namespace oncolm {
 class Progress;

@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-#include "genome/readers/reference.h"
+#include "genome/io/reference.h"
 
 namespace oncolm::genome {
 

@@ -1,4 +1,4 @@
-#include "genome/readers/vcf_reader.h"
+#include "genome/io/vcf_reader.h"
 
 #include <unistd.h>
 

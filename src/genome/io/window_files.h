@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/atomic_file.h"
-#include "genome/readers/hts_handles.h"
+#include "genome/io/hts_handles.h"
 
 namespace oncolm::genome {
 

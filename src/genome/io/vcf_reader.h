@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "genome/readers/hts_handles.h"
+#include "genome/io/hts_handles.h"
 
 namespace oncolm::genome {
 
