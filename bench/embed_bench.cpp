@@ -89,15 +89,21 @@ nlohmann::json full_length(const NtEncoder& encoder, const std::string& shape, c
   const int batch = s.batch > 0 ? s.batch : encoder.device().is_cpu() ? 2 : (shape == "nt-v2-50m" ? 64 : 16);
   const int iters = s.iters > 0 ? s.iters : encoder.device().is_cpu() ? 2 : 10;
   auto ids = random_ids(batch, s.tokens, encoder.device());
-  for (int i = 0; i < (encoder.device().is_cpu() ? 1 : 3); ++i) synchronize(encoder.forward(ids, at::Tensor()).selected);
+  for (int i = 0; i < (encoder.device().is_cpu() ? 1 : 3); ++i)
+    synchronize(encoder.forward(ids, at::Tensor()).selected);
   auto start = Clock::now();
   at::Tensor out;
   for (int i = 0; i < iters; ++i) out = encoder.forward(ids, at::Tensor()).selected;
   synchronize(out);
   double tokens_per_s = static_cast<double>(batch) * s.tokens * iters / seconds_since(start);
   double tflops = tokens_per_s * encoder.config().forward_flops_per_token(s.tokens) / 1e12;
-  return {{"model", shape}, {"mode", "embed-full"}, {"batch", batch}, {"T", s.tokens},
-          {"tokens_per_s", static_cast<std::int64_t>(tokens_per_s)}, {"tflops", tflops}, {"mfu_vs_gemm", tflops / ceiling}};
+  return {{"model", shape},
+          {"mode", "embed-full"},
+          {"batch", batch},
+          {"T", s.tokens},
+          {"tokens_per_s", static_cast<std::int64_t>(tokens_per_s)},
+          {"tflops", tflops},
+          {"mfu_vs_gemm", tflops / ceiling}};
 }
 
 // The mix, batched the way `oncolm embed` batches: by length with a token budget of batch x 1,000
@@ -178,8 +184,8 @@ int main(int argc, char** argv) {
   c10::InferenceMode inference;
   double ceiling = gemm_tflops(device, dtype);
   std::printf("embed_bench: torch %s, device %s, %s, attention %s, GEMM ceiling %.2f TFLOP/s\n", TORCH_VERSION,
-              device.str().c_str(), s.dtype.c_str(), TORCH_VERSION_MAJOR >= 2 ? "scaled_dot_product_attention" : "matmul+softmax",
-              ceiling);
+              device.str().c_str(), s.dtype.c_str(),
+              TORCH_VERSION_MAJOR >= 2 ? "scaled_dot_product_attention" : "matmul+softmax", ceiling);
   nlohmann::json results = nlohmann::json::array();
   std::string rest = s.shapes;
   while (!rest.empty()) {

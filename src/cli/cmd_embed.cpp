@@ -38,7 +38,8 @@ int run_embed(int argc, char** argv) {
   app.add_option("--batch-rows", run.embedder.max_rows, "most sequences per batch")->capture_default_str();
   app.add_option("--chunk", run.chunk_records, "records read and embedded at a time")->capture_default_str();
   return run_subcommand(app, options, argc, argv, [&]() {
-    if (run.chunk_records == 0 || run.embedder.max_rows == 0) throw std::invalid_argument("--chunk and --batch-rows must be positive");
+    if (run.chunk_records == 0 || run.embedder.max_rows == 0)
+      throw std::invalid_argument("--chunk and --batch-rows must be positive");
     run.out_dir = options.out;
     run.embedder.threads = options.threads;
     run.embedder.pooling = model::parse_pooling(pooling);

@@ -38,8 +38,8 @@ bool FastaReader::fill_buffer() {
   const char* message = gzerror(static_cast<gzFile>(file_), &status);
   // zlib reports a gzip stream cut short as Z_BUF_ERROR ("unexpected end of file").
   if (got < 0 || (status != Z_OK && status != Z_STREAM_END))
-    throw input_error(path_, static_cast<long>(line_number_), "cannot decompress ({}): truncated or corrupt gzip/bgzip file",
-                      message ? message : "zlib error");
+    throw input_error(path_, static_cast<long>(line_number_),
+                      "cannot decompress ({}): truncated or corrupt gzip/bgzip file", message ? message : "zlib error");
   buffer_.resize(old_size + static_cast<std::size_t>(got));
   if (got == 0) eof_ = true;
   return got > 0;
@@ -73,7 +73,8 @@ bool FastaReader::next(FastaRecord& record) {
       strip_line_end(line);
       if (line.empty()) continue;
       if (line[0] != '>')
-        throw input_error(path_, static_cast<long>(line_number_), "expected a FASTA header ('>') but found sequence text");
+        throw input_error(path_, static_cast<long>(line_number_),
+                          "expected a FASTA header ('>') but found sequence text");
       break;
     }
     pending_header_ = line;

@@ -240,7 +240,8 @@ void SampleProcessor::process_allele(Source& source, const std::string& ref_text
   Candidate candidate{reader.chrom(), reader.pos(), ref_text, alt_text, reader.filter(), reader.path(),
                       reader.line(), norm.pos, norm.ref, norm.alt, classify(norm.ref, norm.alt), std::nullopt};
   std::string reason;
-  std::int64_t size_change = std::abs(static_cast<std::int64_t>(norm.ref.size()) - static_cast<std::int64_t>(norm.alt.size()));
+  std::int64_t size_change =
+      std::abs(static_cast<std::int64_t>(norm.ref.size()) - static_cast<std::int64_t>(norm.alt.size()));
   if (context_.params.max_indel_length > 0 && size_change >= context_.params.max_indel_length) {
     candidate.type = VariantType::sv;
     reason = "sv_indel_length";
@@ -254,7 +255,8 @@ void SampleProcessor::process_allele(Source& source, const std::string& ref_text
   stats_.normalised_moved += norm.pos != reader.pos();
   bool late = false;
   if (!buffer_.insert(candidate, &late))
-    return skip("duplicate", source, fmt::format("{}:{}:{}>{} already seen", reader.chrom(), norm.pos, norm.ref, norm.alt));
+    return skip("duplicate", source,
+                fmt::format("{}:{}:{}>{} already seen", reader.chrom(), norm.pos, norm.ref, norm.alt));
   if (late)
     log(Level::warning, "{}:{}: normalisation moved the variant {} bp left, beyond the {} bp look-ahead: "
         "windows written before it do not list it as nearby", reader.path(), reader.line(), reader.pos() - norm.pos,

@@ -76,9 +76,10 @@ void SvWindowWriter::write(SvCall&& call) {
   RefWindow ref1 = ref_window(junction, junction.bp1, "REF1");
   RefWindow ref2 = ref_window(junction, junction.bp2, "REF2");
   std::string alt_name = record_name(junction, "ALT");
-  JunctionWindow alt = build_junction_window(
-      junction, params_.sv_length,
-      [this](const std::string& chrom, std::int64_t start, std::int64_t end) { return fetch_clipped(chrom, start, end); });
+  JunctionWindow alt = build_junction_window(junction, params_.sv_length,
+                                             [this](const std::string& chrom, std::int64_t start, std::int64_t end) {
+                                               return fetch_clipped(chrom, start, end);
+                                             });
   SvEvidence evidence = evidence_.sv_evidence(junction);
   std::vector<GermlineSite> germline;
   if (stats_.germline.personalised) personalise(junction, evidence.tumour_supporting, ref1, ref2, alt, germline);
@@ -118,7 +119,8 @@ void SvWindowWriter::personalise(const SvJunction& junction, const std::set<std:
                                  RefWindow& ref1, RefWindow& ref2, JunctionWindow& alt,
                                  std::vector<GermlineSite>& sites) {
   // The evidence columns already read them from the tumour.
-  SomaticCarriers carriers(evidence_.tumour_reads(), [&supporting_reads](AlignmentReader&) { return supporting_reads; });
+  SomaticCarriers carriers(evidence_.tumour_reads(),
+                           [&supporting_reads](AlignmentReader&) { return supporting_reads; });
   // The ALT window's first piece comes from breakend 1 when its left side is retained.
   bool first_is_bp1 = junction.bp1.direction == Direction::left;
   PieceSpan& piece1 = first_is_bp1 ? alt.first : alt.second;

@@ -77,10 +77,10 @@ class AlignmentReader {
   AlleleCounts count_substitution(const std::string& chrom, std::int64_t pos, const std::string& ref,
                                   const std::string& alt, const ReadFilters& filters);
   // Indels in VCF form (shared first base), left-normalised; a contig without reads in the file
-  // gives zero counts, an indel that is not a pure insertion or deletion std::invalid_argument. A read pair supports ALT when one of
-  // its reads' alignment carries exactly this indel after the anchor base, REF when none carries
-  // an indel there and one spans the anchor through the base after the event. Aligners (bwa mem, minimap2) left-align indels, which is
-  // why the normalised position is used.
+  // gives zero counts, an indel that is not a pure insertion or deletion std::invalid_argument. A read pair supports
+  // ALT when one of its reads' alignment carries exactly this indel after the anchor base, REF when none carries an
+  // indel there and one spans the anchor through the base after the event. Aligners (bwa mem, minimap2) left-align
+  // indels, which is why the normalised position is used.
   AlleleCounts count_indel(const std::string& chrom, std::int64_t pos, const std::string& ref,
                            const std::string& alt, const ReadFilters& filters);
   // Every position of [start, end] (1-based, inclusive) that has reads; positions without reads

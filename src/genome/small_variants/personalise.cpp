@@ -186,7 +186,8 @@ Haplotype build_haplotype(const std::string& reference, std::int64_t start, cons
 // continuing an SNV counts as writing the SNV's base too).
 void collect_writers(const Haplotype& haplotype, std::int64_t begin, std::int64_t length, std::set<int>& writers) {
   for (std::int64_t i = begin; i < begin + length; ++i)
-    if (haplotype.writer[static_cast<std::size_t>(i)] >= 0) writers.insert(haplotype.writer[static_cast<std::size_t>(i)]);
+    if (haplotype.writer[static_cast<std::size_t>(i)] >= 0)
+      writers.insert(haplotype.writer[static_cast<std::size_t>(i)]);
   for (const auto& [indel, snv] : haplotype.continued)
     if (writers.count(snv)) writers.insert(indel);
 }

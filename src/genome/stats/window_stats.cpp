@@ -297,7 +297,8 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
       for (char base : key) index = index * 4 + static_cast<std::size_t>(acgt_index(base));
       s.kmer6.at(index) = value.get<std::uint64_t>();
     }
-    s.reference_changes.soft_masked = json.at("reference_bases_changed").at("soft_masked_upper_cased").get<std::uint64_t>();
+    s.reference_changes.soft_masked =
+        json.at("reference_bases_changed").at("soft_masked_upper_cased").get<std::uint64_t>();
     s.reference_changes.iupac = json.at("reference_bases_changed").at("iupac_to_n").get<std::uint64_t>();
     s.sv = sv_from_json(json.at("sv"));
     evidence_from_json(json.at("read_evidence"), s);

@@ -78,8 +78,13 @@ class SvVcfStream {
  public:
   SvVcfStream(const std::string& path, Reference& reference, const ContigResolver& contigs,
               const SvReadOptions& options, SvReadCounts& counts, const std::function<void(SvCall&&)>& emit)
-      : reader_(path, /*check_order=*/false), reference_(reference), contigs_(contigs), options_(options), counts_(counts),
-        emit_(emit), pairer_([&reference](const std::string& chrom) { return reference.find(chrom); }) {
+      : reader_(path, /*check_order=*/false),
+        reference_(reference),
+        contigs_(contigs),
+        options_(options),
+        counts_(counts),
+        emit_(emit),
+        pairer_([&reference](const std::string& chrom) { return reference.find(chrom); }) {
     for (const auto& [name, length] : reader_.declared_contigs()) declared_[name] = length;
   }
 
@@ -110,7 +115,8 @@ class SvVcfStream {
     std::string chrom = reference_name(reader_.chrom());
     if (chrom.empty()) return skip("sv_unknown_contig");
     check_ref_base(chrom, record->d.allele[0]);
-    for (int allele = 1; allele < record->n_allele; ++allele) read_allele(chrom, record->d.allele[0], record->d.allele[allele]);
+    for (int allele = 1; allele < record->n_allele; ++allele)
+      read_allele(chrom, record->d.allele[0], record->d.allele[allele]);
   }
 
   void check_ref_base(const std::string& chrom, const std::string& ref) {
