@@ -3,6 +3,11 @@
 bench/pysam_windows.py on the same real variants, in one run.
 
 usage: run_windows_bench.py --oncolm BIN --vcf VCF --reference FASTA [--repeats 3] [--threads N] [--workdir DIR]
+                            [--levels]
+
+The compressor is the floor: `bgzip -l 6` of the same records (one line each, as oncolm writes them
+by default) is timed in the same run with -@1 and -@N, and oncolm's ratio to it is printed beside
+the ratio to pysam. --levels adds a table of time and output size for --compression-level 1-9.
 
 Peak memory is the child's maximum resident set size from getrusage(RUSAGE_CHILDREN), taken in a fresh
 measuring process per run (so one run's peak never hides another's). Wall time is the median of the
@@ -74,6 +79,27 @@ def count_rows(tsv_gz):
         return sum(1 for _ in f) - 1
 
 
+def count_rows_of_records(path):
+    with open(path, "rb") as f:
+        return sum(1 for line in f if line.startswith(b">")) // 2
+
+
+def level_table(a, sheet, ref, work, log):
+    """Wall time (median of repeats) and FASTA + TSV bytes for --compression-level 1..9, 1 thread."""
+    print(f"\n{'level':>5} {'wall s':>8} {'FASTA MB':>9} {'TSV MB':>7}")
+    for level in range(1, 10):
+        walls = []
+        for rep in range(a.repeats):
+            out = os.path.join(work, f"level{level}_{rep}")
+            os.makedirs(out, exist_ok=True)
+            cmd = [a.oncolm, "windows", sheet, "--reference", ref, "-o", out, "--threads", "1",
+                   "--compression-level", str(level)]
+            walls.append(measure(cmd, log)["wall_s"])
+            sizes = [os.path.getsize(os.path.join(out, f"bench.windows.{k}")) / 1e6 for k in ("fa.gz", "tsv.gz")]
+            shutil.rmtree(out)
+        print(f"{level:>5} {statistics.median(walls):>8.2f} {sizes[0]:>9.1f} {sizes[1]:>7.2f}")
+
+
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--measure-json":
         return measure_main(sys.argv[3:])
@@ -84,6 +110,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--workdir")
+    ap.add_argument("--levels", action="store_true", help="also time --compression-level 1..9 (1 thread)")
     a = ap.parse_args()
 
     work = a.workdir or tempfile.mkdtemp(prefix="oncolm_windows_bench_")
@@ -108,6 +135,19 @@ def main():
         "pysam_windows.py (baseline)": lambda o: ["/usr/bin/python3", os.path.join(HERE, "pysam_windows.py"), ref,
                                                   os.path.join(o, "bench"), snv, ind],
     }
+    runs["oncolm windows --threads 1 --line-width 60"] = lambda o: [
+        a.oncolm, "windows", sheet, "--reference", ref, "-o", o, "--threads", "1", "--line-width", "60"]
+    # The records oncolm writes, uncompressed (one line each): what bgzip compresses below.
+    records = os.path.join(work, "records.fa")
+    setup_out = os.path.join(work, "setup_run")
+    subprocess.run([a.oncolm, "windows", sheet, "--reference", ref, "-o", setup_out, "--threads", "1",
+                    "--verbosity", "warning"], check=True, stderr=log)
+    with gzip.open(os.path.join(setup_out, "bench.windows.fa.gz"), "rb") as src, open(records, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    shutil.rmtree(setup_out)
+    for t in sorted({1, a.threads}):
+        runs[f"bgzip -l 6 -@{t} (same records)"] = lambda o, t=t: [
+            "sh", "-c", f"bgzip -l 6 -@{t} -c {shlex.quote(records)} > {shlex.quote(os.path.join(o, 'r.fa.gz'))}"]
     if a.threads == 1:
         del runs["oncolm windows --threads 1"]
     results, digests, counts = {}, {}, {}
@@ -121,7 +161,9 @@ def main():
             results.setdefault(name, []).append(m)
             print(f"  [{rep + 1}/{a.repeats}] {name}: {m['wall_s']:.2f} s, {m['peak_rss_mib']:.0f} MiB",
                   file=sys.stderr)
-            if rep == 0:  # windows produced, and whether all runs produced the same sequences
+            if rep == 0 and name.startswith("bgzip"):
+                counts[name] = counts.get("oncolm windows --threads 1", 0) or count_rows_of_records(records)
+            elif rep == 0:  # windows produced, and whether all runs produced the same sequences
                 prefix = "bench.windows" if name.startswith("oncolm") else "bench"
                 counts[name] = count_rows(os.path.join(out, prefix + ".tsv.gz"))
                 digests[name] = window_digest(read_fasta_gz(os.path.join(out, prefix + ".fa.gz")))
@@ -142,6 +184,11 @@ def main():
     for name, n, wall, wps, rss, cpu in table:
         print(f"{name:<34} {n:>8} {wall:>8.2f} {cpu:>7.2f} {wps:>10.0f} {rss:>9.1f} {wps / base[3]:>8.2f} "
               f"{rss / base[4]:>9.2f}")
+    by_name = {t[0]: t for t in table}
+    for t in sorted({1, a.threads}):
+        mine, floor = by_name.get(f"oncolm windows --threads {t}"), by_name.get(f"bgzip -l 6 -@{t} (same records)")
+        if mine and floor:
+            print(f"oncolm windows --threads {t} / bgzip -l 6 -@{t} of its records: {mine[2] / floor[2]:.2f}x the time")
     same = len({d for d in digests.values()}) == 1
     print(f"identical REF/ALT windows across runs: {'yes' if same else 'NO'} "
           f"({', '.join(f'{k}: {v[0]} pairs' for k, v in digests.items())})")
@@ -149,6 +196,8 @@ def main():
           f"{os.cpu_count()} CPUs; work dir {work}")
     for name, ms in results.items():
         print(f"  {name}: {shlex.join(ms[0]['cmd'])}")
+    if a.levels:
+        level_table(a, sheet, ref, work, log)
     return 0 if same else 1
 
 

@@ -77,6 +77,12 @@ int run_windows(int argc, char** argv) {
   app.add_option("--ref-mismatch", ref_mismatch, "REF alleles that disagree with the reference: skip (count) or error")
       ->check(CLI::IsMember({"skip", "error"}))
       ->capture_default_str();
+  app.add_option("--line-width", run.params.line_width,
+                 "Bases per line of the window FASTAs; 0 = one line per record (smaller and faster)")
+      ->capture_default_str();
+  app.add_option("--compression-level", run.params.compression_level,
+                 "BGZF compression level 0-9 of the FASTA and TSV outputs (bgzip's default: 6)")
+      ->capture_default_str();
   app.add_option("--min-mapq", run.params.min_mapq, "Read evidence: reads with mapping quality below this are ignored")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -98,7 +98,7 @@ SampleProcessor::SampleProcessor(const SampleSheet& sheet, const Sample& sample,
       reference_(context.reference),
       resolver_(reference_, context.contig_map),
       evidence_(sample, reference_, context.params.read_filters()),
-      outputs_(context.out_dir, sample.safe_id, pool),
+      outputs_(context.out_dir, sample.safe_id, pool, context.params.output_format()),
       buffer_(look_ahead, longest_window(context.params) / 2,
               [this](const Candidate& target, const std::vector<const Candidate*>& nearby) { emit(target, nearby); }) {
   stats_.sample_id = sample.id;

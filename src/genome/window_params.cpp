@@ -33,13 +33,18 @@ Json WindowParams::to_json() const {
           {"germline_hom_fraction", germline_hom_fraction},
           {"germline_het_range", {germline_het_min, germline_het_max}},
           {"germline_phasing_min_reads", germline_phasing_min_reads},
-          {"germline_phasing_agreement", germline_phasing_agreement}};
+          {"germline_phasing_agreement", germline_phasing_agreement},
+          {"fasta_line_width", line_width},
+          {"compression_level", compression_level}};
 }
 
 void WindowParams::validate() const {
   for (auto [name, length] : {std::pair{"--snv-length", snv_length}, std::pair{"--mnv-length", mnv_length},
                               std::pair{"--indel-length", indel_length}, std::pair{"--sv-length", sv_length}})
     if (length < 6) throw InputError(fmt::format("{} must be at least 6 (one 6-mer token), got {}", name, length));
+  if (line_width < 0) throw InputError(fmt::format("--line-width must be 0 (one line) or more, got {}", line_width));
+  if (compression_level < 0 || compression_level > 9)
+    throw InputError(fmt::format("--compression-level must lie in 0-9, got {}", compression_level));
   if (germline_min_depth < 1)
     throw InputError(fmt::format("--germline-min-depth must be at least 1, got {}", germline_min_depth));
   if (!(germline_hom_fraction > 0 && germline_hom_fraction <= 1))

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "genome/evidence/read_filters.h"
+#include "genome/io/output_format.h"
 #include "genome/small_variants/normalise.h"
 
 namespace oncolm::genome {
@@ -39,7 +40,13 @@ struct WindowParams {
   int germline_phasing_min_reads = 2;
   double germline_phasing_agreement = 0.9;
 
+  // Output layout (window_files.h): --line-width, --compression-level. In provenance, so that
+  // samples of one cohort are written alike.
+  int line_width = OutputFormat{}.line_width;
+  int compression_level = OutputFormat{}.compression_level;
+
   std::int64_t length_for(VariantType type) const;
+  OutputFormat output_format() const { return {line_width, compression_level}; }
   ReadFilters read_filters() const;
   Json to_json() const;
   // Throws InputError for a length below one token or germline thresholds outside (0, 1].

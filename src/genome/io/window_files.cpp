@@ -10,7 +10,6 @@
 
 namespace oncolm::genome {
 namespace {
-constexpr std::size_t fasta_line_width = 60;
 std::string join(const std::string& dir, const std::string& name) { return dir + "/" + name; }
 
 void write_binary(const std::string& path, const std::string& contents) {
@@ -21,8 +20,8 @@ void write_binary(const std::string& path, const std::string& contents) {
 }
 }  // namespace
 
-BgzfWriter::BgzfWriter(const std::string& path, hts_tpool* pool)
-    : path_(path), file_(bgzf_open(path.c_str(), "w")) {
+BgzfWriter::BgzfWriter(const std::string& path, hts_tpool* pool, int compression_level)
+    : path_(path), file_(bgzf_open(path.c_str(), fmt::format("w{}", compression_level).c_str())) {
   if (!file_) throw std::runtime_error(fmt::format("cannot create {}", path_));
   if (pool && bgzf_thread_pool(file_.get(), pool, 0) != 0)
     throw std::runtime_error(fmt::format("cannot attach compression threads to {}", path_));
@@ -67,25 +66,28 @@ void write_gzi(const std::string& bgzf_path, const std::string& gzi_path) {
   write_binary(gzi_path, bytes);
 }
 
-WindowFiles::WindowFiles(const std::string& out_dir, const std::string& stem, hts_tpool* pool)
+WindowFiles::WindowFiles(const std::string& out_dir, const std::string& stem, hts_tpool* pool,
+                         const OutputFormat& format)
     : fasta_file_(join(out_dir, contract::fasta_name(stem))),
       fai_file_(join(out_dir, contract::fasta_name(stem) + ".fai")),
       gzi_file_(join(out_dir, contract::fasta_name(stem) + ".gzi")),
       tsv_file_(join(out_dir, contract::tsv_name(stem))),
-      fasta_(fasta_file_.temp_path(), pool),
-      tsv_(tsv_file_.temp_path(), pool) {}
+      fasta_(fasta_file_.temp_path(), pool, format.compression_level),
+      tsv_(tsv_file_.temp_path(), pool, format.compression_level),
+      line_width_(static_cast<std::size_t>(format.line_width)) {}
 
 void WindowFiles::write_fasta_record(const std::string& name, const std::string& sequence) {
   // .fai: name, length, offset of the first base, bases per line, bytes per line (samtools' layout).
+  // One line per record: the line is the whole sequence (samtools faidx writes the same numbers).
+  std::size_t width = line_width_ > 0 ? line_width_ : sequence.size();
   std::uint64_t sequence_offset = fasta_.uncompressed_offset() + name.size() + 2;
-  fai_ += fmt::format("{}\t{}\t{}\t{}\t{}\n", name, sequence.size(), sequence_offset, fasta_line_width,
-                      fasta_line_width + 1);
+  fai_ += fmt::format("{}\t{}\t{}\t{}\t{}\n", name, sequence.size(), sequence_offset, width, width + 1);
   record_.clear();
   record_ += '>';
   record_ += name;
   record_ += '\n';
-  for (std::size_t at = 0; at < sequence.size(); at += fasta_line_width) {
-    record_.append(sequence, at, fasta_line_width);
+  for (std::size_t at = 0; at < sequence.size(); at += width) {
+    record_.append(sequence, at, width);
     record_ += '\n';
   }
   fasta_.write(record_);
@@ -120,9 +122,10 @@ std::string label_cells(const Labels& labels) {
   return cells + "\n";
 }
 
-SampleOutputFiles::SampleOutputFiles(const std::string& out_dir, const std::string& safe_id, hts_tpool* pool)
-    : windows_(out_dir, contract::windows_stem(safe_id), pool),
-      sv_windows_(out_dir, contract::sv_windows_stem(safe_id), pool),
+SampleOutputFiles::SampleOutputFiles(const std::string& out_dir, const std::string& safe_id, hts_tpool* pool,
+                                     const OutputFormat& format)
+    : windows_(out_dir, contract::windows_stem(safe_id), pool, format),
+      sv_windows_(out_dir, contract::sv_windows_stem(safe_id), pool, format),
       stats_file_(join(out_dir, contract::sample_stats_name(safe_id))) {}
 
 void SampleOutputFiles::commit(const std::string& stats_json) {

@@ -14,13 +14,14 @@
 
 #include "core/atomic_file.h"
 #include "genome/io/hts_handles.h"
+#include "genome/io/output_format.h"
 
 namespace oncolm::genome {
 
 class BgzfWriter {
  public:
   // pool may be null (single-threaded compression).
-  BgzfWriter(const std::string& path, hts_tpool* pool);
+  BgzfWriter(const std::string& path, hts_tpool* pool, int compression_level);
   void write(std::string_view text);
   // Bytes written so far, before compression: the offsets a .fai records.
   std::uint64_t uncompressed_offset() const { return written_; }
@@ -37,9 +38,9 @@ class BgzfWriter {
 // (names: core/file_contract.h).
 class WindowFiles {
  public:
-  WindowFiles(const std::string& out_dir, const std::string& stem, hts_tpool* pool);
+  WindowFiles(const std::string& out_dir, const std::string& stem, hts_tpool* pool, const OutputFormat& format);
 
-  // One FASTA record, sequence wrapped at 60 bases as samtools writes it.
+  // One FASTA record: one line, or lines of format.line_width bases as samtools writes them.
   void write_fasta_record(const std::string& name, const std::string& sequence);
   void write_tsv(std::string_view text) { tsv_.write(text); }
 
@@ -53,6 +54,7 @@ class WindowFiles {
   BgzfWriter fasta_, tsv_;
   std::string record_;  // reused buffer for one FASTA record
   std::string fai_;     // the .fai lines, written as the records are
+  std::size_t line_width_;
 };
 
 // Sample-sheet label columns (name, value), repeated at the end of every TSV row.
@@ -64,7 +66,8 @@ std::string label_cells(const Labels& labels);
 
 class SampleOutputFiles {
  public:
-  SampleOutputFiles(const std::string& out_dir, const std::string& safe_id, hts_tpool* pool);
+  SampleOutputFiles(const std::string& out_dir, const std::string& safe_id, hts_tpool* pool,
+                    const OutputFormat& format);
 
   WindowFiles& windows() { return windows_; }
   WindowFiles& sv_windows() { return sv_windows_; }

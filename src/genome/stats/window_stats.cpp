@@ -210,26 +210,37 @@ std::uint64_t SampleStats::skipped_total() const {
   return total - set_aside_sv();
 }
 
+namespace {
+// A=0 C=1 G=2 T=3, 4 for anything else (N): acgt_index as a table, for the per-base loops below.
+struct BaseCodes {
+  std::uint8_t code[256];
+  BaseCodes() {
+    for (int byte = 0; byte < 256; ++byte) {
+      int index = acgt_index(static_cast<char>(byte));
+      code[byte] = static_cast<std::uint8_t>(index < 0 ? 4 : index);
+    }
+  }
+};
+const BaseCodes base_codes;
+}  // namespace
+
 void SampleStats::add_sequence(const std::string& sequence) {
   ++window_lengths[static_cast<std::int64_t>(sequence.size())];
-  for (char base : sequence) {
-    int code = acgt_index(base);
-    ++bases[code < 0 ? 4 : code];
-  }
-  count_kmer6_tokens(sequence, kmer6);
-}
-
-void count_kmer6_tokens(const std::string& sequence, std::vector<std::uint64_t>& counts) {
-  for (std::size_t start = 0; start + 6 <= sequence.size(); start += 6) {
+  // One pass for bases and 6-mer tokens (this runs on every written record).
+  std::size_t whole_tokens = sequence.size() / 6 * 6;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(sequence.data());
+  for (std::size_t start = 0; start < whole_tokens; start += 6) {
     std::size_t index = 0;
-    bool valid = true;
-    for (std::size_t i = start; i < start + 6 && valid; ++i) {
-      int code = acgt_index(sequence[i]);
-      valid = code >= 0;
-      index = index * 4 + static_cast<std::size_t>(code < 0 ? 0 : code);
+    unsigned invalid = 0;
+    for (std::size_t i = start; i < start + 6; ++i) {
+      unsigned code = base_codes.code[bytes[i]];
+      ++bases[code];
+      invalid |= code >> 2;  // 4 (N) has bit 2 set; ACGT do not
+      index = index * 4 + (code & 3u);
     }
-    if (valid) ++counts[index];
+    if (!invalid) ++kmer6[index];
   }
+  for (std::size_t i = whole_tokens; i < sequence.size(); ++i) ++bases[base_codes.code[bytes[i]]];
 }
 
 std::string kmer6_name(std::size_t index) {

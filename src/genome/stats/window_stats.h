@@ -97,7 +97,7 @@ struct SampleStats {
   std::uint64_t windows() const;         // small-variant windows (REF/ALT pairs)
   std::uint64_t set_aside_sv() const;    // SV-like records of the small-variant VCFs
   std::uint64_t skipped_total() const;   // not counting set_aside_sv()
-  // Adds one written record's sequence: length, bases, and its 6-mer tokens.
+  // Adds one written record's sequence: length, bases, and its 6-mer tokens (kmer6 below).
   void add_sequence(const std::string& sequence);
   // Adds another sample's counts (identity fields, labels and provenance are left as they are): the
   // cohort's totals are the sum of its samples' stats.
@@ -107,7 +107,6 @@ struct SampleStats {
 // 6-mer tokens as the Nucleotide Transformer tokenizer cuts them: non-overlapping from the start
 // of the sequence; a 6-mer containing N (and the tail shorter than 6) becomes single-base tokens
 // and is not counted. Index = base-4 number of the 6-mer (A=0, C=1, G=2, T=3).
-void count_kmer6_tokens(const std::string& sequence, std::vector<std::uint64_t>& counts);
 std::string kmer6_name(std::size_t index);
 
 Json to_json(const SampleStats& stats);
