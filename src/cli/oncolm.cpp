@@ -21,6 +21,7 @@ const std::vector<Subcommand>& subcommands() {
   static const std::vector<Subcommand> table = {
 #if ONCOLM_WITH_HTSLIB
       {"windows", "variant-centred REF/ALT windows from somatic VCFs", oncolm::cli::run_windows},
+      {"breakpoints", "SV junctions: class, microhomology, insertions, mechanism", oncolm::cli::run_breakpoints},
 #endif
 #if ONCOLM_WITH_TORCH
       {"model", "inspect a Nucleotide Transformer checkpoint (model info DIR)", oncolm::cli::run_model},

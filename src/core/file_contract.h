@@ -102,4 +102,18 @@ inline constexpr std::string_view embedding_npy_suffix = ".emb.npy";
 inline constexpr std::string_view embedding_tsv_suffix = ".emb.tsv";
 inline constexpr std::string_view sv_embedding_name_suffix = ".sv";
 
+// ---- `oncolm breakpoints` OUTDIR ----
+// Per sample <safe_id>.breakpoints.tsv (one row per junction of its SV windows TSV), the run's
+// breakpoints.json, and with --embeddings one junction_clusters.tsv for every sample:
+// `sample_id id alt_record class mechanism cluster pc1 .. pcN`.
+inline constexpr std::string_view breakpoints_suffix = ".breakpoints.tsv";
+inline constexpr std::string_view breakpoints_provenance_file = "breakpoints.json";
+inline constexpr std::string_view junction_clusters_file = "junction_clusters.tsv";
+
+// Columns of <safe_id>.breakpoints.tsv: the SV windows TSV's keys, then the junction's features
+// (src/genome/breakpoints/junction_features.h defines each).
+inline const std::vector<std::string> breakpoints_tsv_columns = {
+    "sample_id", "id",     "chrom",  "pos",    "mate_chrom",       "mate_pos",  "strands",          "class",
+    "size",      "homlen", "homseq", "insseq", "templated_source", "mechanism", "homology_complete"};
+
 }  // namespace oncolm::contract

@@ -58,3 +58,14 @@ TEST(FileContract, ManifestColumns) {
                                              "mnv",       "indel",        "sv_junctions", "sv_set_aside", "skipped"};
   EXPECT_EQ(manifest_columns, expected);
 }
+
+TEST(FileContract, BreakpointsOutputs) {
+  EXPECT_EQ(breakpoints_suffix, ".breakpoints.tsv");
+  EXPECT_EQ(breakpoints_provenance_file, "breakpoints.json");
+  EXPECT_EQ(junction_clusters_file, "junction_clusters.tsv");
+  const std::vector<std::string> expected = {"sample_id", "id",     "chrom",  "pos",    "mate_chrom",
+                                             "mate_pos",  "strands", "class", "size",   "homlen",
+                                             "homseq",    "insseq", "templated_source", "mechanism",
+                                             "homology_complete"};
+  EXPECT_EQ(breakpoints_tsv_columns, expected);
+}

@@ -161,10 +161,13 @@ std::vector<SvJunction> junctions_from_symbolic(const std::string& id, const std
   bool is_insertion = symbol.rfind("<INS", 0) == 0;
   if (!is_insertion && end <= pos)
     throw std::invalid_argument(fmt::format("{} needs END > POS (END={}, POS={})", symbol, end, pos));
+  // Inserted bases at a deletion or duplication junction (manta's SVINSSEQ) are kept, on the forward
+  // strand as a BND record of breakend 1 would write them: REF[..POS] + ins + REF[END+1..] for <DEL>,
+  // REF[..END] + ins + REF[POS+1..] for <DUP>.
   if (symbol.rfind("<DEL", 0) == 0)
-    return {make_junction(id, side(pos, Direction::left), side(end + 1, Direction::right), "")};
+    return {make_junction(id, side(pos, Direction::left), side(end + 1, Direction::right), inserted)};
   if (symbol.rfind("<DUP", 0) == 0)
-    return {make_junction(id, side(pos + 1, Direction::right), side(end, Direction::left), "")};
+    return {make_junction(id, side(pos + 1, Direction::right), side(end, Direction::left), inserted)};
   if (symbol.rfind("<INV", 0) == 0)
     return {make_junction(id + ".j1", side(pos, Direction::left), side(end, Direction::left), ""),
             make_junction(id + ".j2", side(pos + 1, Direction::right), side(end + 1, Direction::right),

@@ -64,7 +64,8 @@ SvJunction junction_from_bnd(const std::string& id, const BreakendSide& this_sid
                              const ContigRank& rank);
 
 // Junctions of symbolic alleles: <DEL> (1), <DUP> tandem (1), <INV> (2), <INS> with a known
-// inserted sequence (1). pos is the VCF POS (the base before the event), end the INFO END.
+// inserted sequence (1). pos is the VCF POS (the base before the event), end the INFO END;
+// inserted (SVINSSEQ) is kept at <DEL> and <DUP> junctions too (not at <INV>'s two).
 std::vector<SvJunction> junctions_from_symbolic(const std::string& id, const std::string& chrom,
                                                 std::int64_t pos, std::int64_t end,
                                                 const std::string& symbol,
