@@ -21,6 +21,7 @@ int run_model(int argc, char** argv) {
   info->add_option("DIR", dir, "model directory (config.json, vocab.txt, model.safetensors or pytorch_model.bin)")
       ->required();
   info->add_flag("--json", as_json, "print JSON instead of text");
+  info->fallthrough();  // --verbosity and --threads after `info` too
   return run_subcommand(app, options, argc, argv, [&]() {
     model::ModelInfo model = model::inspect_model(dir);
     std::string text = as_json ? model::model_info_json(model).dump(1) + "\n" : model::format_model_info(model);

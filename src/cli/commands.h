@@ -6,4 +6,5 @@ int run_windows(int argc, char** argv);      // cmd_windows.cpp (needs htslib)
 int run_breakpoints(int argc, char** argv);  // cmd_breakpoints.cpp (needs htslib)
 int run_embed(int argc, char** argv);        // cmd_embed.cpp   (needs torch)
 int run_model(int argc, char** argv);        // cmd_model.cpp   (needs torch)
+int run_train(int argc, char** argv);        // cmd_train.cpp   (needs torch)
 }  // namespace oncolm::cli

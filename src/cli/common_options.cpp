@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/progress.h"
@@ -43,6 +44,8 @@ int run_subcommand(CLI::App& app, CommonOptions& options, int argc, char** argv,
   set_verbosity(level);
   Progress::set_enabled(level >= Level::info);
   options.threads = resolve_thread_count(options.threads);
+  if (std::string kernels = blas_kernels_description(); !kernels.empty())
+    log(Level::info, "OpenBLAS kernels: {}", kernels);
   try {
     return body();
   } catch (const InputError& error) {

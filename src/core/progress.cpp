@@ -48,6 +48,11 @@ void Progress::finish() {
   if (progress_enabled) draw(true);
 }
 
+void Progress::set_note(std::string note) {
+  std::lock_guard<std::mutex> lock(draw_mutex_);
+  note_ = std::move(note);
+}
+
 void Progress::draw(bool final_line) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::uint64_t done = done_.load();
@@ -66,6 +71,7 @@ void Progress::draw(bool final_line) {
       text += fmt::format(", ETA {}", format_duration((total_ - std::min(done, total_)) / rate));
   }
   text += fmt::format(", {:.1f} {}/s", rate, unit_);
+  if (!note_.empty()) text += ", " + note_;
   if (final_line) text += fmt::format(", {} elapsed", format_duration(elapsed));
   if (to_terminal_)
     std::fprintf(stderr, "\r\033[K%s%s", text.c_str(), final_line ? "\n" : "");

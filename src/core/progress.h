@@ -17,6 +17,8 @@ class Progress {
   ~Progress();
   void advance(std::uint64_t count = 1);
   void finish();  // prints the final line once
+  // Text shown after the counts from the next line on (e.g. "loss 2.31"): what changes as work goes.
+  void set_note(std::string note);
 
   static void set_enabled(bool enabled);  // --verbosity below info disables progress
 
@@ -31,6 +33,7 @@ class Progress {
   std::mutex draw_mutex_;
   bool to_terminal_;
   bool finished_ = false;
+  std::string note_;  // guarded by draw_mutex_
 };
 
 }  // namespace oncolm

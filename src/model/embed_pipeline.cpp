@@ -9,10 +9,11 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include "core/atomic_file.h"
+#include "core/blas_kernels.h"
 #include "core/error.h"
+#include "core/file_contract.h"
 #include "core/fasta_reader.h"
 #include "core/log.h"
 #include "core/paths.h"
@@ -21,132 +22,20 @@
 #include "core/version.h"
 #include "model/checkpoint.h"
 #include "model/npy_writer.h"
+#include "model/window_manifest.h"
 
 
 namespace oncolm::model {
 namespace {
 
-const std::string windows_fasta_suffix = ".windows.fa.gz";
-const std::string windows_manifest_suffix = ".windows.tsv.gz";
-const std::string sv_fasta_suffix = ".sv_windows.fa.gz";
-const std::string sv_manifest_suffix = ".sv_windows.tsv.gz";
+// The windows directory's files (core/file_contract.h).
+const std::string windows_fasta_suffix = contract::fasta_name(std::string(contract::windows_set));
+const std::string windows_manifest_suffix = contract::tsv_name(std::string(contract::windows_set));
+const std::string sv_fasta_suffix = contract::fasta_name(std::string(contract::sv_windows_set));
+const std::string sv_manifest_suffix = contract::tsv_name(std::string(contract::sv_windows_set));
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// The variant as a window record carries it: allele, and the bases [begin, end) of the record that
-// the change touches (for a pure insertion or deletion, the two bases either side of the junction).
-struct VariantSite {
-  std::string allele;  // REF or ALT
-  std::size_t begin = 0;
-  std::size_t end = 0;
-};
-
-// Lines of a gzip (or plain) text file.
-class GzLines {
- public:
-  explicit GzLines(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
-    if (file_ == nullptr) throw input_error(path, 0, "cannot open");
-  }
-  ~GzLines() { gzclose(file_); }
-  bool next(std::string& line) {
-    line.clear();
-    char chunk[1 << 16];
-    while (gzgets(file_, chunk, sizeof chunk) != nullptr) {
-      line += chunk;
-      if (!line.empty() && line.back() == '\n') break;
-    }
-    int status = Z_OK;
-    const char* message = gzerror(file_, &status);
-    if (status != Z_OK && status != Z_STREAM_END)
-      throw input_error(path_, static_cast<long>(number_), "cannot decompress: {}", message);
-    if (line.empty()) return false;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    ++number_;
-    return true;
-  }
-  std::size_t number() const { return number_; }
-
- private:
-  std::string path_;
-  gzFile file_;
-  std::size_t number_ = 0;
-};
-
-
-bool plain_allele(const std::string& allele) {
-  return !allele.empty() && allele.find_first_not_of("ACGTNacgtn") == std::string::npos;
-}
-
-// Bases a record's allele occupies after the shared (anchor) prefix; symbolic alleles count as one.
-std::pair<std::size_t, std::size_t> changed_lengths(const std::string& ref, const std::string& alt) {
-  if (!plain_allele(ref) || !plain_allele(alt)) return {1, 1};
-  std::size_t prefix = 0;
-  while (prefix < ref.size() && prefix < alt.size() && ref[prefix] == alt[prefix]) ++prefix;
-  return {ref.size() - prefix, alt.size() - prefix};
-}
-
-VariantSite site_at(const std::string& allele, std::size_t offset, std::size_t changed) {
-  if (changed == 0) return {allele, offset > 0 ? offset - 1 : 0, offset + 1};  // the junction
-  return {allele, offset, offset + changed};
-}
-
-std::size_t offset_cell(const std::string& text, const std::string& path, std::size_t line, const char* column) {
-  try {
-    std::size_t used = 0;
-    unsigned long long value = std::stoull(text, &used);
-    if (used == text.size()) return static_cast<std::size_t>(value);
-  } catch (const std::exception&) {
-  }
-  throw input_error(path, static_cast<long>(line), "{} '{}' is not a number", column, text);
-}
-
-// The variant sites of a windows manifest: <sample>.windows.tsv.gz (REF and ALT per small variant,
-// the change at `offset`) or <sample>.sv_windows.tsv.gz (REF1 and REF2 centred on the breakends,
-// ALT with the junction at `alt_junction_offset`).
-std::unordered_map<std::string, VariantSite> read_manifest(const std::string& path) {
-  GzLines lines(path);
-  std::string line;
-  if (!lines.next(line)) throw input_error(path, 0, "empty manifest (no header line)");
-  std::vector<std::string> header = split_tabs(line);
-  auto column = [&](const std::string& name) -> std::optional<std::size_t> {
-    auto found = std::find(header.begin(), header.end(), name);
-    if (found == header.end()) return std::nullopt;
-    return static_cast<std::size_t>(found - header.begin());
-  };
-  auto required = [&](const std::string& name) {
-    if (auto found = column(name)) return *found;
-    throw input_error(path, 1, "manifest lacks the column {}", name);
-  };
-  bool sv = column("ref1_record").has_value();
-  std::size_t alt_record = required("alt_record");
-  std::size_t ref_record = required(sv ? "ref1_record" : "ref_record");
-  std::size_t offset = required(sv ? "ref1_offset" : "offset");
-  std::size_t ref2_record = sv ? required("ref2_record") : 0, ref2_offset = sv ? required("ref2_offset") : 0;
-  std::size_t junction = sv ? required("alt_junction_offset") : 0;
-  auto ref = column("norm_ref") ? column("norm_ref") : column("ref");
-  auto alt = column("norm_alt") ? column("norm_alt") : column("alt");
-  std::unordered_map<std::string, VariantSite> sites;
-  while (lines.next(line)) {
-    auto fields = split_tabs(line);
-    std::size_t number = lines.number();
-    if (fields.size() != header.size())
-      throw input_error(path, static_cast<long>(number), "{} fields where the header has {}", fields.size(),
-                        header.size());
-    std::size_t at = offset_cell(fields[offset], path, number, sv ? "ref1_offset" : "offset");
-    if (sv) {
-      sites[fields[ref_record]] = site_at("REF1", at, 1);
-      sites[fields[ref2_record]] = site_at("REF2", offset_cell(fields[ref2_offset], path, number, "ref2_offset"), 1);
-      sites[fields[alt_record]] = site_at("ALT", offset_cell(fields[junction], path, number, "alt_junction_offset"), 0);
-      continue;
-    }
-    auto [ref_changed, alt_changed] =
-        ref && alt ? changed_lengths(fields[*ref], fields[*alt]) : std::pair<std::size_t, std::size_t>{1, 1};
-    sites[fields[ref_record]] = site_at("REF", at, ref_changed);
-    sites[fields[alt_record]] = site_at("ALT", at, alt_changed);
-  }
-  return sites;
 }
 
 std::string file_stem(const std::string& path) {
@@ -168,21 +57,6 @@ struct PreparedRecord {
   std::optional<VariantSite> site;
   std::optional<std::pair<std::int32_t, std::int32_t>> span;  // token span of the variant
 };
-
-// Tokens (of the kept encoding) that overlap the variant's bases.
-std::optional<std::pair<std::int32_t, std::int32_t>> token_span(const Encoding& encoding, const VariantSite& site) {
-  std::int32_t first = -1, last = -1;
-  for (std::size_t t = 1; t < encoding.size(); ++t) {
-    bool overlaps = static_cast<std::size_t>(encoding.end[t]) > site.begin &&
-                    static_cast<std::size_t>(encoding.start[t]) < site.end;
-    if (overlaps) {
-      if (first < 0) first = static_cast<std::int32_t>(t);
-      last = static_cast<std::int32_t>(t);
-    }
-  }
-  if (first < 0) return std::nullopt;
-  return std::make_pair(first, last + 1);
-}
 
 class SourceEmbedder {
  public:
@@ -282,7 +156,7 @@ void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv, const EmbedSource
 }
 
 std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& npy_path, const std::string& tsv_path) {
-  sites_ = source.manifest.empty() ? decltype(sites_){} : read_manifest(source.manifest);
+  sites_ = source.manifest.empty() ? decltype(sites_){} : read_window_manifest(source.manifest).sites;
   NpyWriter npy(npy_path, embedder_.dim(), options_.float16_output);
   std::ofstream tsv(tsv_path, std::ios::binary);
   if (!tsv) throw std::runtime_error("cannot create " + tsv_path);
@@ -319,6 +193,7 @@ nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& e
   json["oncolm_version"] = version_string();
   json["git_hash"] = git_hash();
   json["command"] = options.command_line;
+  json["blas_kernels"] = blas_kernels_description();  // "" on a build without OpenBLAS
   json["model"] = {{"dir", absolute_path(options.model_dir)},
                    {"architecture", embedder.config().describe()},
                    {"weights_format", embedder.weights_format()},
@@ -373,7 +248,8 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
         // SV junction windows of the same sample, when the windows run found any (its .fai lists them).
         std::string sv_index = path_join(input, sample + sv_fasta_suffix + ".fai");
         if (path_exists(sv_index) && file_size(sv_index) > 0)
-          sources.push_back(windows_source(input, sample, sample + ".sv", sv_fasta_suffix, sv_manifest_suffix));
+          sources.push_back(windows_source(input, sample, sample + std::string(contract::sv_embedding_name_suffix),
+                                           sv_fasta_suffix, sv_manifest_suffix));
       }
     } else if (path_exists(input)) {
       EmbedSource source;
@@ -409,8 +285,8 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
   nlohmann::json outputs = nlohmann::json::array();
   std::size_t total = 0;
   for (const auto& source : sources) {
-    std::string npy_path = path_join(options.out_dir, source.name + ".emb.npy");
-    std::string tsv_path = path_join(options.out_dir, source.name + ".emb.tsv");
+    std::string npy_path = path_join(options.out_dir, source.name + std::string(contract::embedding_npy_suffix));
+    std::string tsv_path = path_join(options.out_dir, source.name + std::string(contract::embedding_tsv_suffix));
     AtomicFile npy(npy_path), tsv(tsv_path);
     std::size_t records = runner.run(source, npy.temp_path(), tsv.temp_path());
     npy.commit();

@@ -140,3 +140,17 @@ TEST_F(ProgressTest, CountsFromManyThreads) {
   EXPECT_TRUE(matches(text, R"(\[oncolm progress\] threads: 10000 items, [0-9]+\.[0-9] items/s, 0s elapsed\n)"))
       << text;
 }
+
+TEST_F(ProgressTest, NoteFollowsTheCountsOnTheNextLine) {
+  StderrToFile capture(log_);
+  {
+    Progress progress("train", 100, "steps");
+    progress.advance(3);
+    progress.set_note("loss 2.3100, 512 tokens/s");
+    progress.finish();
+  }
+  std::string text = capture.text();
+  EXPECT_TRUE(matches(text, R"(\[oncolm progress\] train: 3/100 steps \(3%\), [0-9]+\.[0-9] steps/s, )"
+                            R"(loss 2\.3100, 512 tokens/s, 0s elapsed\n)"))
+      << text;
+}

@@ -1,0 +1,147 @@
+// `oncolm train --model DIR --objective mlm|contrastive|both -o OUTDIR INPUT...`: fine-tunes an NT
+// checkpoint (src/train/trainer.h describes the outputs). Options may also come from --config FILE,
+// JSON ({"lr": 1e-4, "lora-rank": 4}) or TOML (lr = 1e-4), under the command-line names; the
+// command line wins over the file.
+#include <cctype>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "common_options.h"
+#include "core/log.h"
+#include "train/trainer.h"
+
+namespace oncolm::cli {
+namespace {
+
+// CLI11 reads TOML itself; a file whose first character is '{' is read as flat JSON instead.
+class JsonOrTomlConfig : public CLI::ConfigTOML {
+ public:
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    std::stringstream text;
+    text << input.rdbuf();
+    std::string content = text.str();
+    std::size_t first = content.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || content[first] != '{') {
+      std::istringstream toml(content);
+      return CLI::ConfigTOML::from_config(toml);
+    }
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(content);
+    } catch (const nlohmann::json::parse_error& error) {
+      throw CLI::ConversionError("--config", std::string("not valid JSON: ") + error.what());
+    }
+    std::vector<CLI::ConfigItem> config_items;
+    for (const auto& [key, value] : json.items()) {
+      CLI::ConfigItem item;
+      item.name = key;
+      auto add = [&](const nlohmann::json& v) {
+        if (v.is_object()) throw CLI::ConversionError("--config", "'" + key + "' holds an object; use flat keys");
+        item.inputs.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+      };
+      if (value.is_array())
+        for (const auto& element : value) add(element);
+      else
+        add(value);
+      config_items.push_back(std::move(item));
+    }
+    return config_items;
+  }
+};
+
+}  // namespace
+
+int run_train(int argc, char** argv) {
+  CLI::App app{"Fine-tunes a Nucleotide Transformer checkpoint by masked language modelling (mlm), tumour-normal "
+               "contrastive learning on REF/ALT window pairs (contrastive), or both.\n"
+               "Writes OUTDIR/metrics.jsonl, OUTDIR/train.json, OUTDIR/checkpoints/step-N/ and OUTDIR/final/ "
+               "(a Hugging Face model directory that `oncolm embed` loads).",
+               "oncolm train"};
+  CommonOptions common;
+  add_common_options(app, common, false, false);
+  train::TrainOptions o;
+  std::string objective = "mlm", lora_targets = "query,value", resume_dir;
+  app.set_config("--config", "", "JSON or TOML file holding options under their command-line names");
+  app.config_formatter(std::make_shared<JsonOrTomlConfig>());
+  app.add_option("--model", o.model_dir, "model directory (config.json, vocab.txt, weights)")->required();
+  app.add_option("INPUT", o.inputs, "`oncolm windows` output directories or FASTA files (FASTA: mlm only)")->required();
+  app.add_option("-o,--out", o.out_dir, "output directory");
+  app.add_option("--objective", objective, "mlm, contrastive or both")
+      ->check(CLI::IsMember({"mlm", "contrastive", "both"}))->capture_default_str();
+  app.add_option("--resume", resume_dir, "continue the run in OUTDIR from its latest checkpoint");
+  app.add_flag("--overwrite", o.overwrite, "replace a run already in OUTDIR");
+  // Length, batches, schedule
+  app.add_option("--steps", o.steps, "optimizer steps (0 = from --epochs)")->capture_default_str();
+  app.add_option("--epochs", o.epochs, "passes over the training units when --steps is 0")->capture_default_str();
+  app.add_option("--batch-tokens", o.batch_tokens, "padded tokens per micro-batch, all forward passes together")->capture_default_str();
+  app.add_option("--batch-rows", o.max_rows, "most sequences per micro-batch")->capture_default_str();
+  app.add_option("--grad-accumulation", o.grad_accumulation, "micro-batches per optimizer step")->capture_default_str();
+  app.add_option("--max-tokens", o.max_tokens, "train on at most N tokens per sequence (with <cls>), centred on the "
+                 "variant; 0 = the model's limit, longer sequences are an error")->capture_default_str();
+  app.add_option("--lr", o.lr, "peak learning rate (AdamW)")->capture_default_str();
+  app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay (matrices only)")->capture_default_str();
+  app.add_option("--warmup-steps", o.warmup_steps, "linear warm-up steps")->capture_default_str();
+  app.add_option("--decay", o.decay, "cosine or linear decay after warm-up")->capture_default_str();
+  app.add_option("--min-lr-ratio", o.min_lr_ratio, "final learning rate as a share of --lr")->capture_default_str();
+  app.add_option("--max-grad-norm", o.max_grad_norm, "gradient clipping by global norm (0 = off)")->capture_default_str();
+  app.add_option("--seed", o.seed, "seed of every random stream (split, batches, masks, views, dropout, init)")->capture_default_str();
+  // Validation, logging, checkpoints
+  app.add_option("--validation-fraction", o.validation_fraction, "share of donors held out (0 = no validation)")->capture_default_str();
+  app.add_option("--eval-every", o.eval_every, "steps between evaluations (0 = at the end only)")->capture_default_str();
+  app.add_option("--early-stopping", o.early_stopping_patience, "stop after N evaluations without a better "
+                 "validation loss (0 = off)")->capture_default_str();
+  app.add_option("--log-every", o.log_every, "steps per metrics line")->capture_default_str();
+  app.add_option("--checkpoint-every", o.checkpoint_every, "steps between checkpoints")->capture_default_str();
+  app.add_option("--keep-checkpoints", o.keep_checkpoints, "checkpoints kept (the newest)")->capture_default_str();
+  // What trains
+  app.add_option("--freeze-below", o.freeze_below, "full fine-tuning: keep the embeddings and layers below N fixed")->capture_default_str();
+  app.add_option("--lora-rank", o.adapters.lora_rank, "LoRA rank (0 = no LoRA); base weights frozen")->capture_default_str();
+  app.add_option("--lora-alpha", o.adapters.lora_alpha, "LoRA scale alpha (update = alpha/rank * B A x)")->capture_default_str();
+  app.add_option("--lora-dropout", o.adapters.lora_dropout, "dropout on the LoRA input")->capture_default_str();
+  app.add_option("--lora-targets", lora_targets, "comma-separated: query, key, value, attention-output, ffn-in, ffn-out")
+      ->capture_default_str();
+  app.add_flag("--ia3", o.adapters.ia3, "IA3 scaling vectors on keys, values and feed-forward activations; base frozen");
+  // MLM
+  app.add_option("--mask-fraction", o.masking.fraction, "share of non-special tokens selected per sequence")->capture_default_str();
+  app.add_flag("--mlm-centre", o.mlm_centre, "always select the tokens that carry the variant");
+  app.add_option("--mlm-weight", o.mlm_weight, "weight of the MLM loss (both)")->capture_default_str();
+  // Contrastive
+  app.add_option("--contrastive-weight", o.contrastive_weight, "weight of the contrastive loss (both)")->capture_default_str();
+  app.add_option("--temperature", o.temperature, "InfoNCE temperature")->capture_default_str();
+  app.add_option("--hard-negative-weight", o.hard_negative_weight, "weight of each ALT's own REF window(s) in the "
+                 "InfoNCE denominator")->capture_default_str();
+  app.add_option("--projection-hidden", o.projection_hidden, "projection head hidden size")->capture_default_str();
+  app.add_option("--projection-dim", o.projection_dim, "projection head output size")->capture_default_str();
+  app.add_option("--contrastive-pooling", o.pooling, "variant (variant tokens +- --span-context) or mean")->capture_default_str();
+  app.add_option("--span-context", o.span_context, "tokens added on each side of the variant span")->capture_default_str();
+  app.add_option("--second-view", o.second_view, "reverse-complement or shift")->capture_default_str();
+  app.add_option("--max-shift", o.max_shift, "shift view: at most this many bases dropped from one end")->capture_default_str();
+  app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_flag("--activation-checkpointing", o.activation_checkpointing,
+               "keep only each layer's input and recompute the layer in the backward pass (less memory, more compute)");
+  return run_subcommand(app, common, argc, argv, [&]() {
+    if (!resume_dir.empty()) {
+      if (!o.out_dir.empty() && o.out_dir != resume_dir)
+        throw std::invalid_argument("--resume " + resume_dir + " and -o " + o.out_dir + " name different directories");
+      o.out_dir = resume_dir;
+      o.resume = true;
+    }
+    if (o.out_dir.empty()) throw std::invalid_argument("-o/--out OUTDIR is required (or --resume OUTDIR)");
+    o.objective = train::parse_objective(objective);
+    o.adapters.lora_targets = model::parse_lora_targets(lora_targets);
+    o.threads = common.threads;
+    o.command_line = command_line(argc, argv);
+    train::TrainResult result = train::run_training(o);
+    if (result.interrupted) return train::interrupted_exit_code;
+    log(Level::info, "{} steps; final model in {}", result.steps, result.final_dir);
+    return 0;
+  });
+}
+
+}  // namespace oncolm::cli

@@ -1,0 +1,139 @@
+#include "model/window_manifest.h"
+
+#include <algorithm>
+
+#include <zlib.h>
+
+#include "core/error.h"
+#include "core/text.h"
+
+namespace oncolm::model {
+namespace {
+
+// Lines of a gzip (or plain) text file.
+class GzLines {
+ public:
+  explicit GzLines(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
+    if (file_ == nullptr) throw input_error(path, 0, "cannot open");
+  }
+  ~GzLines() { gzclose(file_); }
+  bool next(std::string& line) {
+    line.clear();
+    char chunk[1 << 16];
+    while (gzgets(file_, chunk, sizeof chunk) != nullptr) {
+      line += chunk;
+      if (!line.empty() && line.back() == '\n') break;
+    }
+    int status = Z_OK;
+    const char* message = gzerror(file_, &status);
+    if (status != Z_OK && status != Z_STREAM_END)
+      throw input_error(path_, static_cast<long>(number_), "cannot decompress: {}", message);
+    if (line.empty()) return false;
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    ++number_;
+    return true;
+  }
+  std::size_t number() const { return number_; }
+
+ private:
+  std::string path_;
+  gzFile file_;
+  std::size_t number_ = 0;
+};
+
+
+bool plain_allele(const std::string& allele) {
+  return !allele.empty() && allele.find_first_not_of("ACGTNacgtn") == std::string::npos;
+}
+
+// Bases a record's allele occupies after the shared (anchor) prefix; symbolic alleles count as one.
+std::pair<std::size_t, std::size_t> changed_lengths(const std::string& ref, const std::string& alt) {
+  if (!plain_allele(ref) || !plain_allele(alt)) return {1, 1};
+  std::size_t prefix = 0;
+  while (prefix < ref.size() && prefix < alt.size() && ref[prefix] == alt[prefix]) ++prefix;
+  return {ref.size() - prefix, alt.size() - prefix};
+}
+
+VariantSite site_at(const std::string& allele, std::size_t offset, std::size_t changed) {
+  if (changed == 0) return {allele, offset > 0 ? offset - 1 : 0, offset + 1};  // the junction
+  return {allele, offset, offset + changed};
+}
+
+std::size_t offset_cell(const std::string& text, const std::string& path, std::size_t line, const char* column) {
+  try {
+    std::size_t used = 0;
+    unsigned long long value = std::stoull(text, &used);
+    if (used == text.size()) return static_cast<std::size_t>(value);
+  } catch (const std::exception&) {
+  }
+  throw input_error(path, static_cast<long>(line), "{} '{}' is not a number", column, text);
+}
+
+}  // namespace
+
+// The variant sites of a windows manifest: <sample>.windows.tsv.gz (REF and ALT per small variant,
+// the change at `offset`) or <sample>.sv_windows.tsv.gz (REF1 and REF2 centred on the breakends,
+// ALT with the junction at `alt_junction_offset`).
+WindowManifest read_window_manifest(const std::string& path) {
+  GzLines lines(path);
+  std::string line;
+  if (!lines.next(line)) throw input_error(path, 0, "empty manifest (no header line)");
+  std::vector<std::string> header = split_tabs(line);
+  auto column = [&](const std::string& name) -> std::optional<std::size_t> {
+    auto found = std::find(header.begin(), header.end(), name);
+    if (found == header.end()) return std::nullopt;
+    return static_cast<std::size_t>(found - header.begin());
+  };
+  auto required = [&](const std::string& name) {
+    if (auto found = column(name)) return *found;
+    throw input_error(path, 1, "manifest lacks the column {}", name);
+  };
+  bool sv = column("ref1_record").has_value();
+  std::size_t alt_record = required("alt_record");
+  std::size_t ref_record = required(sv ? "ref1_record" : "ref_record");
+  std::size_t offset = required(sv ? "ref1_offset" : "offset");
+  std::size_t ref2_record = sv ? required("ref2_record") : 0, ref2_offset = sv ? required("ref2_offset") : 0;
+  std::size_t junction = sv ? required("alt_junction_offset") : 0;
+  auto ref = column("norm_ref") ? column("norm_ref") : column("ref");
+  auto alt = column("norm_alt") ? column("norm_alt") : column("alt");
+  WindowManifest manifest;
+  auto& sites = manifest.sites;
+  while (lines.next(line)) {
+    auto fields = split_tabs(line);
+    std::size_t number = lines.number();
+    if (fields.size() != header.size())
+      throw input_error(path, static_cast<long>(number), "{} fields where the header has {}", fields.size(),
+                        header.size());
+    std::size_t at = offset_cell(fields[offset], path, number, sv ? "ref1_offset" : "offset");
+    if (sv) {
+      sites[fields[ref_record]] = site_at("REF1", at, 1);
+      sites[fields[ref2_record]] = site_at("REF2", offset_cell(fields[ref2_offset], path, number, "ref2_offset"), 1);
+      sites[fields[alt_record]] = site_at("ALT", offset_cell(fields[junction], path, number, "alt_junction_offset"), 0);
+      manifest.pairs.push_back({fields[alt_record], {fields[ref_record], fields[ref2_record]}});
+      continue;
+    }
+    auto [ref_changed, alt_changed] =
+        ref && alt ? changed_lengths(fields[*ref], fields[*alt]) : std::pair<std::size_t, std::size_t>{1, 1};
+    sites[fields[ref_record]] = site_at("REF", at, ref_changed);
+    sites[fields[alt_record]] = site_at("ALT", at, alt_changed);
+    manifest.pairs.push_back({fields[alt_record], {fields[ref_record]}});
+  }
+  return manifest;
+}
+
+// Tokens (of the kept encoding) that overlap the variant's bases.
+std::optional<std::pair<std::int32_t, std::int32_t>> token_span(const Encoding& encoding, const VariantSite& site) {
+  std::int32_t first = -1, last = -1;
+  for (std::size_t t = 1; t < encoding.size(); ++t) {
+    bool overlaps = static_cast<std::size_t>(encoding.end[t]) > site.begin &&
+                    static_cast<std::size_t>(encoding.start[t]) < site.end;
+    if (overlaps) {
+      if (first < 0) first = static_cast<std::int32_t>(t);
+      last = static_cast<std::int32_t>(t);
+    }
+  }
+  if (first < 0) return std::nullopt;
+  return std::make_pair(first, last + 1);
+}
+
+}  // namespace oncolm::model

@@ -1,0 +1,847 @@
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+
+#include "core/blas_kernels.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/json_file.h"
+#include "core/log.h"
+#include "core/paths.h"
+#include "core/progress.h"
+#include "core/threads.h"
+#include "core/version.h"
+#include "model/batching.h"
+#include "model/checkpoint.h"
+#include "model/hf_export.h"
+#include "model/nt_encoder.h"
+#include "model/tokenizer.h"
+#include "train/losses.h"
+#include "train/train_data.h"
+
+namespace oncolm::train {
+namespace {
+
+using json = nlohmann::json;
+const double not_a_number = std::numeric_limits<double>::quiet_NaN();
+
+// --- signals: a flag read at step boundaries ---
+
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void request_stop(int) { stop_requested = 1; }
+
+class SignalGuard {
+ public:
+  SignalGuard() {
+    stop_requested = 0;
+    previous_int_ = std::signal(SIGINT, request_stop);
+    previous_term_ = std::signal(SIGTERM, request_stop);
+  }
+  ~SignalGuard() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+
+ private:
+  void (*previous_int_)(int) = nullptr;
+  void (*previous_term_)(int) = nullptr;
+};
+
+// --- the data: tokenized once, planned into batches per epoch ---
+
+class TrainingData {
+ public:
+  TrainingData(Corpus corpus, const model::Tokenizer& tokenizer, const TrainOptions& options, std::size_t max_tokens)
+      : corpus_(std::move(corpus)), tokenizer_(tokenizer), options_(options), max_tokens_(max_tokens) {
+    for (const auto& sequence : corpus_.sequences)
+      tokens_.push_back(tokenize_sequence(sequence, corpus_, tokenizer_, max_tokens_, options_.max_tokens > 0));
+    pairs_ = options_.objective != Objective::mlm;
+    if (pairs_) check_spans();
+    for (std::size_t u = 0; u < unit_count(); ++u) {
+      const TrainSequence& first = corpus_.sequences[pairs_ ? corpus_.pairs[u].alt : u];
+      donors_.push_back(corpus_.sources[first.source].donor);
+      keys_.push_back(corpus_.sources[first.source].name + "/" + first.record);
+    }
+  }
+
+  const Corpus& corpus() const { return corpus_; }
+  bool pairs() const { return pairs_; }
+  std::size_t unit_count() const { return pairs_ ? corpus_.pairs.size() : corpus_.sequences.size(); }
+  const std::vector<std::string>& unit_donors() const { return donors_; }
+  const std::vector<std::string>& unit_keys() const { return keys_; }
+  const TokenizedSequence& tokens(std::size_t sequence) const { return tokens_[sequence]; }
+  const model::Tokenizer& tokenizer() const { return tokenizer_; }
+  std::size_t max_tokens() const { return max_tokens_; }
+
+  // Sequences a unit contributes to the MLM forward pass.
+  std::vector<std::size_t> mlm_sequences(std::size_t unit) const {
+    if (!pairs_) return {unit};
+    std::vector<std::size_t> out = {corpus_.pairs[unit].alt};
+    for (auto ref : corpus_.pairs[unit].refs) out.push_back(ref);
+    return out;
+  }
+
+  // Batches of units for one epoch: the units in a seeded random order, length-bucketed with the
+  // token budget `embed` uses (per unit: its longest sequence times the rows it adds), then the
+  // batches themselves in a seeded random order. Validation (shuffle = false) keeps one fixed plan.
+  std::vector<std::vector<std::size_t>> plan(const std::vector<std::size_t>& units, std::int64_t epoch, bool shuffle) const {
+    std::vector<std::size_t> order = units;
+    std::mt19937_64 rng(stream_seed(options_.seed, 0xba7c, static_cast<std::uint64_t>(epoch)));
+    if (shuffle)
+      for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[uniform_below(rng, i)]);
+    std::vector<std::int64_t> lengths;
+    for (auto unit : order) lengths.push_back(unit_length(unit));
+    const std::int64_t rows = options_.objective == Objective::mlm ? 1 : options_.objective == Objective::contrastive ? 3 : 5;
+    auto planned = model::plan_batches(lengths, std::max<std::int64_t>(1, options_.batch_tokens / rows),
+                                       static_cast<std::size_t>(std::max<std::int64_t>(1, options_.max_rows / rows)));
+    std::vector<std::vector<std::size_t>> batches;
+    for (const auto& batch : planned) {
+      std::vector<std::size_t> members;
+      for (auto index : batch.members) members.push_back(order[index]);
+      batches.push_back(std::move(members));
+    }
+    if (shuffle)
+      for (std::size_t i = batches.size(); i > 1; --i) std::swap(batches[i - 1], batches[uniform_below(rng, i)]);
+    return batches;
+  }
+
+ private:
+  std::int64_t unit_length(std::size_t unit) const {
+    std::size_t longest = 0;
+    for (auto s : mlm_sequences(unit)) longest = std::max(longest, tokens_[s].ids.size());
+    return static_cast<std::int64_t>(longest);
+  }
+
+  void check_spans() const {
+    if (options_.pooling != "variant") return;
+    for (const auto& pair : corpus_.pairs) {
+      std::vector<std::size_t> all = pair.refs;
+      all.push_back(pair.alt);
+      for (auto s : all)
+        if (!tokens_[s].span) {
+          const TrainSequence& sequence = corpus_.sequences[s];
+          throw input_error(corpus_.sources[sequence.source].fasta, static_cast<long>(sequence.line),
+                            "record '{}': no token covers the variant (cut away by --max-tokens?); "
+                            "--contrastive-pooling variant needs it", sequence.record);
+        }
+    }
+  }
+
+  Corpus corpus_;
+  const model::Tokenizer& tokenizer_;
+  const TrainOptions& options_;
+  std::size_t max_tokens_;
+  bool pairs_ = false;
+  std::vector<TokenizedSequence> tokens_;
+  std::vector<std::string> donors_, keys_;
+};
+
+// --- the model and its losses ---
+
+struct Trainable {
+  std::unique_ptr<model::NtEncoder> encoder;
+  std::optional<ProjectionHead> head;
+
+  std::vector<model::NamedTensor> parameters() const {
+    auto all = encoder->trainable_parameters();
+    if (head)
+      for (auto& named : head->named_tensors()) all.push_back(named);
+    return all;
+  }
+};
+
+struct PaddedInput {
+  at::Tensor ids, mask;
+  std::int64_t real_tokens = 0;
+};
+
+PaddedInput pad_rows(const std::vector<std::vector<std::int32_t>>& rows, int pad_id, at::Device device) {
+  model::PaddedBatch batch = model::pad_batch(rows, pad_id);
+  PaddedInput input;
+  input.ids = at::from_blob(batch.ids.data(), {batch.rows, batch.width}, at::kLong).clone().to(device);
+  input.mask = at::from_blob(batch.mask.data(), {batch.rows, batch.width}, at::kLong).clone().to(device);
+  for (auto m : batch.mask) input.real_tokens += m;
+  return input;
+}
+
+struct BatchLosses {
+  at::Tensor total;
+  double mlm = not_a_number, contrastive = not_a_number;
+  std::int64_t selected = 0, correct = 0, anchors = 0, tokens = 0;
+  // Evaluation only: the pooled encoder embeddings of the contrastive pass (ALT rows first) and
+  // the row of each ALT's (first) REF window.
+  at::Tensor pooled;
+  std::vector<std::int64_t> ref_rows;
+};
+
+class Objectives {
+ public:
+  // vocab_rows: the embedding's rows (random replacements must have one).
+  Objectives(const TrainOptions& options, const TrainingData& data, at::Device device, int vocab_rows)
+      : options_(options), data_(data), device_(device),
+        replacements_(maskable_ids(data.tokenizer().vocabulary(), vocab_rows)) {}
+
+  BatchLosses compute(const Trainable& model, const std::vector<std::size_t>& units, std::mt19937_64& rng, bool training) const {
+    BatchLosses out;
+    out.total = at::zeros({}, at::TensorOptions().device(device_).dtype(model.encoder->dtype()));
+    if (options_.objective != Objective::contrastive) add_mlm(model, units, rng, training, out);
+    if (options_.objective != Objective::mlm) add_contrastive(model, units, rng, training, out);
+    return out;
+  }
+
+ private:
+  void add_mlm(const Trainable& model, const std::vector<std::size_t>& units, std::mt19937_64& rng, bool training,
+               BatchLosses& out) const {
+    const model::Vocabulary& vocabulary = data_.tokenizer().vocabulary();
+    std::vector<std::vector<std::int32_t>> inputs, labels;
+    for (auto unit : units)
+      for (auto s : data_.mlm_sequences(unit)) {
+        const TokenizedSequence& tokens = data_.tokens(s);
+        auto centre = options_.mlm_centre ? tokens.span : std::nullopt;
+        MaskedTokens masked = mask_tokens(tokens.ids, replacements_, vocabulary, options_.masking, rng, centre);
+        inputs.push_back(std::move(masked.ids));
+        labels.push_back(std::move(masked.labels));
+      }
+    PaddedInput input = pad_rows(inputs, vocabulary.pad_id(), device_);
+    auto label_tensor = pad_rows(labels, ignore_label, device_).ids;
+    model::ForwardOptions forward;
+    forward.logits = true;
+    forward.training = training;
+    forward.checkpoint_activations = options_.activation_checkpointing;
+    MlmResult result = mlm_loss(model.encoder->forward(input.ids, input.mask, forward).logits, label_tensor);
+    out.total = out.total + options_.mlm_weight * result.loss;
+    out.mlm = result.loss.item<double>();
+    out.selected = result.selected;
+    out.correct = result.correct;
+    out.tokens += input.real_tokens;
+  }
+
+  void add_contrastive(const Trainable& model, const std::vector<std::size_t>& units, std::mt19937_64& rng,
+                       bool training, BatchLosses& out) const {
+    const Corpus& corpus = data_.corpus();
+    std::vector<std::vector<std::int32_t>> rows;
+    std::vector<std::pair<std::int32_t, std::int32_t>> spans;
+    auto add = [&](const TokenizedSequence& tokens) {
+      rows.push_back(tokens.ids);
+      spans.push_back(tokens.span.value_or(std::make_pair(1, static_cast<std::int32_t>(tokens.ids.size()))));
+    };
+    for (auto unit : units) add(data_.tokens(corpus.pairs[unit].alt));
+    const SecondView kind = options_.second_view == "shift" ? SecondView::shift : SecondView::reverse_complement;
+    for (auto unit : units) {
+      TrainSequence view = second_view(corpus.sequences[corpus.pairs[unit].alt], kind, options_.max_shift, rng);
+      add(tokenize_sequence(view, corpus, data_.tokenizer(), data_.max_tokens(), true));
+    }
+    std::vector<std::int64_t> owners;
+    for (std::size_t i = 0; i < units.size(); ++i)
+      for (auto ref : corpus.pairs[units[i]].refs) {
+        if (ref == corpus.pairs[units[i]].refs.front()) out.ref_rows.push_back(static_cast<std::int64_t>(rows.size()));
+        add(data_.tokens(ref));
+        owners.push_back(static_cast<std::int64_t>(i));
+      }
+    PaddedInput input = pad_rows(rows, data_.tokenizer().vocabulary().pad_id(), device_);
+    model::ForwardOptions forward;
+    forward.training = training;
+    forward.checkpoint_activations = options_.activation_checkpointing;
+    auto hidden = model.encoder->forward(input.ids, input.mask, forward).selected;
+    PoolingOptions pooling{options_.pooling == "variant", options_.span_context};
+    auto pooled = pool_hidden(hidden, input.mask, spans, pooling);
+    if (!training) out.pooled = pooled.detach();
+    auto z = model.head->forward(pooled);
+    const auto n = static_cast<std::int64_t>(units.size());
+    auto loss = contrastive_loss(z.slice(0, 0, n), z.slice(0, n, 2 * n), z.slice(0, 2 * n), owners,
+                                 options_.temperature, options_.hard_negative_weight);
+    out.total = out.total + options_.contrastive_weight * loss;
+    out.contrastive = loss.item<double>();
+    out.anchors = 2 * n;
+    out.tokens += input.real_tokens;
+  }
+
+  const TrainOptions& options_;
+  const TrainingData& data_;
+  at::Device device_;
+  std::vector<std::int32_t> replacements_;
+};
+
+// --- schedule, clipping ---
+
+// Linear warm-up over warmup_steps to lr, then cosine (or linear) decay to lr * min_lr_ratio at the
+// last step. `step` counts from 0.
+double learning_rate(const TrainOptions& o, std::int64_t step, std::int64_t total_steps) {
+  if (step < o.warmup_steps) return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup_steps);
+  const double span = static_cast<double>(std::max<std::int64_t>(1, total_steps - o.warmup_steps));
+  const double progress = std::min(1.0, static_cast<double>(step - o.warmup_steps) / span);
+  const double floor = o.lr * o.min_lr_ratio;
+  if (o.decay == "linear") return o.lr - (o.lr - floor) * progress;
+  return floor + (o.lr - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
+// Global L2 norm of the gradients; scales them to max_norm when above it (max_norm 0: no clipping).
+double clip_gradients(const std::vector<model::NamedTensor>& parameters, double max_norm) {
+  at::NoGradGuard no_grad;
+  double squares = 0;
+  for (const auto& p : parameters)
+    if (p.tensor.grad().defined()) squares += p.tensor.grad().to(at::kDouble).pow(2).sum().item<double>();
+  const double norm = std::sqrt(squares);
+  if (max_norm > 0 && norm > max_norm)
+    for (const auto& p : parameters)
+      if (p.tensor.grad().defined()) p.tensor.mutable_grad().mul_(max_norm / (norm + 1e-6));
+  return norm;
+}
+
+std::unique_ptr<torch::optim::AdamW> make_optimizer(const Trainable& model, const TrainOptions& o) {
+  // Weight decay on matrices only: biases, LayerNorm and IA3 vectors keep theirs (decaying IA3
+  // scales would pull them to 0, not to their neutral 1).
+  std::vector<at::Tensor> matrices, vectors;
+  for (const auto& p : model.parameters()) (p.tensor.dim() >= 2 ? matrices : vectors).push_back(p.tensor);
+  auto options = torch::optim::AdamWOptions(o.lr).betas({o.adam_beta1, o.adam_beta2}).eps(o.adam_eps).weight_decay(o.weight_decay);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(matrices, std::make_unique<torch::optim::AdamWOptions>(options));
+  auto no_decay = options;
+  no_decay.weight_decay(0.0);
+  groups.emplace_back(vectors, std::make_unique<torch::optim::AdamWOptions>(no_decay));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), options);
+}
+
+void set_learning_rate(torch::optim::AdamW& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+}
+
+// --- run state, checkpoints ---
+
+struct RunState {
+  std::int64_t step = 0;         // optimizer steps done
+  std::int64_t epoch = 0;        // data position: epoch ...
+  std::int64_t batch = 0;        // ... and next batch within it
+  double best_validation = std::numeric_limits<double>::infinity();
+  int evaluations_without_improvement = 0;
+};
+
+json state_json(const RunState& state, const json& fingerprint) {
+  json j = {{"step", state.step}, {"epoch", state.epoch}, {"batch_in_epoch", state.batch},
+            {"evaluations_without_improvement", state.evaluations_without_improvement},
+            {"scheduler", "learning rate is a function of step (warm-up, decay) -- the step is its state"},
+            {"rng", "masking, second views, dropout and batch order draw from streams seeded by (seed, epoch, step, "
+                    "micro-batch): the data position is their state"},
+            {"fingerprint", fingerprint}};
+  j["best_validation_loss"] = std::isfinite(state.best_validation) ? json(state.best_validation) : json(nullptr);
+  return j;
+}
+
+std::string checkpoint_dir(const std::string& out_dir, std::int64_t step) {
+  return path_join(path_join(out_dir, "checkpoints"), "step-" + std::to_string(step));
+}
+
+// Steps of the complete checkpoints (step-N with a state.json), ascending.
+std::vector<std::int64_t> checkpoint_steps(const std::string& out_dir) {
+  std::vector<std::int64_t> steps;
+  std::string dir = path_join(out_dir, "checkpoints");
+  if (!is_directory(dir)) return steps;
+  for (const auto& name : list_directory(dir)) {
+    if (name.rfind("step-", 0) != 0) continue;
+    try {
+      std::size_t used = 0;
+      long long step = std::stoll(name.substr(5), &used);
+      if (used == name.size() - 5 && path_exists(path_join(path_join(dir, name), "state.json"))) steps.push_back(step);
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(steps.begin(), steps.end());
+  return steps;
+}
+
+void save_model_files(const Trainable& model, const std::string& dir) {
+  model::save_tensors(path_join(dir, "model.safetensors"), model.encoder->named_tensors(), {{"format", "pt"}});
+  if (model.encoder->has_adapters()) model::save_tensors(path_join(dir, "adapter.safetensors"), model.encoder->adapter_tensors());
+  if (model.head) model::save_tensors(path_join(dir, "projection_head.safetensors"), model.head->named_tensors());
+}
+
+void save_checkpoint(const std::string& out_dir, const Trainable& model, torch::optim::AdamW& optimizer,
+                     const RunState& state, const json& fingerprint, int keep) {
+  const std::string final_dir = checkpoint_dir(out_dir, state.step);
+  const std::string partial = path_join(path_join(out_dir, "checkpoints"), ".step-" + std::to_string(state.step) + ".partial");
+  remove_tree(partial);
+  make_directories(partial);
+  save_model_files(model, partial);
+  torch::save(optimizer, path_join(partial, "optimizer.pt"));
+  write_file_atomically(path_join(partial, "state.json"), state_json(state, fingerprint).dump(1) + "\n");
+  remove_tree(final_dir);
+  if (std::rename(partial.c_str(), final_dir.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + partial + " to " + final_dir);
+  auto steps = checkpoint_steps(out_dir);
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < steps.size(); ++i) remove_tree(checkpoint_dir(out_dir, steps[i]));
+  log(Level::info, "checkpoint {}", final_dir);
+}
+
+// Names the first data file that was added, removed or changed since the checkpoint.
+void check_same_data(const json& saved, const json& current, const std::string& state_path) {
+  std::map<std::string, std::string> before, now;
+  for (const auto& file : saved) before[file.at("path").get<std::string>()] = file.at("sha256").get<std::string>();
+  for (const auto& file : current) now[file.at("path").get<std::string>()] = file.at("sha256").get<std::string>();
+  for (const auto& [path, sha] : now) {
+    auto found = before.find(path);
+    if (found == before.end()) throw input_error(state_path, 0, "cannot resume: data file {} was not part of the checkpoint's run", path);
+    if (found->second != sha)
+      throw input_error(state_path, 0, "cannot resume: data file {} changed since the checkpoint (sha256 {} then, {} now)",
+                        path, found->second, sha);
+  }
+  for (const auto& [path, sha] : before)
+    if (!now.count(path)) throw input_error(state_path, 0, "cannot resume: data file {} of the checkpoint's run is not an input now", path);
+}
+
+// Names the first fingerprint entry that differs: a resumed run must train the same model with
+// the same objective on the same data.
+void check_fingerprint(const json& saved, const json& current, const std::string& state_path) {
+  for (const char* key : {"model_sha256", "objective", "data"}) {
+    if (!saved.contains(key)) throw input_error(state_path, 0, "checkpoint lacks '{}': written by another version?", key);
+    if (saved[key] == current[key]) continue;
+    if (std::string(key) == "data") check_same_data(saved[key], current[key], state_path);
+    throw input_error(state_path, 0, "cannot resume: the checkpoint's {} is {} but this run's is {}",
+                      key, saved[key].dump(), current[key].dump());
+  }
+  for (const auto& [key, value] : current.items())
+    if (saved.value(key, json()) != value)
+      throw input_error(state_path, 0, "cannot resume: the checkpoint's {} is {} but this run's is {}", key,
+                        saved.value(key, json()).dump(), value.dump());
+}
+
+// --- metrics ---
+
+class MetricsLog {
+ public:
+  // Keeps the lines of steps up to `keep_until` (a resumed run continues the file).
+  MetricsLog(const std::string& path, std::int64_t keep_until) : path_(path) {
+    std::string kept;
+    if (keep_until > 0 && path_exists(path)) {
+      std::ifstream in(path);
+      std::string line;
+      while (std::getline(in, line))
+        if (!line.empty() && json::parse(line).value("step", std::int64_t{0}) <= keep_until) kept += line + "\n";
+    }
+    write_file_atomically(path, kept);
+    out_.open(path, std::ios::app);
+    if (!out_) throw std::runtime_error("cannot append to " + path);
+  }
+  void write(const json& record) {
+    out_ << record.dump() << "\n";
+    out_.flush();
+  }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+};
+
+json number_or_null(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+
+// Running sums over the micro-batches since the last log line.
+struct Tally {
+  double mlm_sum = 0, contrastive_sum = 0;
+  std::int64_t selected = 0, correct = 0, anchors = 0, tokens = 0;
+  // Cosine distances between pooled encoder embeddings: each ALT and its own REF, and each ALT and
+  // the REF windows of the batch's other variants.
+  double own_distance_sum = 0, unrelated_distance_sum = 0;
+  std::int64_t own_pairs = 0, unrelated_pairs = 0;
+  void add_distances(const BatchLosses& l) {
+    const auto n = static_cast<std::int64_t>(l.ref_rows.size());
+    if (!l.pooled.defined() || n < 2) return;
+    auto z = l.pooled.to(at::kCPU, at::kDouble);
+    z = z / z.norm(2, -1, true);
+    auto refs = z.index_select(0, at::tensor(l.ref_rows, at::kLong));
+    auto distance = 1.0 - at::matmul(z.slice(0, 0, n), refs.t());  // [ALT i, REF j]
+    const double own = distance.diagonal().sum().item<double>();
+    own_distance_sum += own;
+    unrelated_distance_sum += distance.sum().item<double>() - own;
+    own_pairs += n;
+    unrelated_pairs += n * (n - 1);
+  }
+  void add(const BatchLosses& l) {
+    if (l.selected > 0) {
+      mlm_sum += l.mlm * static_cast<double>(l.selected);
+      selected += l.selected;
+      correct += l.correct;
+    }
+    if (l.anchors > 0) {
+      contrastive_sum += l.contrastive * static_cast<double>(l.anchors);
+      anchors += l.anchors;
+    }
+    tokens += l.tokens;
+  }
+  double mlm() const { return selected ? mlm_sum / static_cast<double>(selected) : not_a_number; }
+  double contrastive() const { return anchors ? contrastive_sum / static_cast<double>(anchors) : not_a_number; }
+  double accuracy() const { return selected ? static_cast<double>(correct) / static_cast<double>(selected) : not_a_number; }
+};
+
+json loss_fields(const Tally& tally, const TrainOptions& o) {
+  json j;
+  const double mlm = tally.mlm(), con = tally.contrastive();
+  double total = 0;
+  if (o.objective != Objective::contrastive) {
+    j["mlm_loss"] = number_or_null(mlm);
+    j["mlm_accuracy"] = number_or_null(tally.accuracy());
+    total += o.mlm_weight * mlm;
+  }
+  if (o.objective != Objective::mlm) {
+    j["contrastive_loss"] = number_or_null(con);
+    total += o.contrastive_weight * con;
+  }
+  j["loss"] = number_or_null(total);
+  return j;
+}
+
+// --- setup ---
+
+at::Device parse_device(const std::string& name) {
+  try {
+    at::Device device(name);
+    if (device.is_cuda() && !at::hasCUDA())
+      throw std::invalid_argument("--device " + name + ": this LibTorch build or machine has no CUDA");
+    return device;
+  } catch (const c10::Error&) {
+    throw std::invalid_argument("unknown device '" + name + "' (cpu, cuda, cuda:N)");
+  }
+}
+
+// Refuses an output directory that holds another run unless resuming or overwriting it.
+void prepare_out_dir(const TrainOptions& o) {
+  const bool holds_run = path_exists(path_join(o.out_dir, "train.json")) || path_exists(path_join(o.out_dir, "checkpoints"));
+  if (o.resume) {
+    if (checkpoint_steps(o.out_dir).empty())
+      throw input_error(o.out_dir, 0, "--resume: no checkpoints/step-N/ with a state.json to resume from");
+    return;
+  }
+  if (holds_run && !o.overwrite)
+    throw input_error(o.out_dir, 0, "holds another training run (train.json or checkpoints/): pass --resume to "
+                      "continue it or --overwrite to replace it");
+  if (holds_run)
+    for (const char* name : {"checkpoints", "final", "metrics.jsonl", "train.json"}) remove_tree(path_join(o.out_dir, name));
+  make_directories(o.out_dir);
+}
+
+json make_fingerprint(const TrainOptions& o, const std::string& model_sha256, const json& data_files) {
+  return {{"model_sha256", model_sha256}, {"objective", objective_name(o.objective)}, {"data", data_files},
+          {"lora_rank", o.adapters.lora_rank}, {"lora_targets", model::lora_target_names(o.adapters.lora_targets)},
+          {"ia3", o.adapters.ia3}, {"freeze_below", o.freeze_below}, {"seed", o.seed},
+          {"validation_fraction", o.validation_fraction}};
+}
+
+Trainable build_model(const TrainOptions& o, const model::NtConfig& config, at::Device device, const std::string& resume_dir) {
+  Trainable model;
+  const std::string weights = resume_dir.empty() ? "" : path_join(resume_dir, "model.safetensors");
+  model.encoder = std::make_unique<model::NtEncoder>(
+      config, weights.empty() ? model::Checkpoint::load_dir(o.model_dir) : model::Checkpoint::load_safetensors(weights));
+  model.encoder->to(device, at::kFloat);
+  if (o.adapters.any()) {
+    model::AdapterOptions adapters = o.adapters;
+    adapters.seed = stream_seed(o.seed, 0xada9);
+    model.encoder->add_adapters(adapters);
+    if (!resume_dir.empty()) {
+      std::string path = path_join(resume_dir, "adapter.safetensors");
+      model.encoder->load_adapters(model::Checkpoint::load_safetensors(path), path);
+    }
+  }
+  model.encoder->set_trainable(!o.adapters.any(), o.freeze_below);
+  if (o.objective != Objective::mlm) {
+    model.head = ProjectionHead::create(config.hidden_size, o.projection_hidden, o.projection_dim,
+                                        stream_seed(o.seed, 0x6ead), device, at::kFloat);
+    if (!resume_dir.empty()) {
+      std::string path = path_join(resume_dir, "projection_head.safetensors");
+      model::Checkpoint saved = model::Checkpoint::load_safetensors(path);
+      at::NoGradGuard no_grad;
+      for (auto& named : model.head->named_tensors()) {
+        const model::TensorView* view = saved.find(named.name);
+        if (view == nullptr || view->shape != named.tensor.sizes().vec())
+          throw input_error(path, 0, "projection head tensor '{}' is missing or has another shape", named.name);
+        named.tensor.copy_(model::tensor_from_view(*view));
+      }
+    }
+    model.head->set_requires_grad(true);
+  }
+  return model;
+}
+
+void write_final(const Trainable& model, const TrainOptions& o) {
+  const std::string final_dir = path_join(o.out_dir, "final");
+  const std::string partial = path_join(o.out_dir, ".final.partial");
+  remove_tree(partial);
+  model::NtEncoder merged = *model.encoder;  // shares tensors; merging replaces them, never edits
+  make_directories(partial);
+  if (merged.has_adapters()) {
+    model::save_tensors(path_join(partial, "adapter.safetensors"), merged.adapter_tensors());
+    const auto& a = merged.adapter_options();
+    json config = {{"peft_type", a.lora_rank > 0 ? "LORA" : "IA3"}, {"r", a.lora_rank}, {"lora_alpha", a.lora_alpha},
+                   {"lora_dropout", a.lora_dropout}, {"oncolm_lora_targets", model::lora_target_names(a.lora_targets)},
+                   {"oncolm_ia3", a.ia3}, {"base_model_name_or_path", absolute_path(o.model_dir)}};
+    write_file_atomically(path_join(partial, "adapter_config.json"), config.dump(1) + "\n");
+    merged.merge_adapters();
+  }
+  model::export_hf_model(merged, o.model_dir, partial);
+  if (model.head) model::save_tensors(path_join(partial, "projection_head.safetensors"), model.head->named_tensors());
+  remove_tree(final_dir);
+  if (std::rename(partial.c_str(), final_dir.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + partial + " to " + final_dir);
+}
+
+// --- evaluation ---
+
+json evaluate(const Trainable& model, const Objectives& objectives, const std::vector<std::vector<std::size_t>>& batches,
+              const TrainOptions& o) {
+  at::NoGradGuard no_grad;
+  Tally tally;
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    // Fixed streams: the same masks and views at every evaluation, so the losses compare.
+    std::mt19937_64 rng(stream_seed(o.seed, 0xe7a1, b));
+    BatchLosses losses = objectives.compute(model, batches[b], rng, false);
+    tally.add(losses);
+    tally.add_distances(losses);
+  }
+  json j = loss_fields(tally, o);
+  if (o.objective != Objective::contrastive) j["mlm_perplexity"] = number_or_null(std::exp(tally.mlm()));
+  if (tally.own_pairs > 0) {
+    // How far each ALT window sits from its own REF, relative to REF windows of other variants.
+    const double own = tally.own_distance_sum / static_cast<double>(tally.own_pairs);
+    const double unrelated = tally.unrelated_distance_sum / static_cast<double>(tally.unrelated_pairs);
+    j["alt_ref_distance"] = own;
+    j["unrelated_distance"] = unrelated;
+    j["alt_ref_distance_ratio"] = number_or_null(own / unrelated);
+  }
+  return j;
+}
+
+
+// --- the run ---
+
+// Everything a run holds once its inputs are checked (members that others refer to sit behind
+// pointers, so the references stay valid when the Run moves).
+struct Run {
+  const TrainOptions& options;
+  model::NtConfig config;
+  std::unique_ptr<model::Tokenizer> tokenizer;
+  std::unique_ptr<TrainingData> data;
+  Split split;
+  Trainable model;
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  std::unique_ptr<Objectives> objectives;
+  std::vector<std::vector<std::size_t>> validation_batches;
+  json fingerprint, provenance;
+  RunState state;
+  std::int64_t total_steps = 0;
+};
+
+RunState read_run_state(const std::string& checkpoint, const json& fingerprint) {
+  const std::string state_path = path_join(checkpoint, "state.json");
+  json saved = read_json_file(state_path);
+  check_fingerprint(saved.at("fingerprint"), fingerprint, state_path);
+  RunState state;
+  state.step = saved.at("step").get<std::int64_t>();
+  state.epoch = saved.at("epoch").get<std::int64_t>();
+  state.batch = saved.at("batch_in_epoch").get<std::int64_t>();
+  state.evaluations_without_improvement = saved.at("evaluations_without_improvement").get<int>();
+  if (!saved.at("best_validation_loss").is_null()) state.best_validation = saved.at("best_validation_loss").get<double>();
+  return state;
+}
+
+// Every check on the model, the inputs and the output directory happens here, before any step.
+Run prepare_run(const TrainOptions& o) {
+  validate_options(o);
+  Run run{o, model::NtConfig::load_dir(o.model_dir), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0};
+  const model::NtConfig& config = run.config;
+  run.tokenizer = std::make_unique<model::Tokenizer>(model::Vocabulary::load(path_join(o.model_dir, "vocab.txt")));
+  const std::string model_sha256 = model::checkpoint_checksum(model::Checkpoint::load_dir(o.model_dir));
+  if (o.freeze_below > config.num_layers)
+    throw std::invalid_argument(fmt::format("--freeze-below {}: the model has {} layers", o.freeze_below, config.num_layers));
+  if (o.max_tokens > config.max_tokens)
+    throw std::invalid_argument(fmt::format("--max-tokens {} exceeds the model's {} positions", o.max_tokens, config.max_tokens));
+  const at::Device device = parse_device(o.device);
+
+  Corpus corpus = load_corpus(o.inputs);
+  if (o.objective != Objective::mlm && corpus.pairs.empty())
+    throw input_error(o.inputs.front(), 0, "--objective {} needs REF/ALT pairs (`oncolm windows` output directories "
+                      "with their .windows.tsv.gz); these inputs hold none", objective_name(o.objective));
+  json data_files = json::array();
+  for (const auto& [path, sha] : corpus_files(corpus)) data_files.push_back({{"path", path}, {"sha256", sha}});
+  const auto max_tokens = static_cast<std::size_t>(o.max_tokens > 0 ? o.max_tokens : config.max_tokens);
+  run.data = std::make_unique<TrainingData>(std::move(corpus), *run.tokenizer, o, max_tokens);
+  run.split = split_units(run.data->unit_donors(), run.data->unit_keys(), o.validation_fraction, o.seed);
+  if (run.split.train.empty()) throw input_error(o.inputs.front(), 0, "no training units left after the validation split");
+  run.fingerprint = make_fingerprint(o, model_sha256, data_files);
+
+  prepare_out_dir(o);
+  std::string resume_dir;
+  if (o.resume) {
+    resume_dir = checkpoint_dir(o.out_dir, checkpoint_steps(o.out_dir).back());
+    run.state = read_run_state(resume_dir, run.fingerprint);
+    log(Level::info, "resuming from {} (step {})", resume_dir, run.state.step);
+  }
+  if (device.is_cpu()) {
+    const int threads = resolve_thread_count(o.threads);
+    at::set_num_threads(threads);
+    set_blas_threads(threads);
+  }
+  run.model = build_model(o, config, device, resume_dir);
+  if (o.objective != Objective::contrastive && !run.model.encoder->has_lm_head())
+    throw input_error(o.model_dir, 0, "the checkpoint has no MLM head (lm_head.*), which --objective {} needs",
+                      objective_name(o.objective));
+  run.optimizer = make_optimizer(run.model, o);
+  if (!resume_dir.empty()) torch::load(*run.optimizer, path_join(resume_dir, "optimizer.pt"));
+  run.objectives = std::make_unique<Objectives>(o, *run.data, device, config.vocab_size);
+
+  run.validation_batches = run.data->plan(run.split.validation, 0, false);
+  const auto batches_per_epoch = static_cast<std::int64_t>(run.data->plan(run.split.train, 0, true).size());
+  run.total_steps = o.steps > 0 ? o.steps
+                                : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(
+                                                                o.epochs * static_cast<double>(batches_per_epoch) / o.grad_accumulation)));
+  run.provenance = {{"oncolm_version", version_string()}, {"git_hash", git_hash()}, {"command", o.command_line},
+                    {"blas_kernels", blas_kernels_description()},
+                    {"model", {{"dir", absolute_path(o.model_dir)}, {"sha256", model_sha256}, {"architecture", config.describe()},
+                               {"parameters", config.parameter_count()}}},
+                    {"config", options_json(o)}, {"data", data_files},
+                    {"split", {{"method", run.split.method}, {"validation_donors", run.split.validation_donors},
+                               {"train_units", run.split.train.size()}, {"validation_units", run.split.validation.size()},
+                               {"unit", run.data->pairs() ? "REF/ALT pair" : "sequence"}}},
+                    {"steps", run.total_steps}, {"batches_per_epoch", batches_per_epoch}};
+  write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
+  log(Level::info, "training {} on {} units ({} validation, split by {}), {} steps", objective_name(o.objective),
+      run.split.train.size(), run.split.validation.size(), run.split.method, run.total_steps);
+  return run;
+}
+
+double epoch_position(const RunState& state, std::size_t batches_in_epoch) {
+  return static_cast<double>(state.epoch) + static_cast<double>(state.batch) / static_cast<double>(std::max<std::size_t>(1, batches_in_epoch));
+}
+
+// Evaluates, writes the validation record and updates the early-stopping count; true = stop.
+bool validate(Run& run, MetricsLog& metrics, double epoch) {
+  const TrainOptions& o = run.options;
+  json record = evaluate(run.model, *run.objectives, run.validation_batches, o);
+  record["split"] = "validation";
+  record["step"] = run.state.step;
+  record["epoch"] = epoch;
+  metrics.write(record);
+  const double loss = record["loss"].is_null() ? not_a_number : record["loss"].get<double>();
+  if (loss < run.state.best_validation) {
+    run.state.best_validation = loss;
+    run.state.evaluations_without_improvement = 0;
+  } else {
+    ++run.state.evaluations_without_improvement;
+  }
+  if (o.early_stopping_patience == 0 || run.state.evaluations_without_improvement < o.early_stopping_patience) return false;
+  log(Level::info, "early stopping at step {}: validation loss has not improved for {} evaluations", run.state.step,
+      run.state.evaluations_without_improvement);
+  return true;
+}
+
+// The training loop: data, forward, backward, update, log, evaluate, checkpoint.
+void train_loop(Run& run, TrainResult& result) {
+  const TrainOptions& o = run.options;
+  RunState& state = run.state;
+  MetricsLog metrics(path_join(o.out_dir, "metrics.jsonl"), state.step);
+  SignalGuard signals;
+  Progress progress("train", static_cast<std::uint64_t>(run.total_steps), "steps");
+  progress.advance(static_cast<std::uint64_t>(state.step));
+  std::vector<std::vector<std::size_t>> epoch_batches = run.data->plan(run.split.train, state.epoch, true);
+  const auto parameters = run.model.parameters();
+  std::int64_t saved_step = o.resume ? state.step : -1;
+  // The model as given, for comparison with every later evaluation.
+  if (!o.resume && !run.validation_batches.empty()) validate(run, metrics, 0.0);
+  Tally tally;
+  auto since_log = std::chrono::steady_clock::now();
+  while (state.step < run.total_steps && !stop_requested) {
+    const double lr = learning_rate(o, state.step, run.total_steps);
+    set_learning_rate(*run.optimizer, lr);
+    run.optimizer->zero_grad();
+    for (int micro = 0; micro < o.grad_accumulation; ++micro) {
+      if (state.batch >= static_cast<std::int64_t>(epoch_batches.size())) {
+        ++state.epoch;
+        state.batch = 0;
+        epoch_batches = run.data->plan(run.split.train, state.epoch, true);
+      }
+      const auto& units = epoch_batches[static_cast<std::size_t>(state.batch++)];
+      const auto step = static_cast<std::uint64_t>(state.step), part = static_cast<std::uint64_t>(micro);
+      std::mt19937_64 rng(stream_seed(o.seed, 0x57e9, step, part));  // masks and second views
+      at::manual_seed(stream_seed(o.seed, 0xd209, step, part));       // LoRA dropout
+      BatchLosses losses = run.objectives->compute(run.model, units, rng, true);
+      (losses.total / static_cast<double>(o.grad_accumulation)).backward();
+      tally.add(losses);
+    }
+    const double grad_norm = clip_gradients(parameters, o.max_grad_norm);
+    run.optimizer->step();
+    ++state.step;
+    progress.advance();
+
+    const bool last = state.step == run.total_steps;
+    const double epoch = epoch_position(state, epoch_batches.size());
+    if (state.step % o.log_every == 0 || last) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_log).count();
+      json record = loss_fields(tally, o);
+      record.update({{"split", "train"}, {"step", state.step}, {"epoch", epoch}, {"lr", lr}, {"grad_norm", grad_norm},
+                     {"tokens_per_s", seconds > 0 ? static_cast<double>(tally.tokens) / seconds : 0.0}});
+      metrics.write(record);
+      if (!record["loss"].is_null())
+        progress.set_note(fmt::format("loss {:.4f}, {:.0f} tokens/s", record["loss"].get<double>(),
+                                      record["tokens_per_s"].get<double>()));
+      result.last_train_loss = record["loss"].is_null() ? not_a_number : record["loss"].get<double>();
+      log(Level::info, "step {}/{}: loss {:.4f}, lr {:.3g}, {:.0f} tokens/s", state.step, run.total_steps,
+          result.last_train_loss, lr, record["tokens_per_s"].get<double>());
+      tally = Tally{};
+      since_log = std::chrono::steady_clock::now();
+    }
+    if (!run.validation_batches.empty() && ((o.eval_every > 0 && state.step % o.eval_every == 0) || last))
+      result.early_stopped = validate(run, metrics, epoch);
+    if (o.after_step) o.after_step(state.step);
+    if (state.step % o.checkpoint_every == 0 || last || result.early_stopped || stop_requested) {
+      save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
+      saved_step = state.step;
+    }
+    if (result.early_stopped) break;
+  }
+  // A signal that arrived after the last step's checkpoint decision still gets its checkpoint.
+  if (stop_requested && saved_step != state.step)
+    save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
+  progress.finish();
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainOptions& o) {
+  Run run = prepare_run(o);
+  TrainResult result;
+  result.best_validation_loss = not_a_number;
+  train_loop(run, result);
+  result.steps = run.state.step;
+  if (std::isfinite(run.state.best_validation)) result.best_validation_loss = run.state.best_validation;
+  if (stop_requested && run.state.step < run.total_steps) {
+    result.interrupted = true;
+    log(Level::warning, "interrupted: checkpoint at step {} written; continue with --resume {}", run.state.step, o.out_dir);
+    return result;
+  }
+  write_final(run.model, o);
+  result.final_dir = path_join(o.out_dir, "final");
+  run.provenance["result"] = {{"steps", result.steps}, {"early_stopped", result.early_stopped},
+                              {"last_train_loss", number_or_null(result.last_train_loss)},
+                              {"best_validation_loss", number_or_null(result.best_validation_loss)}, {"final", "final/"}};
+  write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
+  return result;
+}
+
+}  // namespace oncolm::train

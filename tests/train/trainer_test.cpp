@@ -1,0 +1,686 @@
+// `oncolm train` end to end on the tiny fixtures and small windows directories written here:
+// outputs and their keys, the donor split, exact resume after an interrupt (SIGINT and SIGTERM),
+// checkpoint rotation, the Hugging Face export (names and shapes as the fixtures, round trip
+// through `oncolm embed`), a falling validation loss, and every bad input the issue lists.
+#include <sys/wait.h>
+
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <functional>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include "../test_fs.h"
+#include "core/error.h"
+#include "model/checkpoint.h"
+#include "model/config.h"
+#include "model/nt_encoder.h"
+#include "model/tokenizer.h"
+#include "train/train_data.h"
+#include "train/trainer.h"
+
+namespace fs = oncolm::test_fs;
+using namespace oncolm;
+using namespace oncolm::train;
+using json = nlohmann::json;
+
+namespace {
+const std::string fixtures = std::string(ONCOLM_TEST_DATA_DIR) + "/nt";
+const std::string v1_model = fixtures + "/nt_v1_tiny";
+const std::string v2_model = fixtures + "/nt_v2_tiny";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_gzip(const std::string& path, const std::string& text) {
+  gzFile file = gzopen(path.c_str(), "wb");
+  gzwrite(file, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(file);
+}
+
+// A window: random bases, or (learnable) a repeated motif with a few random changes.
+std::string window_bases(std::mt19937& rng, std::size_t length, bool motif) {
+  const std::string unit = "ACGTTGCATGCA";
+  std::string bases(length, 'A');
+  for (std::size_t i = 0; i < length; ++i) bases[i] = motif ? unit[i % unit.size()] : "ACGT"[rng() % 4];
+  if (motif)
+    for (int k = 0; k < 3; ++k) bases[rng() % length] = "ACGT"[rng() % 4];
+  return bases;
+}
+
+// An `oncolm windows`-style directory: per sample <s>.windows.fa.gz and .windows.tsv.gz (REF and
+// ALT per SNV at `offset`), and manifest.tsv naming each sample's donor (one donor per sample).
+std::string write_windows_dir(const fs::path& dir, int samples, int variants, std::size_t length, unsigned seed,
+                              bool motif = false) {
+  fs::create_directories(dir);
+  std::mt19937 rng(seed);
+  std::string manifest = "sample_id\tdonor_id\tfasta\ttsv\tsv_fasta\tsv_tsv\tstats\n";
+  for (int s = 0; s < samples; ++s) {
+    std::string sample = "S" + std::to_string(s);
+    std::string fasta, tsv = "sample_id\tchrom\tpos\tref\talt\toffset\tref_record\talt_record\n";
+    for (int v = 0; v < variants; ++v) {
+      std::string ref = window_bases(rng, length, motif);
+      std::size_t offset = length / 2 - 3 + rng() % 6;
+      std::string alt = ref;
+      alt[offset] = ref[offset] == 'A' ? 'G' : 'A';
+      std::string name = sample + "_v" + std::to_string(v);
+      fasta += ">" + name + "_REF\n" + ref + "\n>" + name + "_ALT\n" + alt + "\n";
+      tsv += sample + "\tchr1\t" + std::to_string(1000 + v) + "\t" + ref[offset] + "\t" + alt[offset] + "\t" +
+             std::to_string(offset) + "\t" + name + "_REF\t" + name + "_ALT\n";
+    }
+    write_gzip(dir / (sample + ".windows.fa.gz"), fasta);
+    write_gzip(dir / (sample + ".windows.tsv.gz"), tsv);
+    manifest += sample + "\tD" + std::to_string(s) + "\t" + sample + ".windows.fa.gz\t" + sample +
+                ".windows.tsv.gz\t\t\t" + sample + ".stats.json\n";
+  }
+  std::ofstream(dir / "manifest.tsv") << manifest;
+  return dir.string();
+}
+
+std::vector<json> read_metrics(const std::string& out_dir) {
+  std::vector<json> records;
+  std::istringstream in(read_text(out_dir + "/metrics.jsonl"));
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) records.push_back(json::parse(line));
+  return records;
+}
+
+std::vector<json> of_split(const std::vector<json>& records, const std::string& split) {
+  std::vector<json> out;
+  for (const auto& r : records)
+    if (r["split"] == split) out.push_back(r);
+  return out;
+}
+
+// Names and shapes of a safetensors file.
+std::map<std::string, std::vector<std::int64_t>> layout(const std::string& path) {
+  std::map<std::string, std::vector<std::int64_t>> names;
+  model::Checkpoint checkpoint = model::Checkpoint::load_safetensors(path);
+  for (const auto& [name, view] : checkpoint.tensors()) names[name] = view.shape;
+  return names;
+}
+
+TrainOptions small_run(const std::string& model_dir, const std::string& input, const std::string& out) {
+  TrainOptions o;
+  o.model_dir = model_dir;
+  o.inputs = {input};
+  o.out_dir = out;
+  o.steps = 4;
+  o.batch_tokens = 256;
+  o.lr = 1e-3;
+  o.log_every = 1;
+  o.eval_every = 2;
+  o.checkpoint_every = 2;
+  o.validation_fraction = 0.25;
+  o.threads = 1;
+  return o;
+}
+
+int run_command(const std::string& command, std::string& output) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  output.clear();
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::vector<float> read_npy_floats(const std::string& path, std::int64_t& rows) {
+  std::string bytes = read_text(path);
+  std::size_t header_length = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+  std::string header = bytes.substr(10, header_length);
+  std::int64_t columns = 0;
+  std::sscanf(header.c_str() + header.find("'shape': (") + 10, "%ld, %ld", &rows, &columns);
+  std::vector<float> data(static_cast<std::size_t>(rows * columns));
+  std::memcpy(data.data(), bytes.data() + 10 + header_length, data.size() * sizeof(float));
+  return data;
+}
+
+TEST(Train, MlmRunWritesMetricsCheckpointsProvenanceAndAnHfFinalDirectory) {
+  fs::path root = fs::fresh_dir("oncolm_train_outputs");
+  std::string windows = write_windows_dir(root / "windows", 4, 4, 60, 1);
+  TrainOptions o = small_run(v2_model, windows, root / "out");
+  o.keep_checkpoints = 5;
+  TrainResult result = run_training(o);
+  EXPECT_EQ(result.steps, 4);
+  EXPECT_FALSE(result.interrupted);
+  auto records = read_metrics(o.out_dir);
+  auto train = of_split(records, "train");
+  ASSERT_EQ(train.size(), 4u);
+  for (const char* key : {"split", "step", "epoch", "loss", "mlm_loss", "mlm_accuracy", "lr", "grad_norm", "tokens_per_s"})
+    EXPECT_TRUE(train[0].contains(key)) << key;
+  EXPECT_FALSE(train[0].contains("contrastive_loss")) << "keys that do not apply are left out";
+  EXPECT_DOUBLE_EQ(train[0]["loss"].get<double>(), train[0]["mlm_loss"].get<double>());
+  EXPECT_GT(train[0]["mlm_loss"].get<double>(), 0.0);
+  auto validation = of_split(records, "validation");
+  ASSERT_EQ(validation.size(), 3u);  // before training, steps 2 and 4
+  EXPECT_EQ(validation[0]["step"], 0);
+  EXPECT_NEAR(validation[0]["mlm_perplexity"].get<double>(), std::exp(validation[0]["mlm_loss"].get<double>()), 1e-9);
+  for (int step : {2, 4}) EXPECT_TRUE(fs::exists(root / "out" / "checkpoints" / ("step-" + std::to_string(step)) / "optimizer.pt"));
+  json provenance = json::parse(read_text(o.out_dir + "/train.json"));
+  for (const char* key : {"oncolm_version", "git_hash", "command", "model", "config", "data", "split", "result"})
+    EXPECT_TRUE(provenance.contains(key)) << key;
+  EXPECT_EQ(provenance["model"]["sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(provenance["data"].size(), 4u * 2 + 1);  // FASTA and TSV per sample, and manifest.tsv
+  EXPECT_EQ(provenance["split"]["method"], "donor");
+  EXPECT_EQ(provenance["split"]["validation_donors"].size(), 1u);
+  // final/: the fixture's exact layout, loadable as a model directory.
+  EXPECT_EQ(layout(o.out_dir + "/final/model.safetensors"), layout(v2_model + "/model.safetensors"));
+  for (const char* name : {"config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"})
+    EXPECT_EQ(read_text(o.out_dir + "/final/" + name), read_text(v2_model + "/" + name)) << name;
+  EXPECT_NO_THROW(model::NtEncoder(model::NtConfig::load_dir(o.out_dir + "/final"), model::Checkpoint::load_dir(o.out_dir + "/final")));
+  // Training moved the weights.
+  auto before = model::Checkpoint::load_dir(v2_model), after = model::Checkpoint::load_dir(o.out_dir + "/final");
+  const std::string name = "esm.encoder.layer.0.attention.self.query.weight";
+  EXPECT_FALSE(at::equal(model::tensor_from_view(*before.find(name)), model::tensor_from_view(*after.find(name))));
+  fs::remove_all(root);
+}
+
+TEST(Train, V1FinalDirectoryKeepsTheFixtureLayoutIncludingUnusedTensors) {
+  fs::path root = fs::fresh_dir("oncolm_train_v1_layout");
+  std::string windows = write_windows_dir(root / "windows", 2, 2, 48, 2);
+  TrainOptions o = small_run(v1_model, windows, root / "out");
+  o.steps = 1;
+  o.validation_fraction = 0;
+  o.freeze_below = 1;
+  run_training(o);
+  EXPECT_EQ(layout(o.out_dir + "/final/model.safetensors"), layout(v1_model + "/model.safetensors"));
+  // --freeze-below 1: the embeddings and layer 0 stay as they were, layer 1 trains.
+  auto before = model::Checkpoint::load_dir(v1_model), after = model::Checkpoint::load_dir(o.out_dir + "/final");
+  auto same = [&](const std::string& tensor) {
+    return at::equal(model::tensor_from_view(*before.find(tensor)), model::tensor_from_view(*after.find(tensor)));
+  };
+  EXPECT_TRUE(same("esm.embeddings.word_embeddings.weight"));
+  EXPECT_TRUE(same("esm.encoder.layer.0.intermediate.dense.weight"));
+  EXPECT_FALSE(same("esm.encoder.layer.1.intermediate.dense.weight"));
+  fs::remove_all(root);
+}
+
+TEST(Train, DonorSplitNeverPutsADonorOnBothSides) {
+  std::vector<std::string> donors = {"a", "a", "b", "c", "c", "c", "d", "e", "e"};
+  std::vector<std::string> keys(donors.size(), "k");
+  Split split = split_units(donors, keys, 0.4, 3);
+  EXPECT_EQ(split.method, "donor");
+  EXPECT_EQ(split.validation_donors.size(), 2u);  // round(0.4 * 5)
+  std::set<std::string> train_donors, validation_donors;
+  for (auto u : split.train) train_donors.insert(donors[u]);
+  for (auto u : split.validation) validation_donors.insert(donors[u]);
+  for (const auto& d : validation_donors) EXPECT_EQ(train_donors.count(d), 0u) << d;
+  EXPECT_EQ(split.train.size() + split.validation.size(), donors.size());
+  // Other seeds pick other donors (not always the same two).
+  std::set<std::vector<std::string>> chosen;
+  for (std::uint64_t seed = 0; seed < 10; ++seed) chosen.insert(split_units(donors, keys, 0.4, seed).validation_donors);
+  EXPECT_GT(chosen.size(), 2u);
+  EXPECT_THROW(split_units({"a", "a"}, {"x", "y"}, 0.5, 1), InputError);  // one donor cannot be split
+  Split none = split_units({"a", "b"}, {"x", "y"}, 0.0, 1);
+  EXPECT_EQ(none.validation.size(), 0u);
+}
+
+// Run A: 6 steps straight. Run B: the same, stopped by `signal` after step 3, then resumed.
+void expect_resume_repeats_the_run(int signal) {
+  fs::path root = fs::fresh_dir("oncolm_train_resume_" + std::to_string(signal));
+  std::string windows = write_windows_dir(root / "windows", 4, 3, 54, 3);
+  auto options = [&](const std::string& out) {
+    TrainOptions o = small_run(v2_model, windows, root / out);
+    o.objective = Objective::both;
+    o.steps = 6;
+    o.batch_tokens = 140;  // a few pairs per batch: the run crosses an epoch boundary
+    o.adapters.lora_rank = 2;
+    o.adapters.lora_dropout = 0.1;  // a random stream of its own
+    o.adapters.ia3 = true;
+    o.second_view = "shift";
+    o.warmup_steps = 2;
+    o.grad_accumulation = 2;
+    return o;
+  };
+  TrainResult straight = run_training(options("a"));
+  EXPECT_EQ(straight.steps, 6);
+  TrainOptions interrupted = options("b");
+  interrupted.after_step = [&](std::int64_t step) {
+    if (step == 3) std::raise(signal);
+  };
+  TrainResult first = run_training(interrupted);
+  EXPECT_TRUE(first.interrupted);
+  EXPECT_EQ(first.steps, 3);
+  EXPECT_TRUE(fs::exists(root / "b" / "checkpoints" / "step-3" / "state.json"));
+  EXPECT_FALSE(fs::exists(root / "b" / "final"));
+  TrainOptions resumed = options("b");
+  resumed.resume = true;
+  TrainResult second = run_training(resumed);
+  EXPECT_FALSE(second.interrupted);
+  EXPECT_EQ(second.steps, 6);
+  auto a = read_metrics((root / "a").string()), b = read_metrics((root / "b").string());
+  // The schedule: linear warm-up over 2 steps, then cosine decay over the remaining 4.
+  auto train_a = of_split(a, "train");
+  ASSERT_EQ(train_a.size(), 6u);
+  const double peak = 1e-3;
+  const double expected_lr[] = {peak / 2, peak, peak, peak * 0.5 * (1 + std::cos(M_PI / 4)),
+                                peak * 0.5 * (1 + std::cos(M_PI / 2)), peak * 0.5 * (1 + std::cos(3 * M_PI / 4))};
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(train_a[i]["lr"].get<double>(), expected_lr[i], 1e-15) << i;
+  EXPECT_GT(train_a.back()["epoch"].get<double>(), 1.0) << "the run should cross an epoch boundary";
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i]["split"], b[i]["split"]);
+    EXPECT_EQ(a[i]["step"], b[i]["step"]);
+    for (const char* key : {"loss", "mlm_loss", "contrastive_loss", "grad_norm", "lr"}) {
+      if (!a[i].contains(key)) continue;
+      EXPECT_NEAR(a[i][key].get<double>(), b[i][key].get<double>(), 1e-6) << key << " at line " << i;
+    }
+  }
+  EXPECT_EQ(read_text((root / "a" / "final" / "model.safetensors").string()),
+            read_text((root / "b" / "final" / "model.safetensors").string()));
+  fs::remove_all(root);
+}
+
+TEST(Train, ResumeAfterSigintRepeatsTheUninterruptedRunStepForStep) { expect_resume_repeats_the_run(SIGINT); }
+TEST(Train, ResumeAfterSigtermRepeatsTheUninterruptedRunStepForStep) { expect_resume_repeats_the_run(SIGTERM); }
+
+TEST(Train, EarlyStoppingEndsARunWhoseValidationLossStopsImproving) {
+  fs::path root = fs::fresh_dir("oncolm_train_early");
+  std::string windows = write_windows_dir(root / "windows", 4, 3, 48, 9);
+  TrainOptions o = small_run(v2_model, windows, root / "out");
+  o.steps = 40;
+  o.lr = 1.0;  // diverges: the validation loss rises (or becomes NaN), never improves on the untrained model's
+  o.eval_every = 2;
+  o.early_stopping_patience = 2;
+  TrainResult result = run_training(o);
+  EXPECT_TRUE(result.early_stopped);
+  EXPECT_EQ(result.steps, 4);  // evaluations at steps 0 (best), 2 and 4
+  EXPECT_TRUE(fs::exists(root / "out" / "final" / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(root / "out" / "checkpoints" / "step-4"));
+  fs::remove_all(root);
+}
+
+TEST(Train, ContrastiveTrainingLowersItsLossAndReportsAltRefDistances) {
+  fs::path root = fs::fresh_dir("oncolm_train_contrast");
+  std::string windows = write_windows_dir(root / "windows", 6, 8, 60, 15);
+  TrainOptions o = small_run(v2_model, windows, root / "out");
+  o.objective = Objective::contrastive;
+  o.validation_fraction = 0.34;  // 2 of 6 donors
+  o.steps = 40;
+  o.eval_every = 40;
+  o.lr = 3e-4;
+  o.hard_negative_weight = 16.0;
+  o.second_view = "shift";
+  o.span_context = 0;
+  run_training(o);
+  auto records = read_metrics(o.out_dir);
+  auto train = of_split(records, "train");
+  ASSERT_EQ(train.size(), 40u);
+  double first = 0, last = 0;
+  for (std::size_t i = 0; i < 10; ++i) {
+    first += train[i]["contrastive_loss"].get<double>() / 10;
+    last += train[30 + i]["contrastive_loss"].get<double>() / 10;
+  }
+  EXPECT_LT(last, first - 0.3) << "training contrastive loss, first vs last 10 steps";
+  auto validation = of_split(records, "validation");
+  ASSERT_EQ(validation.size(), 2u);  // before training and at the end
+  for (const auto& record : validation) {
+    const double own = record["alt_ref_distance"].get<double>(), unrelated = record["unrelated_distance"].get<double>();
+    EXPECT_GT(own, 0.0);
+    EXPECT_GT(unrelated, own) << "an ALT is closer to its own REF than to other variants' REF windows";
+    EXPECT_NEAR(record["alt_ref_distance_ratio"].get<double>(), own / unrelated, 1e-12);
+  }
+  fs::remove_all(root);
+}
+
+TEST(Train, EpochsSetTheStepCountWhenStepsIsZero) {
+  fs::path root = fs::fresh_dir("oncolm_train_epochs");
+  std::string windows = write_windows_dir(root / "windows", 2, 4, 48, 10);
+  TrainOptions o = small_run(v2_model, windows, root / "out");
+  o.steps = 0;
+  o.epochs = 2;
+  o.validation_fraction = 0;
+  o.batch_tokens = 50;  // 16 sequences of ~9 tokens: a few per batch
+  TrainResult result = run_training(o);
+  json provenance = json::parse(read_text(o.out_dir + "/train.json"));
+  const std::int64_t batches = provenance["batches_per_epoch"].get<std::int64_t>();
+  EXPECT_GT(batches, 2);
+  EXPECT_EQ(result.steps, 2 * batches);
+  fs::remove_all(root);
+}
+
+TEST(Train, SvJunctionWindowsGiveAnAltWithTwoReferenceWindows) {
+  fs::path root = fs::fresh_dir("oncolm_train_sv");
+  std::string windows = write_windows_dir(root / "windows", 2, 2, 48, 11);
+  std::mt19937 rng(12);
+  std::string fasta, fai, tsv = "sample_id\tid\tref1_offset\tref1_record\tref2_offset\tref2_record\talt_record\talt_junction_offset\n";
+  for (int j = 0; j < 2; ++j) {
+    std::string name = "S0_sv" + std::to_string(j);
+    for (const char* part : {"_REF1", "_REF2", "_ALT"}) {
+      fasta += ">" + name + part + "\n" + window_bases(rng, 48, false) + "\n";
+      fai += name + part + "\t48\t0\t48\t49\n";
+    }
+    tsv += "S0\tsv" + std::to_string(j) + "\t24\t" + name + "_REF1\t24\t" + name + "_REF2\t" + name + "_ALT\t24\n";
+  }
+  write_gzip(windows + "/S0.sv_windows.fa.gz", fasta);
+  std::ofstream(windows + "/S0.sv_windows.fa.gz.fai") << fai;
+  write_gzip(windows + "/S0.sv_windows.tsv.gz", tsv);
+  Corpus corpus = load_corpus({windows});
+  std::size_t junctions = 0;
+  for (const auto& pair : corpus.pairs)
+    if (pair.refs.size() == 2) {
+      ++junctions;
+      EXPECT_EQ(corpus.sequences[pair.refs[0]].site->allele, "REF1");
+      EXPECT_EQ(corpus.sequences[pair.refs[1]].site->allele, "REF2");
+      EXPECT_EQ(corpus.sequences[pair.alt].site->allele, "ALT");
+      EXPECT_EQ(corpus.sources[corpus.sequences[pair.alt].source].donor, "D0");
+    }
+  EXPECT_EQ(junctions, 2u);
+  EXPECT_EQ(corpus.pairs.size(), 2u * 2 + 2);
+  TrainOptions o = small_run(v2_model, windows, root / "out");
+  o.objective = Objective::contrastive;
+  o.validation_fraction = 0;
+  o.steps = 2;
+  EXPECT_EQ(run_training(o).steps, 2);
+  fs::remove_all(root);
+}
+
+TEST(Train, ActivationCheckpointingLeavesTheRunUnchanged) {
+  fs::path root = fs::fresh_dir("oncolm_train_recompute");
+  std::string windows = write_windows_dir(root / "windows", 3, 3, 54, 14);
+  auto options = [&](const std::string& out, bool recompute) {
+    TrainOptions o = small_run(v2_model, windows, root / out);
+    o.objective = Objective::both;
+    o.adapters.lora_rank = 2;
+    o.activation_checkpointing = recompute;
+    return o;
+  };
+  run_training(options("plain", false));
+  run_training(options("recomputed", true));
+  auto plain = read_metrics((root / "plain").string()), recomputed = read_metrics((root / "recomputed").string());
+  ASSERT_EQ(plain.size(), recomputed.size());
+  for (std::size_t i = 0; i < plain.size(); ++i)
+    for (const char* key : {"loss", "grad_norm"}) {
+      if (!plain[i].contains(key)) continue;
+      EXPECT_NEAR(plain[i][key].get<double>(), recomputed[i][key].get<double>(), 1e-6) << key << " " << i;
+    }
+  TrainOptions dropout = options("dropout", true);
+  dropout.adapters.lora_dropout = 0.1;
+  EXPECT_THROW(run_training(dropout), std::invalid_argument);
+  fs::remove_all(root);
+}
+
+TEST(Train, KeepsTheLastNCheckpoints) {
+  fs::path root = fs::fresh_dir("oncolm_train_keep");
+  std::string windows = write_windows_dir(root / "windows", 2, 2, 48, 4);
+  TrainOptions o = small_run(v2_model, windows, root / "out");
+  o.steps = 5;
+  o.checkpoint_every = 1;
+  o.keep_checkpoints = 2;
+  o.validation_fraction = 0;
+  run_training(o);
+  std::vector<std::string> names = list_directory(o.out_dir + "/checkpoints");
+  EXPECT_EQ(names, (std::vector<std::string>{"step-4", "step-5"}));
+  fs::remove_all(root);
+}
+
+TEST(Train, LoraExportRoundTripsThroughOncolmEmbed) {
+  fs::path root = fs::fresh_dir("oncolm_train_embed");
+  std::string windows = write_windows_dir(root / "windows", 2, 3, 60, 5);
+  TrainOptions o = small_run(v2_model, windows, root / "out");
+  o.objective = Objective::contrastive;
+  o.validation_fraction = 0;
+  o.lr = 5e-2;  // visible adapter values after 4 steps
+  o.adapters.lora_rank = 2;
+  o.adapters.lora_targets = model::parse_lora_targets("query,value,ffn-out");
+  o.adapters.ia3 = true;
+  run_training(o);
+  std::string checkpoint = o.out_dir + "/checkpoints/step-4";
+  EXPECT_EQ(layout(o.out_dir + "/final/adapter.safetensors"), layout(checkpoint + "/adapter.safetensors"));
+  EXPECT_EQ(layout(o.out_dir + "/final/model.safetensors"), layout(v2_model + "/model.safetensors"));
+  // The unmerged adapter model, rebuilt from the checkpoint.
+  c10::InferenceMode guard;
+  model::NtConfig config = model::NtConfig::load_dir(v2_model);
+  model::NtEncoder adapted(config, model::Checkpoint::load_safetensors(checkpoint + "/model.safetensors"));
+  adapted.add_adapters(o.adapters);
+  adapted.load_adapters(model::Checkpoint::load_safetensors(checkpoint + "/adapter.safetensors"), "adapter");
+  model::NtEncoder base(config, model::Checkpoint::load_dir(v2_model));
+  // `oncolm embed` on the merged final/ directory.
+  std::string fasta = (root / "x.fa").string();
+  std::ofstream(fasta) << ">one\nACGTTGCATGCAAGGTCCATTGACCATGAGGTACCA\n>two\nTTGACCAGTGGCAACGTATTTGACCAGTACGATTGCAGG\n";
+  std::string output;
+  ASSERT_EQ(run_command(std::string(ONCOLM_BINARY) + " embed --threads 1 --model " + o.out_dir + "/final -o " +
+                            (root / "emb").string() + " " + fasta, output), 0) << output;
+  std::int64_t rows = 0;
+  std::vector<float> embedded = read_npy_floats((root / "emb" / "x.emb.npy").string(), rows);
+  ASSERT_EQ(rows, 2);
+  model::Tokenizer tokenizer(model::Vocabulary::load(v2_model + "/vocab.txt"));
+  const char* sequences[] = {"ACGTTGCATGCAAGGTCCATTGACCATGAGGTACCA", "TTGACCAGTGGCAACGTATTTGACCAGTACGATTGCAGG"};
+  for (int r = 0; r < 2; ++r) {
+    auto encoding = tokenizer.encode(sequences[r]);
+    auto ids = at::tensor(std::vector<std::int64_t>(encoding.ids.begin(), encoding.ids.end())).view({1, -1});
+    auto expected = model::masked_mean(adapted.forward(ids, at::Tensor()).selected, at::Tensor())[0];
+    auto untrained = model::masked_mean(base.forward(ids, at::Tensor()).selected, at::Tensor())[0];
+    auto got = at::from_blob(embedded.data() + r * config.hidden_size, {config.hidden_size}, at::kFloat);
+    EXPECT_LT((got - expected).abs().max().item<double>(), 1e-5) << "record " << r;
+    EXPECT_GT((got - untrained).abs().max().item<double>(), 1e-3) << "training should have changed record " << r;
+  }
+  fs::remove_all(root);
+}
+
+TEST(Train, MlmValidationLossFallsWhileFineTuning) {
+  fs::path root = fs::fresh_dir("oncolm_train_falls");
+  std::string windows = write_windows_dir(root / "windows", 4, 6, 72, 6, true);
+  TrainOptions o = small_run(v2_model, windows, root / "out");
+  o.steps = 30;
+  o.eval_every = 10;
+  o.log_every = 10;
+  o.lr = 2e-3;
+  o.warmup_steps = 3;
+  run_training(o);
+  auto validation = of_split(read_metrics(o.out_dir), "validation");
+  ASSERT_EQ(validation.size(), 4u);  // before training, steps 10, 20, 30
+  const double first = validation.front()["mlm_loss"].get<double>(), last = validation.back()["mlm_loss"].get<double>();
+  EXPECT_LT(last, first - 1.0) << "validation MLM loss " << first << " -> " << last;
+  EXPECT_GE(validation.back()["mlm_accuracy"].get<double>(), validation.front()["mlm_accuracy"].get<double>());
+  fs::remove_all(root);
+}
+
+// --- bad input: each a clear error before any training step ---
+
+class BadInput : public testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::fresh_dir("oncolm_train_bad");
+    windows_ = write_windows_dir(root_ / "windows", 2, 2, 48, 7);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  TrainOptions options() { return small_run(v2_model, windows_, root_ / "out"); }
+
+  // Runs and returns the error message; fails when nothing is thrown or a step was taken.
+  template <typename Error>
+  std::string error_of(const TrainOptions& o) {
+    const std::string metrics = o.out_dir + "/metrics.jsonl";
+    const std::string before = fs::exists(metrics) ? read_text(metrics) : "absent";
+    try {
+      run_training(o);
+    } catch (const Error& error) {
+      EXPECT_EQ(fs::exists(metrics) ? read_text(metrics) : "absent", before) << "a step ran before the error";
+      return error.what();
+    }
+    ADD_FAILURE() << "no error";
+    return "";
+  }
+  fs::path root_;
+  std::string windows_;
+};
+
+TEST_F(BadInput, MissingOrMalformedModelDirectory) {
+  TrainOptions o = options();
+  o.model_dir = (root_ / "no_model").string();
+  EXPECT_NE(error_of<InputError>(o).find("no_model"), std::string::npos);
+  fs::create_directories(root_ / "broken");
+  std::ofstream(root_ / "broken" / "config.json") << "{\"hidden_size\": 64";
+  o.model_dir = (root_ / "broken").string();
+  EXPECT_NE(error_of<InputError>(o).find("config.json"), std::string::npos);
+}
+
+TEST_F(BadInput, InputWithoutWindows) {
+  fs::create_directories(root_ / "empty");
+  TrainOptions o = options();
+  o.inputs = {(root_ / "empty").string()};
+  EXPECT_NE(error_of<InputError>(o).find("windows.fa.gz"), std::string::npos);
+}
+
+TEST_F(BadInput, ContrastiveWithoutPairs) {
+  std::ofstream(root_ / "plain.fa") << ">a\nACGTACGTACGTAAGGCCTT\n>b\nTTGGCCAATTGGCCAAGGTT\n";
+  TrainOptions o = options();
+  o.inputs = {(root_ / "plain.fa").string()};
+  o.objective = Objective::contrastive;
+  std::string message = error_of<InputError>(o);
+  EXPECT_NE(message.find("needs REF/ALT pairs"), std::string::npos) << message;
+}
+
+TEST_F(BadInput, SequenceLongerThanTheModelNamesItAndTheMaxTokensChoice) {
+  std::mt19937 rng(1);
+  std::string v1_limit_breaker = window_bases(rng, 6 * 1001, false);  // 1,001 6-mers + <cls> > 1,000 positions
+  std::ofstream(root_ / "long.fa") << ">short\nACGTACGTACGT\n>too_long\n" << v1_limit_breaker << "\n";
+  TrainOptions o = options();
+  o.model_dir = v1_model;
+  o.inputs = {(root_ / "long.fa").string()};
+  o.validation_fraction = 0;
+  std::string message = error_of<InputError>(o);
+  EXPECT_NE(message.find("too_long"), std::string::npos) << message;
+  EXPECT_NE(message.find("--max-tokens"), std::string::npos) << message;
+  o.max_tokens = 100;  // the centre-keeping choice trains
+  o.steps = 1;
+  EXPECT_EQ(run_training(o).steps, 1);
+}
+
+TEST_F(BadInput, ResumeFromAnotherObjectiveOrOtherDataNamesTheDifference) {
+  TrainOptions o = options();
+  o.steps = 2;
+  run_training(o);
+  TrainOptions other = options();
+  other.resume = true;
+  other.objective = Objective::both;
+  std::string message = error_of<InputError>(other);
+  EXPECT_NE(message.find("objective"), std::string::npos) << message;
+  other.objective = Objective::mlm;
+  other.model_dir = v1_model;
+  message = error_of<InputError>(other);
+  EXPECT_NE(message.find("model"), std::string::npos) << message;
+  other.model_dir = v2_model;
+  const std::string fasta = windows_ + "/S0.windows.fa.gz";
+  write_gzip(fasta, ">S0_v0_REF\nACGTACGTACGTACGTAAGG\n>S0_v0_ALT\nACGTACGTAAGTACGTAAGG\n");
+  message = error_of<InputError>(other);
+  EXPECT_NE(message.find("S0.windows.fa.gz"), std::string::npos) << message;
+}
+
+TEST_F(BadInput, InvalidValues) {
+  auto expect_invalid = [&](const std::function<void(TrainOptions&)>& change, const std::string& option) {
+    TrainOptions o = options();
+    change(o);
+    std::string message = error_of<std::invalid_argument>(o);
+    EXPECT_NE(message.find(option), std::string::npos) << message;
+  };
+  expect_invalid([](TrainOptions& o) { o.masking.fraction = 0; }, "--mask-fraction");
+  expect_invalid([](TrainOptions& o) { o.masking.fraction = 1; }, "--mask-fraction");
+  expect_invalid([](TrainOptions& o) { o.batch_tokens = 0; }, "--batch-tokens");
+  expect_invalid([](TrainOptions& o) { o.steps = -3; }, "--steps");
+  expect_invalid([](TrainOptions& o) { o.checkpoint_every = 0; }, "--checkpoint-every");
+  expect_invalid([](TrainOptions& o) { o.validation_fraction = 1; }, "--validation-fraction");
+  try {
+    model::parse_lora_targets("query,gate");
+    ADD_FAILURE() << "unknown LoRA target accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("'gate'"), std::string::npos);
+  }
+}
+
+TEST_F(BadInput, OutputDirectoryHoldingAnotherRun) {
+  TrainOptions o = options();
+  o.steps = 1;
+  run_training(o);
+  std::string message = error_of<InputError>(o);
+  EXPECT_NE(message.find("--resume"), std::string::npos) << message;
+  EXPECT_NE(message.find("--overwrite"), std::string::npos) << message;
+  o.overwrite = true;
+  EXPECT_EQ(run_training(o).steps, 1);
+  TrainOptions nothing = options();
+  nothing.out_dir = (root_ / "fresh").string();
+  nothing.resume = true;
+  EXPECT_NE(error_of<InputError>(nothing).find("no checkpoints"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TrainCli, OptionsFromJsonOrTomlConfigWithTheCommandLineWinning) {
+  fs::path root = fs::fresh_dir("oncolm_train_cli");
+  std::string windows = write_windows_dir(root / "windows", 3, 2, 48, 8);
+  std::ofstream(root / "train.json") << "{\"lr\": 0.002, \"steps\": 5, \"lora-rank\": 2, \"lora-targets\": \"query,ffn-out\","
+                                        " \"ia3\": true, \"validation-fraction\": 0}\n";
+  std::ofstream(root / "train.toml") << "lr = 0.003\nsteps = 5\nobjective = \"both\"\nvalidation-fraction = 0.34\n";
+  const std::string binary = ONCOLM_BINARY;
+  std::string output;
+  ASSERT_EQ(run_command(binary + " train --threads 1 --model " + v2_model + " -o " + (root / "a").string() + " --config " +
+                            (root / "train.json").string() + " --steps 2 " + windows, output), 0) << output;
+  json config = json::parse(read_text((root / "a" / "train.json").string()))["config"];
+  EXPECT_DOUBLE_EQ(config["lr"].get<double>(), 0.002);
+  EXPECT_EQ(config["steps"], 2) << "the command line wins over the file";
+  EXPECT_EQ(config["lora-rank"], 2);
+  EXPECT_EQ(config["lora-targets"], "query,ffn-out");
+  EXPECT_EQ(config["ia3"], true);
+  EXPECT_TRUE(fs::exists(root / "a" / "final" / "adapter.safetensors"));
+  ASSERT_EQ(run_command(binary + " train --threads 1 --model " + v2_model + " -o " + (root / "b").string() + " --config " +
+                            (root / "train.toml").string() + " --steps 1 " + windows, output), 0) << output;
+  config = json::parse(read_text((root / "b" / "train.json").string()))["config"];
+  EXPECT_DOUBLE_EQ(config["lr"].get<double>(), 0.003);
+  EXPECT_EQ(config["objective"], "both");
+  // --resume OUTDIR continues that run (here: already complete, so no further step).
+  ASSERT_EQ(run_command(binary + " train --threads 1 --model " + v2_model + " --resume " + (root / "b").string() +
+                            " --config " + (root / "train.toml").string() + " --steps 1 " + windows, output), 0) << output;
+  // Bad values are errors naming the option, with exit status 1.
+  EXPECT_EQ(run_command(binary + " train --model " + v2_model + " -o " + (root / "c").string() + " --mask-fraction 1.5 " +
+                            windows, output), 1);
+  EXPECT_NE(output.find("--mask-fraction"), std::string::npos) << output;
+  EXPECT_EQ(run_command(binary + " train --model " + v2_model + " -o " + (root / "c").string() + " --lora-rank 2 "
+                            "--lora-targets query,gate " + windows, output), 1);
+  EXPECT_NE(output.find("'gate'"), std::string::npos) << output;
+  fs::remove_all(root);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TrainCli, SigintWritesACheckpointAtTheNextStepAndExitsWithTempfail) {
+  fs::path root = fs::fresh_dir("oncolm_train_cli_signal");
+  std::string windows = write_windows_dir(root / "windows", 2, 2, 48, 13);
+  const std::string out = (root / "out").string(), status_file = (root / "status").string();
+  // A run far longer than the test: interrupted two seconds in (well after setup), as a scheduler would.
+  std::string script = std::string(ONCOLM_BINARY) + " train --threads 1 --validation-fraction 0 --steps 10000000 "
+                       "--checkpoint-every 1000000 --model " + v2_model + " -o " + out + " " + windows +
+                       " 2>/dev/null & pid=$!; sleep 2; kill -INT $pid; wait $pid; echo $? > " + status_file;
+  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0);
+  EXPECT_EQ(read_text(status_file), "75\n");
+  std::vector<std::string> checkpoints = list_directory(out + "/checkpoints");
+  ASSERT_EQ(checkpoints.size(), 1u);
+  EXPECT_TRUE(fs::exists(fs::path(out) / "checkpoints" / checkpoints[0] / "state.json"));
+  EXPECT_FALSE(fs::exists(fs::path(out) / "final"));
+  json state = json::parse(read_text(out + "/checkpoints/" + checkpoints[0] + "/state.json"));
+  EXPECT_EQ("step-" + std::to_string(state["step"].get<std::int64_t>()), checkpoints[0]);
+  EXPECT_GT(state["step"].get<std::int64_t>(), 0);
+  fs::remove_all(root);
+}
+
+}  // namespace
