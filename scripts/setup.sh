@@ -8,7 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread  # the network; OpenBLAS replaces reference BLAS (~40x faster)
   libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   bcftools samtools tabix            # tests compare against them; the example is built with them
-  python3 python3-numpy python3-pysam  # the benchmark's baseline and the loading examples
+  python3 python3-numpy python3-pysam python3-sklearn python3-pandas  # benchmark baseline, loading examples, classify's scikit-learn check
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -44,6 +44,8 @@ const std::vector<Subcommand>& subcommands() {
       {"model", "inspect a Nucleotide Transformer checkpoint (model info DIR)",
        ONCOLM_TORCH_COMMAND(oncolm::cli::run_model)},
       {"embed", "embeddings for every window or FASTA record", ONCOLM_TORCH_COMMAND(oncolm::cli::run_embed)},
+      {"classify", "tumour type from somatic variants (cv, fit, predict)",
+       ONCOLM_TORCH_COMMAND(oncolm::cli::run_classify)},
       {"train", "fine-tune NT by masked language modelling and tumour-normal contrast",
        ONCOLM_TORCH_COMMAND(oncolm::cli::run_train)},
 #endif
