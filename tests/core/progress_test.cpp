@@ -82,7 +82,8 @@ TEST_F(ProgressTest, KnownTotalGivesOnePlainFinalLine) {
   }  // the destructor does not print a second line
   std::string text = capture.text();
   EXPECT_TRUE(
-      matches(text, R"(\[oncolm progress\] embed S: 4/10 records \(40%\), [0-9]+\.[0-9] records/s, 0s elapsed\n)"))
+      matches(text, R"(\[oncolm progress\] embed S: 4/10 records \(40%\), )"
+                    R"([0-9]+\.[0-9] records/s, [0-9]+s elapsed\n)"))
       << text;
 }
 
@@ -94,7 +95,7 @@ TEST_F(ProgressTest, UnknownTotalCountsWithoutPercentOrEta) {
     progress.advance(6);
   }  // finish() from the destructor
   std::string text = capture.text();
-  EXPECT_TRUE(matches(text, R"(\[oncolm progress\] windows: 7 windows, [0-9]+\.[0-9] windows/s, 0s elapsed\n)"))
+  EXPECT_TRUE(matches(text, R"(\[oncolm progress\] windows: 7 windows, [0-9]+\.[0-9] windows/s, [0-9]+s elapsed\n)"))
       << text;
   EXPECT_EQ(text.find("ETA"), std::string::npos);
   EXPECT_EQ(text.find('\r'), std::string::npos);    // no terminal bar
@@ -110,7 +111,8 @@ TEST_F(ProgressTest, DefaultUnitAndCountsPastTheTotalCapAtOneHundredPercent) {
     progress.finish();
   }
   std::string text = capture.text();
-  EXPECT_TRUE(matches(text, R"(\[oncolm progress\] merge: 12/10 items \(100%\), [0-9]+\.[0-9] items/s, 0s elapsed\n)"))
+  EXPECT_TRUE(matches(text, R"(\[oncolm progress\] merge: 12/10 items \(100%\), )"
+                            R"([0-9]+\.[0-9] items/s, [0-9]+s elapsed\n)"))
       << text;
 }
 
@@ -137,7 +139,7 @@ TEST_F(ProgressTest, CountsFromManyThreads) {
     for (auto& worker : workers) worker.join();
   }
   std::string text = capture.text();
-  EXPECT_TRUE(matches(text, R"(\[oncolm progress\] threads: 10000 items, [0-9]+\.[0-9] items/s, 0s elapsed\n)"))
+  EXPECT_TRUE(matches(text, R"(\[oncolm progress\] threads: 10000 items, [0-9]+\.[0-9] items/s, [0-9]+s elapsed\n)"))
       << text;
 }
 
@@ -151,6 +153,6 @@ TEST_F(ProgressTest, NoteFollowsTheCountsOnTheNextLine) {
   }
   std::string text = capture.text();
   EXPECT_TRUE(matches(text, R"(\[oncolm progress\] train: 3/100 steps \(3%\), [0-9]+\.[0-9] steps/s, )"
-                            R"(loss 2\.3100, 512 tokens/s, 0s elapsed\n)"))
+                            R"(loss 2\.3100, 512 tokens/s, [0-9]+s elapsed\n)"))
       << text;
 }
