@@ -25,3 +25,15 @@ for r in rows(f"{out}/windows/{colo['sv_tsv']}"):
 print("== embeddings: np.load(<name>.emb.npy).shape")
 for npy in sorted(glob.glob(f"{out}/embed/*.emb.npy")):
     print(f"{os.path.basename(npy)}\t{np.load(npy).shape}")
+import json
+metrics = [json.loads(line) for line in open(f"{out}/train/metrics.jsonl")]
+validation = [m for m in metrics if m["split"] == "validation"]
+if validation:
+    before, after = validation[0], validation[-1]
+    fields = [(k, name) for k, name in (("loss", "loss"), ("mlm_loss", "MLM loss"), ("contrastive_loss", "contrastive loss"),
+                                         ("alt_ref_distance_ratio", "ALT-REF / unrelated distance")) if k in after]
+    print(f"== fine-tuning ({out}/train/metrics.jsonl), validation donors, step {before['step']} -> {after['step']}: "
+          + ", ".join(f"{name} {before[k]:.4f} -> {after[k]:.4f}" for k, name in fields))
+print("== embeddings with the fine-tuned model: np.load(<name>.emb.npy).shape")
+for npy in sorted(glob.glob(f"{out}/embed_finetuned/*.emb.npy")):
+    print(f"{os.path.basename(npy)}\t{np.load(npy).shape}")

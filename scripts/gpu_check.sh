@@ -4,8 +4,13 @@
 # and the model tests, the embedding benchmark (full length and hf_bench's --mix, nt-v2-50m,
 # nt-v2-500m, nt-v1-500m, bf16) and, in the same call, the Hugging Face baseline
 # (hf_bench.py --embed-only --mix, which prints the full-length and the mix figures), then a summary
-# with the ratios. Every step has a time limit and the script goes on past a failing step; the
-# whole run fits in about 8 minutes (DEADLINE=540 seconds by default).
+# with the ratios. Training (issue 8): ctest -L gpu also runs oncolm_train_cuda_tests (training on
+# CUDA against the same run on CPU); bench/train_bench --device cuda (MLM training steps, full
+# fine-tuning and LoRA, nt-v2-50m/500m and nt-v1-500m at 1,000 tokens) and hf_bench.py's MLM training
+# step (it runs unless --embed-only; only the sdpa implementation, to fit the time) in the same call;
+# the summary adds a training line per shape with the ratio to HF sdpa. Every step has a time limit
+# and the script goes on past a failing step; the whole run fits in about 9 minutes (DEADLINE=540
+# seconds by default; the CPU tests come last and are the first to be cut).
 #
 # Usage: scripts/gpu_check.sh [PATH/hf_bench.py]     (or HF_BENCH=PATH; default gpu_carry/hf_bench.py)
 # Output: everything under $OUT (default ./gpu_out): one log per step, embed_bench.json,
@@ -66,10 +71,12 @@ step linkage 20 bash -c "ldd '$BUILD/tests/oncolm_cuda_tests' | grep -E 'torch|c
   '$BUILD/bin/oncolm' --version"
 
 step cuda_tests 120 ctest --test-dir "$BUILD" -L gpu --output-on-failure
-step embed_bench 150 "$BUILD/bench/embed_bench" --device cuda --mix --json "$OUT/embed_bench.json"
+step embed_bench 120 "$BUILD/bench/embed_bench" --device cuda --mix --json "$OUT/embed_bench.json"
+step train_bench 120 "$BUILD/bench/train_bench" --device cuda --json "$OUT/train_bench.json"
 mkdir -p "$OUT/hf"
 if [ -f "$HF_BENCH" ]; then
-  step hf_bench 240 python3 "$HF_BENCH" "$OUT/hf" --embed-only --mix
+  # Without --embed-only: embedding (full length and --mix) and the MLM training step, sdpa only.
+  step hf_bench 200 python3 "$HF_BENCH" "$OUT/hf" --mix --impls sdpa
 else
   echo "=== [hf_bench] not run: $HF_BENCH not found (pass its path as the first argument or HF_BENCH=...)"
   failed+=("hf_bench (script missing)")
@@ -93,6 +100,15 @@ for r in ours:
             line += f'  | HF {h["impl"]} {h["tokens_per_s"]:>10,} -> x{r["tokens_per_s"] / h["tokens_per_s"]:.2f}'
             if mode.endswith("mix") and h.get("real_tokens") != r.get("real_tokens"):
                 line += f' (MIX DIFFERS: {r.get("real_tokens")} vs {h.get("real_tokens")} real tokens)'
+    lines.append(line)
+# Training: oncolm train_bench (fp32, as `oncolm train` runs) against HF's MLM step (bf16 autocast).
+train = json.load(open(f"{out}/train_bench.json"))["results"] if os.path.exists(f"{out}/train_bench.json") else []
+for r in train:
+    line = (f'{r["model"]:11s} train-{r["mode"]:4s} oncolm {r["tokens_per_s"]:>10,} tok/s  {r["steps_per_s"]:6.2f} steps/s  '
+            f'{r["tflops"]:7.1f} TFLOP/s  MFU(vs fp32 GEMM) {r["mfu_vs_gemm"]:.2f}')
+    for h in hf:
+        if h["model"] == r["model"] and h["mode"] == "mlm-train-autocast-bf16":
+            line += f'  | HF {h["impl"]} full bf16 {h["tokens_per_s"]:>10,} -> x{r["tokens_per_s"] / h["tokens_per_s"]:.2f}'
     lines.append(line)
 text = "\n".join(lines) + "\n"
 open(f"{out}/summary.txt", "w").write(text)

@@ -1,7 +1,8 @@
 // The demo's pipeline end to end with the real binary: `oncolm windows` on the example cohort
 // (simulated miniBAMs and SV calls included), then `oncolm embed` on its output with the small model
-// shipped in models/. Checks that every window record gets exactly one embedding row, in FASTA
-// order, with its allele and a variant token span inside the tokens used.
+// shipped in models/ (nt-v2-small-grch37, as scripts/demo.sh). Checks that every window record gets
+// exactly one embedding row, in FASTA order, with its allele and a variant token span inside the
+// tokens used.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -56,7 +57,7 @@ TEST(DemoPipeline, WindowsThenEmbedGiveOneRowPerRecordWithAllelesAndVariantSpans
                                      "/examples/reference/GRCh37.20_X.masked.fa.gz' -o '" + (dir / "windows") +
                                      "' --threads 2 --verbosity warning");
   ASSERT_EQ(windows.status, 0) << windows.err;
-  CommandResult embed = run_oncolm("embed --model '" + source_dir + "/models/nt-v2-tiny-random' -o '" +
+  CommandResult embed = run_oncolm("embed --model '" + source_dir + "/models/nt-v2-small-grch37' -o '" +
                                    (dir / "embed") + "' '" + (dir / "windows") + "' --threads 2 --verbosity warning");
   ASSERT_EQ(embed.status, 0) << embed.err;
 
