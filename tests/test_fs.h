@@ -2,6 +2,8 @@
 // same names: `namespace fs = oncolm::test_fs;`. Tests of code that may link a pip torch wheel must
 // not call std::filesystem (see core/paths.h for why).
 #pragma once
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -58,8 +60,10 @@ inline std::vector<directory_entry> directory_iterator(const path& directory) {
 }
 
 // An empty scratch directory under the temporary directory (emptied if it exists).
+// A new, empty directory for one test. The process id keeps tests that ctest runs in parallel (each
+// in its own process) out of each other's directories.
 inline path fresh_dir(const std::string& name) {
-  path dir = temp_directory_path() / name;
+  path dir = temp_directory_path() / (name + "_" + std::to_string(::getpid()));
   remove_all(dir);
   create_directories(dir);
   return dir;
