@@ -27,7 +27,9 @@ void add_input_options(CLI::App& app, downstream::ClassifyInputs& inputs, InputO
     app.add_option("--reference", inputs.reference,
                    "FASTA with .fai (or the .fai) whose contigs make the density bins (default: the reference in "
                    "the windows directory's stats.json)");
-    app.add_option("--bin-size", inputs.bin_size, "density bin size in bases")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--bin-size", inputs.bin_size, "density bin size in bases")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
   }
 }
 
@@ -36,9 +38,12 @@ void add_training_options(CLI::App& app, downstream::TrainingOptions& options, s
                  "histology_abbreviation")->required();
   app.add_option("--min-class-size", options.min_class_size, "drop classes with fewer labelled samples (listed in "
                  "the output)")->capture_default_str();
-  app.add_option("--classifier", classifiers, "logreg and/or mlp (cv: comma-separated; fit: one)")->capture_default_str();
-  app.add_option("--C", options.logreg.C, "logistic regression: inverse L2 strength (scikit-learn's C)")->capture_default_str();
-  app.add_option("--max-iter", options.logreg.max_iter, "logistic regression: L-BFGS iterations at most")->capture_default_str();
+  app.add_option("--classifier", classifiers, "logreg and/or mlp (cv: comma-separated; fit: one)")
+      ->capture_default_str();
+  app.add_option("--C", options.logreg.C, "logistic regression: inverse L2 strength (scikit-learn's C)")
+      ->capture_default_str();
+  app.add_option("--max-iter", options.logreg.max_iter, "logistic regression: L-BFGS iterations at most")
+      ->capture_default_str();
   app.add_option("--hidden", options.mlp.hidden, "MLP: hidden units")->capture_default_str();
   app.add_option("--dropout", options.mlp.dropout, "MLP: dropout after the hidden layer")->capture_default_str();
   app.add_option("--epochs", options.mlp.epochs, "MLP: training epochs")->capture_default_str();
@@ -73,8 +78,10 @@ int run_cv(int argc, char** argv) {
   add_input_options(app, options.inputs, extra, true);
   add_training_options(app, options, classifiers);
   app.add_option("--folds", options.folds, "cross-validation folds")->capture_default_str();
-  app.add_option("--seed", options.seed, "seed of the donor shuffle (and of the MLP: seed + fold)")->capture_default_str();
-  app.add_flag("--no-shuffle", no_shuffle, "donors in sorted order (scikit-learn's StratifiedGroupKFold(shuffle=False))");
+  app.add_option("--seed", options.seed, "seed of the donor shuffle (and of the MLP: seed + fold)")
+      ->capture_default_str();
+  app.add_flag("--no-shuffle", no_shuffle,
+               "donors in sorted order (scikit-learn's StratifiedGroupKFold(shuffle=False))");
   return run_subcommand(app, common, argc, argv, [&]() {
     options.inputs.sets = downstream::parse_feature_sets(extra.features);
     options.inputs.threads = common.threads;

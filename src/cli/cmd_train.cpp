@@ -79,7 +79,8 @@ int run_train(int argc, char** argv) {
   // Length, batches, schedule
   app.add_option("--steps", o.steps, "optimizer steps (0 = from --epochs)")->capture_default_str();
   app.add_option("--epochs", o.epochs, "passes over the training units when --steps is 0")->capture_default_str();
-  app.add_option("--batch-tokens", o.batch_tokens, "padded tokens per micro-batch, all forward passes together")->capture_default_str();
+  app.add_option("--batch-tokens", o.batch_tokens, "padded tokens per micro-batch, all forward passes together")
+      ->capture_default_str();
   app.add_option("--batch-rows", o.max_rows, "most sequences per micro-batch")->capture_default_str();
   app.add_option("--grad-accumulation", o.grad_accumulation, "micro-batches per optimizer step")->capture_default_str();
   app.add_option("--max-tokens", o.max_tokens, "train on at most N tokens per sequence (with <cls>), centred on the "
@@ -89,39 +90,53 @@ int run_train(int argc, char** argv) {
   app.add_option("--warmup-steps", o.warmup_steps, "linear warm-up steps")->capture_default_str();
   app.add_option("--decay", o.decay, "cosine or linear decay after warm-up")->capture_default_str();
   app.add_option("--min-lr-ratio", o.min_lr_ratio, "final learning rate as a share of --lr")->capture_default_str();
-  app.add_option("--max-grad-norm", o.max_grad_norm, "gradient clipping by global norm (0 = off)")->capture_default_str();
-  app.add_option("--seed", o.seed, "seed of every random stream (split, batches, masks, views, dropout, init)")->capture_default_str();
+  app.add_option("--max-grad-norm", o.max_grad_norm, "gradient clipping by global norm (0 = off)")
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "seed of every random stream (split, batches, masks, views, dropout, init)")
+      ->capture_default_str();
   // Validation, logging, checkpoints
-  app.add_option("--validation-fraction", o.validation_fraction, "share of donors held out (0 = no validation)")->capture_default_str();
-  app.add_option("--eval-every", o.eval_every, "steps between evaluations (0 = at the end only)")->capture_default_str();
+  app.add_option("--validation-fraction", o.validation_fraction, "share of donors held out (0 = no validation)")
+      ->capture_default_str();
+  app.add_option("--eval-every", o.eval_every, "steps between evaluations (0 = at the end only)")
+      ->capture_default_str();
   app.add_option("--early-stopping", o.early_stopping_patience, "stop after N evaluations without a better "
                  "validation loss (0 = off)")->capture_default_str();
   app.add_option("--log-every", o.log_every, "steps per metrics line")->capture_default_str();
   app.add_option("--checkpoint-every", o.checkpoint_every, "steps between checkpoints")->capture_default_str();
   app.add_option("--keep-checkpoints", o.keep_checkpoints, "checkpoints kept (the newest)")->capture_default_str();
   // What trains
-  app.add_option("--freeze-below", o.freeze_below, "full fine-tuning: keep the embeddings and layers below N fixed")->capture_default_str();
-  app.add_option("--lora-rank", o.adapters.lora_rank, "LoRA rank (0 = no LoRA); base weights frozen")->capture_default_str();
-  app.add_option("--lora-alpha", o.adapters.lora_alpha, "LoRA scale alpha (update = alpha/rank * B A x)")->capture_default_str();
-  app.add_option("--lora-dropout", o.adapters.lora_dropout, "dropout on the LoRA input")->capture_default_str();
-  app.add_option("--lora-targets", lora_targets, "comma-separated: query, key, value, attention-output, ffn-in, ffn-out")
+  app.add_option("--freeze-below", o.freeze_below, "full fine-tuning: keep the embeddings and layers below N fixed")
       ->capture_default_str();
-  app.add_flag("--ia3", o.adapters.ia3, "IA3 scaling vectors on keys, values and feed-forward activations; base frozen");
+  app.add_option("--lora-rank", o.adapters.lora_rank, "LoRA rank (0 = no LoRA); base weights frozen")
+      ->capture_default_str();
+  app.add_option("--lora-alpha", o.adapters.lora_alpha, "LoRA scale alpha (update = alpha/rank * B A x)")
+      ->capture_default_str();
+  app.add_option("--lora-dropout", o.adapters.lora_dropout, "dropout on the LoRA input")->capture_default_str();
+  app.add_option("--lora-targets", lora_targets,
+                 "comma-separated: query, key, value, attention-output, ffn-in, ffn-out")
+      ->capture_default_str();
+  app.add_flag("--ia3", o.adapters.ia3,
+               "IA3 scaling vectors on keys, values and feed-forward activations; base frozen");
   // MLM
-  app.add_option("--mask-fraction", o.masking.fraction, "share of non-special tokens selected per sequence")->capture_default_str();
+  app.add_option("--mask-fraction", o.masking.fraction, "share of non-special tokens selected per sequence")
+      ->capture_default_str();
   app.add_flag("--mlm-centre", o.mlm_centre, "always select the tokens that carry the variant");
   app.add_option("--mlm-weight", o.mlm_weight, "weight of the MLM loss (both)")->capture_default_str();
   // Contrastive
-  app.add_option("--contrastive-weight", o.contrastive_weight, "weight of the contrastive loss (both)")->capture_default_str();
+  app.add_option("--contrastive-weight", o.contrastive_weight, "weight of the contrastive loss (both)")
+      ->capture_default_str();
   app.add_option("--temperature", o.temperature, "InfoNCE temperature")->capture_default_str();
   app.add_option("--hard-negative-weight", o.hard_negative_weight, "weight of each ALT's own REF window(s) in the "
                  "InfoNCE denominator")->capture_default_str();
   app.add_option("--projection-hidden", o.projection_hidden, "projection head hidden size")->capture_default_str();
   app.add_option("--projection-dim", o.projection_dim, "projection head output size")->capture_default_str();
-  app.add_option("--contrastive-pooling", o.pooling, "variant (variant tokens +- --span-context) or mean")->capture_default_str();
-  app.add_option("--span-context", o.span_context, "tokens added on each side of the variant span")->capture_default_str();
+  app.add_option("--contrastive-pooling", o.pooling, "variant (variant tokens +- --span-context) or mean")
+      ->capture_default_str();
+  app.add_option("--span-context", o.span_context, "tokens added on each side of the variant span")
+      ->capture_default_str();
   app.add_option("--second-view", o.second_view, "reverse-complement or shift")->capture_default_str();
-  app.add_option("--max-shift", o.max_shift, "shift view: at most this many bases dropped from one end")->capture_default_str();
+  app.add_option("--max-shift", o.max_shift, "shift view: at most this many bases dropped from one end")
+      ->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_flag("--activation-checkpointing", o.activation_checkpointing,
                "keep only each layer's input and recompute the layer in the backward pass (less memory, more compute)");

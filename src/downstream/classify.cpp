@@ -177,7 +177,8 @@ void check_training_inputs(const TrainingOptions& options) {
   if (options.label.empty()) throw std::invalid_argument("--label is required");
   if (options.min_class_size < 1) throw std::invalid_argument("--min-class-size must be at least 1");
   if (options.logreg.C <= 0) throw std::invalid_argument("--C must be positive");
-  if (options.mlp.hidden < 1 || options.mlp.epochs < 1) throw std::invalid_argument("--hidden and --epochs must be positive");
+  if (options.mlp.hidden < 1 || options.mlp.epochs < 1)
+    throw std::invalid_argument("--hidden and --epochs must be positive");
   if (options.mlp.dropout < 0 || options.mlp.dropout >= 1) throw std::invalid_argument("--dropout must be in [0, 1)");
 }
 
@@ -354,7 +355,8 @@ std::string run_classify_fit(const TrainingOptions& options) {
                                  "accuracy {:.3f}\n",
                                  model->name(), labelled.rows.size(), k, options.label, loaded.table.names.size(),
                                  fmt::join(sets, ","), training.accuracy);
-  for (const auto& [name, count] : labelled.dropped_classes) text += fmt::format("dropped class {} ({} samples)\n", name, count);
+  for (const auto& [name, count] : labelled.dropped_classes)
+    text += fmt::format("dropped class {} ({} samples)\n", name, count);
   return text + "model: " + path_join(options.out_dir, model_file) + "\n";
 }
 
@@ -362,7 +364,8 @@ std::string run_classify_predict(const PredictOptions& options) {
   std::string path = path_join(options.model_dir, model_file);
   if (!path_exists(path)) throw input_error(path, 0, "missing: not an `oncolm classify fit` model directory");
   nlohmann::json json = read_json_file(path);
-  if (json.value("format", "") != model_format) throw input_error(path, 0, "not an oncolm classifier (format '{}')", json.value("format", ""));
+  if (json.value("format", "") != model_format)
+    throw input_error(path, 0, "not an oncolm classifier (format '{}')", json.value("format", ""));
   ClassifyInputs inputs = options.inputs;
   std::vector<std::string> classes, names;
   StandardScaler scaler;
@@ -370,7 +373,8 @@ std::string run_classify_predict(const PredictOptions& options) {
   ContigBins bins;
   std::string label;
   try {
-    inputs.sets = parse_feature_sets(fmt::format("{}", fmt::join(json.at("feature_sets").get<std::vector<std::string>>(), ",")));
+    inputs.sets =
+        parse_feature_sets(fmt::format("{}", fmt::join(json.at("feature_sets").get<std::vector<std::string>>(), ",")));
     classes = json.at("classes").get<std::vector<std::string>>();
     names = json.at("feature_names").get<std::vector<std::string>>();
     scaler = StandardScaler::from_json(json.at("scaler"));
@@ -388,8 +392,8 @@ std::string run_classify_predict(const PredictOptions& options) {
                         "`oncolm embed` directory of these windows made with that model",
                         want.at("model_sha256").get<std::string>(), want.at("layer").get<int>());
     EmbeddingSource source = open_embeddings(inputs.embeddings_dir);
-    if (source.model_sha256 != want.at("model_sha256").get<std::string>() || source.layer != want.at("layer").get<int>() ||
-        source.pooling != want.value("pooling", source.pooling))
+    if (source.model_sha256 != want.at("model_sha256").get<std::string>() ||
+        source.layer != want.at("layer").get<int>() || source.pooling != want.value("pooling", source.pooling))
       throw input_error(path_join(inputs.embeddings_dir, "embed.json"), 0,
                         "embeddings from model {} (layer {}, pooling {}), but the classifier {} was fitted on model {} "
                         "(layer {}, pooling {})",
@@ -401,11 +405,13 @@ std::string run_classify_predict(const PredictOptions& options) {
     inputs.embeddings_dir.clear();
   }
   set_estimator_threads(inputs.threads);
-  Loaded loaded = load(inputs, has_set(inputs.sets, FeatureSet::density) ? &bins : nullptr, read_cohort(inputs.windows_dir));
+  Loaded loaded =
+      load(inputs, has_set(inputs.sets, FeatureSet::density) ? &bins : nullptr, read_cohort(inputs.windows_dir));
   if (loaded.table.names != names) {
     std::size_t i = 0;
     while (i < names.size() && i < loaded.table.names.size() && names[i] == loaded.table.names[i]) ++i;
-    throw input_error(path, 0, "the classifier expects {} features, these inputs give {}; first difference at column {}: "
+    throw input_error(path, 0,
+                      "the classifier expects {} features, these inputs give {}; first difference at column {}: "
                       "'{}' vs '{}'",
                       names.size(), loaded.table.names.size(), i + 1, i < names.size() ? names[i] : "",
                       i < loaded.table.names.size() ? loaded.table.names[i] : "");
@@ -440,16 +446,18 @@ std::string run_classify_predict(const PredictOptions& options) {
   if (!scored.empty()) {
     ClassificationMetrics metrics =
         classification_metrics(y_true, y_pred, take_rows(proba, scored), static_cast<int>(classes.size()));
-    nlohmann::json entry = {{"feature_set", fmt::format("{}", fmt::join(json.at("feature_sets").get<std::vector<std::string>>(), "+"))},
-                            {"model", model->name()}};
+    nlohmann::json entry = {
+        {"feature_set", fmt::format("{}", fmt::join(json.at("feature_sets").get<std::vector<std::string>>(), "+"))},
+        {"model", model->name()}};
     entry.update(metrics_to_json(metrics, classes));
     nlohmann::json m = {{"label", label}, {"classes", classes}, {"n_samples", scored.size()},
                         {"not_scored", loaded.cohort.samples.size() - scored.size()}, {"results", {entry}}};
     write_file_atomically(path_join(options.out_dir, "metrics.json"), m.dump(1) + "\n");
     outputs.push_back("metrics.json");
-    text += fmt::format("against the manifest's '{}' ({} samples with a known class): accuracy {:.3f}, balanced {:.3f}, "
-                        "macro-F1 {:.3f}\n",
-                        label, scored.size(), metrics.accuracy, metrics.balanced_accuracy, metrics.macro_f1);
+    text += fmt::format(
+        "against the manifest's '{}' ({} samples with a known class): accuracy {:.3f}, balanced {:.3f}, "
+        "macro-F1 {:.3f}\n",
+        label, scored.size(), metrics.accuracy, metrics.balanced_accuracy, metrics.macro_f1);
   }
   nlohmann::json provenance = base_provenance("classify predict", options.command_line);
   provenance["model"] = {{"dir", absolute_path(options.model_dir)}, {"classifier", model->name()}};

@@ -135,10 +135,11 @@ void LogisticRegression::fit(const Matrix& x, const std::vector<int>& y, int n_c
     auto closure = [&]() {
       ++evaluations;
       optimizer.zero_grad();
-      torch::Tensor loss = torch::nn::functional::cross_entropy(
-                               X.mm(W) + b, Y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
-                               n +
-                           penalty * (W * W).sum();
+      torch::Tensor loss =
+          torch::nn::functional::cross_entropy(
+              X.mm(W) + b, Y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+              n +
+          penalty * (W * W).sum();
       loss.backward();
       return loss;
     };
@@ -231,7 +232,8 @@ void Mlp::fit(const Matrix& x, const std::vector<int>& y, int n_classes) {
                                           torch::kLong);
       optimizer.zero_grad();
       torch::Tensor hidden = torch::relu(l1->forward(X.index_select(0, index)));
-      hidden = torch::nn::functional::dropout(hidden, torch::nn::functional::DropoutFuncOptions().p(params_.dropout).training(true));
+      hidden = torch::nn::functional::dropout(
+          hidden, torch::nn::functional::DropoutFuncOptions().p(params_.dropout).training(true));
       torch::Tensor loss = torch::nn::functional::cross_entropy(l2->forward(hidden), Y.index_select(0, index));
       loss.backward();
       optimizer.step();

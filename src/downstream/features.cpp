@@ -105,13 +105,15 @@ long parse_long(const std::string& text, const std::string& path, long line, con
   char* end = nullptr;
   errno = 0;
   long value = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0) throw input_error(path, line, "column {}: '{}' is not an integer", column, text);
+  if (text.empty() || *end != '\0' || errno != 0)
+    throw input_error(path, line, "column {}: '{}' is not an integer", column, text);
   return value;
 }
 
 std::string stem_of(const std::string& fasta_name) {
   std::string suffix = std::string(contract::windows_set) + std::string(contract::fasta_suffix);
-  if (fasta_name.size() > suffix.size() && fasta_name.compare(fasta_name.size() - suffix.size(), suffix.size(), suffix) == 0)
+  if (fasta_name.size() > suffix.size() &&
+      fasta_name.compare(fasta_name.size() - suffix.size(), suffix.size(), suffix) == 0)
     return fasta_name.substr(0, fasta_name.size() - suffix.size());
   return fasta_name;
 }
@@ -293,7 +295,8 @@ class SampleExtractor {
     std::vector<double> alt_sum(4 * hidden), diff_sum(4 * hidden);
     double n[4] = {0, 0, 0, 0};
     // Small variants: record -> (type, weight into the ALT mean, weight into the difference).
-    std::unordered_map<std::string, std::pair<std::size_t, int>> roles;  // record -> (type, +1 ALT / -1 REF / -2 half REF)
+    std::unordered_map<std::string, std::pair<std::size_t, int>>
+        roles;  // record -> (type, +1 ALT / -1 REF / -2 half REF)
     for (const auto& v : variants_) {
       roles[v.ref_record] = {static_cast<std::size_t>(v.type), -1};
       roles[v.alt_record] = {static_cast<std::size_t>(v.type), +1};
@@ -414,7 +417,8 @@ std::vector<FeatureSet> parse_feature_sets(const std::string& text) {
 Cohort read_cohort(const std::string& windows_dir) {
   Cohort cohort;
   cohort.dir = windows_dir;
-  if (!is_directory(windows_dir)) throw input_error(windows_dir, 0, "not a directory (expected `oncolm windows` output)");
+  if (!is_directory(windows_dir))
+    throw input_error(windows_dir, 0, "not a directory (expected `oncolm windows` output)");
   cohort.manifest = path_join(windows_dir, std::string(contract::cohort_manifest_file));
   if (!path_exists(cohort.manifest))
     throw input_error(cohort.manifest, 0,
@@ -477,7 +481,9 @@ ContigBins read_contig_bins(const std::string& path, std::int64_t bin_size) {
   if (bin_size <= 0) throw std::invalid_argument("density bin size must be positive");
   std::string fai = path.size() > 4 && path.compare(path.size() - 4, 4, ".fai") == 0 ? path : path + ".fai";
   std::ifstream in(fai);
-  if (!in) throw input_error(fai, 0, "cannot open the reference index (density bins need contig lengths: `samtools faidx REF`)");
+  if (!in)
+    throw input_error(fai, 0,
+                      "cannot open the reference index (density bins need contig lengths: `samtools faidx REF`)");
   ContigBins bins;
   bins.bin_size = bin_size;
   bins.source = fai;
@@ -549,7 +555,8 @@ std::vector<std::string> signature_feature_names() {
 FeatureTable extract_features(const Cohort& cohort, FeatureOptions& options) {
   bool embedding = std::find(options.sets.begin(), options.sets.end(), FeatureSet::embedding) != options.sets.end();
   if (embedding) {
-    if (!options.embeddings) throw std::invalid_argument("the embedding features need --embeddings (an `oncolm embed` output directory)");
+    if (!options.embeddings)
+      throw std::invalid_argument("the embedding features need --embeddings (an `oncolm embed` output directory)");
     // The hidden size from the first sample's .npy header.
     const CohortSample& first = cohort.samples.front();
     std::string npy = path_join(options.embeddings->dir, first.name + std::string(contract::embedding_npy_suffix));

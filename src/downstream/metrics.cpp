@@ -31,7 +31,8 @@ ClassificationMetrics classification_metrics(const std::vector<int>& y_true, con
     std::iota(order.begin(), order.end(), 0);
     const double* row = proba.row(i);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return row[a] > row[b]; });
-    for (std::size_t j = 0; j < std::min<std::size_t>(3, k); ++j) top3 += order[j] == static_cast<std::size_t>(y_true[i]);
+    for (std::size_t j = 0; j < std::min<std::size_t>(3, k); ++j)
+      top3 += order[j] == static_cast<std::size_t>(y_true[i]);
   }
   m.accuracy = m.n ? static_cast<double>(correct) / static_cast<double>(m.n) : 0;
   m.top3_accuracy = m.n ? static_cast<double>(top3) / static_cast<double>(m.n) : 0;

@@ -18,7 +18,8 @@ bool is_acgt(const std::string& text) {
 int adjacent_copies(const std::string& window, std::size_t start, std::size_t end, const std::string& unit) {
   int copies = 0;
   std::size_t length = unit.size();
-  for (std::size_t at = end; at + length <= window.size() && window.compare(at, length, unit) == 0; at += length) ++copies;
+  for (std::size_t at = end; at + length <= window.size() && window.compare(at, length, unit) == 0; at += length)
+    ++copies;
   for (std::size_t at = start; at >= length && window.compare(at - length, length, unit) == 0; at -= length) ++copies;
   return copies;
 }
@@ -111,7 +112,8 @@ const std::vector<std::string>& sbs96_classes() {
 }
 
 int sbs96_index(char five, char ref, char alt, char three) {
-  if (acgt_index(five) < 0 || acgt_index(ref) < 0 || acgt_index(alt) < 0 || acgt_index(three) < 0 || ref == alt) return -1;
+  if (acgt_index(five) < 0 || acgt_index(ref) < 0 || acgt_index(alt) < 0 || acgt_index(three) < 0 || ref == alt)
+    return -1;
   if (ref == 'A' || ref == 'G') {
     char new_five = complement(three);
     three = complement(five);
@@ -134,7 +136,8 @@ const std::vector<std::string>& id83_classes() {
   return names;
 }
 
-int id83_index(const std::string& window, std::size_t offset, const std::string& norm_ref, const std::string& norm_alt) {
+int id83_index(const std::string& window, std::size_t offset, const std::string& norm_ref,
+               const std::string& norm_alt) {
   std::size_t prefix = 0;
   while (prefix < norm_ref.size() && prefix < norm_alt.size() && norm_ref[prefix] == norm_alt[prefix]) ++prefix;
   std::string deleted = norm_ref.substr(prefix), inserted = norm_alt.substr(prefix);

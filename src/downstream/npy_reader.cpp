@@ -48,11 +48,12 @@ NpyReader::NpyReader(const std::string& path) : path_(path) {
   } else {
     unsigned char length[4];
     if (std::fread(length, 1, 4, file_) != 4) throw input_error(path, 0, "truncated .npy header");
-    header_length = length[0] | (static_cast<std::size_t>(length[1]) << 8) | (static_cast<std::size_t>(length[2]) << 16) |
-                    (static_cast<std::size_t>(length[3]) << 24);
+    header_length = length[0] | (static_cast<std::size_t>(length[1]) << 8) |
+                    (static_cast<std::size_t>(length[2]) << 16) | (static_cast<std::size_t>(length[3]) << 24);
   }
   std::string header(header_length, '\0');
-  if (std::fread(&header[0], 1, header_length, file_) != header_length) throw input_error(path, 0, "truncated .npy header");
+  if (std::fread(&header[0], 1, header_length, file_) != header_length)
+    throw input_error(path, 0, "truncated .npy header");
   if (header.find("'<f4'") != std::string::npos) float16_ = false;
   else if (header.find("'<f2'") != std::string::npos) float16_ = true;
   else throw input_error(path, 0, "not float32 or float16 little-endian: {}", header);
@@ -69,8 +70,8 @@ NpyReader::NpyReader(const std::string& path) : path_(path) {
   std::fseek(file_, data_start, SEEK_SET);
   long long expected = rows_ * cols_ * (float16_ ? 2 : 4);
   if (size - data_start < expected)
-    throw input_error(path, 0, "truncated: {} data bytes, the header's shape ({}, {}) needs {}", size - data_start, rows_,
-                      cols_, expected);
+    throw input_error(path, 0, "truncated: {} data bytes, the header's shape ({}, {}) needs {}", size - data_start,
+                      rows_, cols_, expected);
 }
 
 NpyReader::~NpyReader() {

@@ -16,8 +16,9 @@ std::vector<PlannedBatch> plan_batches(const std::vector<std::int64_t>& lengths,
   while (i < order.size()) {
     PlannedBatch batch;
     batch.width = std::max<std::int64_t>(1, lengths[order[i]]);
-    const std::size_t capacity = std::clamp<std::size_t>(
-        static_cast<std::size_t>(std::max<std::int64_t>(1, token_budget / batch.width)), 1, std::max<std::size_t>(1, max_rows));
+    const std::size_t capacity =
+        std::clamp<std::size_t>(static_cast<std::size_t>(std::max<std::int64_t>(1, token_budget / batch.width)), 1,
+                                std::max<std::size_t>(1, max_rows));
     while (i < order.size() && batch.members.size() < capacity) {
       bool same_length = lengths[order[i]] == batch.width;
       // Close a uniform batch at the first shorter sequence once it is at least half full: the rest

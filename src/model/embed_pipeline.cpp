@@ -116,9 +116,10 @@ void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
     item.ids = std::move(encoding.ids);
     if (prepared.span) std::tie(item.span_begin, item.span_end) = *prepared.span;
     if (options_.embedder.pooling == Pooling::variant && !prepared.span)
-      throw input_error(source.fasta, static_cast<long>(record.line),
-                        "record '{}': --pooling variant needs the variant's position, which {}", record.name,
-                        source.manifest.empty() ? "only a windows manifest gives" : "the manifest does not give for it");
+      throw input_error(
+          source.fasta, static_cast<long>(record.line),
+          "record '{}': --pooling variant needs the variant's position, which {}", record.name,
+          source.manifest.empty() ? "only a windows manifest gives" : "the manifest does not give for it");
     prepared.tokens = item.ids.size();
     item_tokens_.push_back(item.ids.size());
     items_.push_back(std::move(item));
@@ -138,7 +139,8 @@ void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv, const EmbedSource
     float* row = rows.data() + r * static_cast<std::size_t>(dim);
     for (std::size_t i = record.first_item; i < record.first_item + record.item_count; ++i) {
       float weight = static_cast<float>(item_tokens_[i]) / static_cast<float>(record.tokens);
-      for (std::int64_t d = 0; d < dim; ++d) row[d] += weight * item_rows[i * static_cast<std::size_t>(dim) + static_cast<std::size_t>(d)];
+      for (std::int64_t d = 0; d < dim; ++d)
+        row[d] += weight * item_rows[i * static_cast<std::size_t>(dim) + static_cast<std::size_t>(d)];
     }
     std::string span_start, span_end;
     if (record.span) {
@@ -205,9 +207,10 @@ nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& e
   json["dtype"] = options.float16_output ? "float16" : "float32";
   json["compute"] = embedder.compute_description();
   json["clean_up"] = "upper-case; IUPAC ambiguity codes -> N; other characters are an error";
-  json["truncation"] = {{"max_tokens", max_tokens},
-                        {"policy", options.tile ? "tile: consecutive tiles, token-weighted mean"
-                                                : "centre: keep the tokens centred on the variant (or the record centre)"}};
+  json["truncation"] = {
+      {"max_tokens", max_tokens},
+      {"policy", options.tile ? "tile: consecutive tiles, token-weighted mean"
+                              : "centre: keep the tokens centred on the variant (or the record centre)"}};
   json["load"] = {{"numpy", "numpy.load('<name>.emb.npy')"},
                   {"pandas", "pandas.read_csv('<name>.emb.tsv', sep='\\t')"}};
   return json;
@@ -240,7 +243,8 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
       for (const auto& name : list_directory(input))
         if (ends_with(name, windows_fasta_suffix)) fastas.push_back(path_join(input, name));
       if (fastas.empty())
-        throw input_error(input, 0, "directory holds no <sample>{} files (oncolm windows output)", windows_fasta_suffix);
+        throw input_error(input, 0, "directory holds no <sample>{} files (oncolm windows output)",
+                          windows_fasta_suffix);
       for (const auto& fasta : fastas) {
         std::string file = file_name(fasta);
         std::string sample = file.substr(0, file.size() - windows_fasta_suffix.size());
@@ -274,7 +278,8 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
   Embedder embedder(options.model_dir, options.embedder);
   const int model_max = embedder.config().max_tokens;
   if (options.max_tokens > model_max)
-    throw std::invalid_argument(fmt::format("--max-tokens {} exceeds the model's maximum of {}", options.max_tokens, model_max));
+    throw std::invalid_argument(
+        fmt::format("--max-tokens {} exceeds the model's maximum of {}", options.max_tokens, model_max));
   if (options.tile && options.embedder.pooling != Pooling::mean)
     throw std::invalid_argument("--tile combines tiles by their mean: use it with --pooling mean");
   const std::size_t max_tokens = static_cast<std::size_t>(options.max_tokens > 0 ? options.max_tokens : model_max);

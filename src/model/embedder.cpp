@@ -79,7 +79,8 @@ Embedder::Embedder(const std::string& model_dir, const EmbedderOptions& options)
   s.dtype = options.bfloat16 ? at::kBFloat16 : at::kFloat;
   s.layer = options.layer < 0 ? s.config.num_layers : options.layer;
   if (s.layer > s.config.num_layers)
-    throw std::invalid_argument(fmt::format("--layer {}: the model has hidden states 0..{}", s.layer, s.config.num_layers));
+    throw std::invalid_argument(
+        fmt::format("--layer {}: the model has hidden states 0..{}", s.layer, s.config.num_layers));
   if (s.device.is_cpu()) {
     // GEMMs run in OpenBLAS's pool and element-wise ops in torch's, one after the other: both
     // get every thread, neither runs inside the other.

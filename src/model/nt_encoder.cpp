@@ -139,9 +139,10 @@ std::string lora_target_names(unsigned targets) {
 template <typename L>
 auto NtEncoder::lora_slots(L& layer) {
   using Slot = std::pair<const char*, decltype(&layer.lora_query)>;
-  return std::array<Slot, 6>{Slot{"attention.self.query", &layer.lora_query}, Slot{"attention.self.key", &layer.lora_key},
-                             Slot{"attention.self.value", &layer.lora_value}, Slot{"attention.output.dense", &layer.lora_out},
-                             Slot{"intermediate.dense", &layer.lora_ffn_in}, Slot{"output.dense", &layer.lora_ffn_out}};
+  return std::array<Slot, 6>{
+      Slot{"attention.self.query", &layer.lora_query}, Slot{"attention.self.key", &layer.lora_key},
+      Slot{"attention.self.value", &layer.lora_value}, Slot{"attention.output.dense", &layer.lora_out},
+      Slot{"intermediate.dense", &layer.lora_ffn_in},  Slot{"output.dense", &layer.lora_ffn_out}};
 }
 
 template <typename L>
@@ -470,7 +471,8 @@ ForwardOutput NtEncoder::forward(const at::Tensor& ids, const at::Tensor& attent
 void NtEncoder::add_adapters(const AdapterOptions& options) {
   if (has_adapters()) throw std::logic_error("the encoder already has adapters");
   if (options.lora_rank < 0) throw std::invalid_argument("LoRA rank must be positive");
-  if (options.lora_dropout < 0 || options.lora_dropout >= 1) throw std::invalid_argument("LoRA dropout must be in [0, 1)");
+  if (options.lora_dropout < 0 || options.lora_dropout >= 1)
+    throw std::invalid_argument("LoRA dropout must be in [0, 1)");
   adapters_ = options;
   const std::int64_t h = config_.hidden_size, i = config_.intermediate_size;
   const std::int64_t ffn_rows = config_.feed_forward == FeedForward::swiglu ? 2 * i : i;
@@ -656,7 +658,8 @@ std::vector<NamedTensor> NtEncoder::adapter_tensors() const {
   for (auto& named : all)
     if (named.tensor.dim() == 1) {
       // PEFT's IA3 shapes: [1, in] where it scales an input (output.dense), [out, 1] where it scales an output.
-      bool scales_input = named.name.size() > 18 && named.name.compare(named.name.size() - 18, 18, "output.dense.ia3_l") == 0 &&
+      bool scales_input = named.name.size() > 18 &&
+                          named.name.compare(named.name.size() - 18, 18, "output.dense.ia3_l") == 0 &&
                           named.name.find("attention.output") == std::string::npos;
       named.tensor = scales_input ? named.tensor.view({1, -1}) : named.tensor.view({-1, 1});
     }
@@ -690,14 +693,16 @@ struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
     ctx->saved_data["training"] = training;
     const at::Tensor mask = key_mask.value_or(at::Tensor());
     ctx->saved_data["masked"] = mask.defined();
-    ctx->save_for_backward(mask.defined() ? torch::autograd::variable_list{x, mask} : torch::autograd::variable_list{x});
+    ctx->save_for_backward(mask.defined() ? torch::autograd::variable_list{x, mask}
+                                          : torch::autograd::variable_list{x});
     at::NoGradGuard no_grad;
     return {encoder->run_layer(encoder->layers_[static_cast<std::size_t>(index)], x, mask, training)};
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_outputs) {
-    const auto* encoder = reinterpret_cast<const NtEncoder*>(static_cast<std::intptr_t>(ctx->saved_data["encoder"].toInt()));
+    const auto* encoder =
+        reinterpret_cast<const NtEncoder*>(static_cast<std::intptr_t>(ctx->saved_data["encoder"].toInt()));
     const auto index = static_cast<std::size_t>(ctx->saved_data["index"].toInt());
     auto saved = ctx->get_saved_variables();
     at::Tensor x = saved[0].detach().requires_grad_(true);
@@ -736,9 +741,11 @@ std::vector<at::Tensor> NtEncoder::layer_weights(std::size_t index) const {
   return weights;
 }
 
-at::Tensor NtEncoder::checkpointed_layer(std::size_t index, const at::Tensor& x, const at::Tensor& key_mask, bool training) const {
+at::Tensor NtEncoder::checkpointed_layer(std::size_t index, const at::Tensor& x, const at::Tensor& key_mask,
+                                         bool training) const {
   if (training && adapters_.lora_rank > 0 && adapters_.lora_dropout > 0)
-    throw std::invalid_argument("activation checkpointing recomputes layers; LoRA dropout would draw other masks there");
+    throw std::invalid_argument(
+        "activation checkpointing recomputes layers; LoRA dropout would draw other masks there");
   std::vector<at::Tensor> weights = layer_weights(index);
   if (weights.empty() && !x.requires_grad()) return run_layer(layers_[index], x, key_mask, training);
   c10::optional<at::Tensor> mask;

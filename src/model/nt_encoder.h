@@ -114,7 +114,8 @@ class NtEncoder {
   };
   friend struct LayerCheckpoint;
   explicit NtEncoder(NtConfig config) : config_(std::move(config)) {}
-  at::Tensor checkpointed_layer(std::size_t index, const at::Tensor& x, const at::Tensor& key_mask, bool training) const;
+  at::Tensor checkpointed_layer(std::size_t index, const at::Tensor& x, const at::Tensor& key_mask,
+                                bool training) const;
   std::vector<at::Tensor> layer_weights(std::size_t index) const;  // a layer's tensors that require grad
   std::vector<at::Tensor*> tensors();
   void build_rotary_tables();

@@ -37,9 +37,10 @@ at::Tensor pool_hidden(const at::Tensor& hidden, const at::Tensor& attention_mas
     auto real = attention_mask.sum(1).to(at::kCPU).to(at::kLong);
     auto cpu = at::zeros({batch, tokens}, at::kDouble);
     for (std::int64_t b = 0; b < batch; ++b) {
-      const std::int64_t first = std::max<std::int64_t>(1, spans[static_cast<std::size_t>(b)].first - options.context_tokens);
-      const std::int64_t last = std::min<std::int64_t>(real[b].item<std::int64_t>(),
-                                                       spans[static_cast<std::size_t>(b)].second + options.context_tokens);
+      const std::int64_t first =
+          std::max<std::int64_t>(1, spans[static_cast<std::size_t>(b)].first - options.context_tokens);
+      const std::int64_t last = std::min<std::int64_t>(
+          real[b].item<std::int64_t>(), spans[static_cast<std::size_t>(b)].second + options.context_tokens);
       if (last <= first) throw std::invalid_argument("pool_hidden: empty variant span");
       cpu[b].slice(0, first, last).fill_(1.0);
     }
@@ -70,7 +71,8 @@ at::Tensor ProjectionHead::forward(const at::Tensor& x) const {
 }
 
 std::vector<model::NamedTensor> ProjectionHead::named_tensors() const {
-  return {{"projection.0.weight", w1}, {"projection.0.bias", b1}, {"projection.2.weight", w2}, {"projection.2.bias", b2}};
+  return {
+      {"projection.0.weight", w1}, {"projection.0.bias", b1}, {"projection.2.weight", w2}, {"projection.2.bias", b2}};
 }
 
 void ProjectionHead::set_requires_grad(bool trainable) {
@@ -78,7 +80,8 @@ void ProjectionHead::set_requires_grad(bool trainable) {
 }
 
 at::Tensor contrastive_loss(const at::Tensor& views1, const at::Tensor& views2, const at::Tensor& refs,
-                            const std::vector<std::int64_t>& ref_owner, double temperature, double hard_negative_weight) {
+                            const std::vector<std::int64_t>& ref_owner, double temperature,
+                            double hard_negative_weight) {
   const std::int64_t n = views1.size(0), r = refs.defined() ? refs.size(0) : 0;
   if (views2.size(0) != n || static_cast<std::int64_t>(ref_owner.size()) != r)
     throw std::invalid_argument("contrastive_loss: mismatched batch sizes");
@@ -98,7 +101,8 @@ at::Tensor contrastive_loss(const at::Tensor& views1, const at::Tensor& views2, 
   for (std::int64_t a = 0; a < 2 * n; ++a) {
     log_w[static_cast<std::size_t>(a * columns + a)] = minus_infinity;
     for (std::int64_t m = 0; m < r; ++m)
-      if (ref_owner[static_cast<std::size_t>(m)] == a % n) log_w[static_cast<std::size_t>(a * columns + 2 * n + m)] = log_hard;
+      if (ref_owner[static_cast<std::size_t>(m)] == a % n)
+        log_w[static_cast<std::size_t>(a * columns + 2 * n + m)] = log_hard;
   }
   auto log_weights = at::from_blob(log_w.data(), {2 * n, columns}, at::kDouble).clone();
   auto targets = at::cat({at::arange(n, 2 * n, at::kLong), at::arange(0, n, at::kLong)}).to(scores.device());

@@ -64,6 +64,7 @@ struct ProjectionHead {
 // views1, views2: [N, P] projections (not yet normalised) of a_i and a'_i; refs: [R, P] projections
 // of the REF windows, ref_owner[m] = the variant i that REF m belongs to.
 at::Tensor contrastive_loss(const at::Tensor& views1, const at::Tensor& views2, const at::Tensor& refs,
-                            const std::vector<std::int64_t>& ref_owner, double temperature, double hard_negative_weight);
+                            const std::vector<std::int64_t>& ref_owner, double temperature,
+                            double hard_negative_weight);
 
 }  // namespace oncolm::train

@@ -57,7 +57,8 @@ MaskedTokens mask_tokens(const std::vector<std::int32_t>& ids, const std::vector
   }
   const std::size_t total = forced.size() + candidates.size();
   if (total == 0) return out;
-  const std::size_t k = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(options.fraction * static_cast<double>(total))));
+  const std::size_t k =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(options.fraction * static_cast<double>(total))));
   std::vector<std::size_t> selected = forced;
   // Partial Fisher-Yates: the first `wanted` candidates become a uniform sample without replacement.
   const std::size_t wanted = k > forced.size() ? std::min(k - forced.size(), candidates.size()) : 0;

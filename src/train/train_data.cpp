@@ -74,7 +74,8 @@ void read_source(std::size_t index, Corpus& corpus) {
     if (cleanup.invalid > 0)
       throw input_error(source.fasta, static_cast<long>(record.line),
                         "record '{}' has {} character(s) that are no nucleotide code (first '{}' at base {})",
-                        record.name, cleanup.invalid, record.sequence[cleanup.first_invalid], cleanup.first_invalid + 1);
+                        record.name, cleanup.invalid, record.sequence[cleanup.first_invalid],
+                        cleanup.first_invalid + 1);
     if (record.sequence.empty()) continue;
     TrainSequence sequence{record.name, index, record.line, std::move(record.sequence), std::nullopt};
     auto site = manifest.sites.find(sequence.record);
@@ -92,7 +93,9 @@ void read_source(std::size_t index, Corpus& corpus) {
       if (found != by_name.end()) unit.refs.push_back(found->second);
     }
     if (unit.refs.size() == pair.ref_records.size()) corpus.pairs.push_back(std::move(unit));
-    else log(Level::warning, "{}: pair of '{}' lacks a REF record in {}; left out", source.manifest, pair.alt_record, source.fasta);
+    else
+      log(Level::warning, "{}: pair of '{}' lacks a REF record in {}; left out", source.manifest, pair.alt_record,
+          source.fasta);
   }
 }
 
@@ -125,8 +128,8 @@ std::vector<std::pair<std::string, std::string>> corpus_files(const Corpus& corp
   return files;
 }
 
-TokenizedSequence tokenize_sequence(const TrainSequence& sequence, const Corpus& corpus, const model::Tokenizer& tokenizer,
-                                    std::size_t max_tokens, bool truncate) {
+TokenizedSequence tokenize_sequence(const TrainSequence& sequence, const Corpus& corpus,
+                                    const model::Tokenizer& tokenizer, std::size_t max_tokens, bool truncate) {
   model::Encoding encoding = tokenizer.encode(sequence.bases);
   if (encoding.size() > max_tokens) {
     const TrainSource& source = corpus.sources[sequence.source];
@@ -165,7 +168,8 @@ TrainSequence second_view(const TrainSequence& sequence, SecondView view, int ma
   if (room_right > 0) sides.push_back(false);
   if (sides.empty() || max_shift < 1) return out;
   const bool from_left = sides[uniform_below(rng, sides.size())];
-  const std::size_t room = std::min<std::size_t>(static_cast<std::size_t>(max_shift), from_left ? room_left : room_right);
+  const std::size_t room =
+      std::min<std::size_t>(static_cast<std::size_t>(max_shift), from_left ? room_left : room_right);
   const std::size_t drop = 1 + static_cast<std::size_t>(uniform_below(rng, room));
   if (from_left) {
     out.bases.erase(0, drop);
@@ -182,7 +186,8 @@ TrainSequence second_view(const TrainSequence& sequence, SecondView view, int ma
 Split split_units(const std::vector<std::string>& unit_donors, const std::vector<std::string>& unit_keys,
                   double fraction, std::uint64_t seed) {
   Split split;
-  const bool by_donor = std::any_of(unit_donors.begin(), unit_donors.end(), [](const std::string& d) { return !d.empty(); });
+  const bool by_donor =
+      std::any_of(unit_donors.begin(), unit_donors.end(), [](const std::string& d) { return !d.empty(); });
   split.method = by_donor ? "donor" : "record";
   if (fraction <= 0) {
     for (std::size_t u = 0; u < unit_donors.size(); ++u) split.train.push_back(u);

@@ -62,8 +62,8 @@ struct TokenizedSequence {
 // Tokenizes with the centre-keeping truncation of `oncolm embed` when `max_tokens` is set by the
 // user (truncate = true); otherwise a sequence longer than max_tokens is an InputError naming the
 // record, its token count and the --max-tokens choice.
-TokenizedSequence tokenize_sequence(const TrainSequence& sequence, const Corpus& corpus, const model::Tokenizer& tokenizer,
-                                    std::size_t max_tokens, bool truncate);
+TokenizedSequence tokenize_sequence(const TrainSequence& sequence, const Corpus& corpus,
+                                    const model::Tokenizer& tokenizer, std::size_t max_tokens, bool truncate);
 
 enum class SecondView { reverse_complement, shift };
 

@@ -58,21 +58,24 @@ void validate_options(const TrainOptions& o) {
   require(o.adapters.lora_rank == 0 || o.adapters.lora_targets != 0, "--lora-targets names no projection");
   require(o.adapters.lora_alpha > 0, "--lora-alpha must be positive");
   require(o.adapters.lora_dropout >= 0 && o.adapters.lora_dropout < 1, "--lora-dropout must be in [0, 1)");
-  require(o.freeze_below == 0 || !o.adapters.any(), "--freeze-below applies to full fine-tuning; adapters freeze every base weight");
+  require(o.freeze_below == 0 || !o.adapters.any(),
+          "--freeze-below applies to full fine-tuning; adapters freeze every base weight");
   require(o.masking.fraction > 0 && o.masking.fraction < 1,
           fmt::format("--mask-fraction must be in (0, 1), found {}", o.masking.fraction));
   require(o.mlm_weight >= 0 && o.contrastive_weight >= 0, "loss weights must not be negative");
   require(o.temperature > 0, "--temperature must be positive");
   require(o.hard_negative_weight >= 0, "--hard-negative-weight must not be negative");
   require(o.projection_hidden > 0 && o.projection_dim > 0, "projection sizes must be positive");
-  require(o.pooling == "variant" || o.pooling == "mean", "--contrastive-pooling must be variant or mean, found '" + o.pooling + "'");
+  require(o.pooling == "variant" || o.pooling == "mean",
+          "--contrastive-pooling must be variant or mean, found '" + o.pooling + "'");
   require(o.span_context >= 0, "--span-context must not be negative");
   require(o.second_view == "reverse-complement" || o.second_view == "shift",
           "--second-view must be reverse-complement or shift, found '" + o.second_view + "'");
   require(o.max_shift > 0, "--max-shift must be positive");
   require(o.threads >= 0, "--threads must not be negative");
   require(!o.activation_checkpointing || o.adapters.lora_rank == 0 || o.adapters.lora_dropout == 0,
-          "--activation-checkpointing recomputes layers, where --lora-dropout would draw other masks: use --lora-dropout 0");
+          "--activation-checkpointing recomputes layers, where --lora-dropout would draw other masks: use "
+          "--lora-dropout 0");
 }
 
 nlohmann::json options_json(const TrainOptions& o) {

@@ -105,14 +105,17 @@ class TrainingData {
   // Batches of units for one epoch: the units in a seeded random order, length-bucketed with the
   // token budget `embed` uses (per unit: its longest sequence times the rows it adds), then the
   // batches themselves in a seeded random order. Validation (shuffle = false) keeps one fixed plan.
-  std::vector<std::vector<std::size_t>> plan(const std::vector<std::size_t>& units, std::int64_t epoch, bool shuffle) const {
+  std::vector<std::vector<std::size_t>> plan(const std::vector<std::size_t>& units, std::int64_t epoch,
+                                             bool shuffle) const {
     std::vector<std::size_t> order = units;
     std::mt19937_64 rng(stream_seed(options_.seed, 0xba7c, static_cast<std::uint64_t>(epoch)));
     if (shuffle)
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[uniform_below(rng, i)]);
     std::vector<std::int64_t> lengths;
     for (auto unit : order) lengths.push_back(unit_length(unit));
-    const std::int64_t rows = options_.objective == Objective::mlm ? 1 : options_.objective == Objective::contrastive ? 3 : 5;
+    const std::int64_t rows = options_.objective == Objective::mlm           ? 1
+                              : options_.objective == Objective::contrastive ? 3
+                                                                             : 5;
     auto planned = model::plan_batches(lengths, std::max<std::int64_t>(1, options_.batch_tokens / rows),
                                        static_cast<std::size_t>(std::max<std::int64_t>(1, options_.max_rows / rows)));
     std::vector<std::vector<std::size_t>> batches;
@@ -202,7 +205,8 @@ class Objectives {
       : options_(options), data_(data), device_(device),
         replacements_(maskable_ids(data.tokenizer().vocabulary(), vocab_rows)) {}
 
-  BatchLosses compute(const Trainable& model, const std::vector<std::size_t>& units, std::mt19937_64& rng, bool training) const {
+  BatchLosses compute(const Trainable& model, const std::vector<std::size_t>& units, std::mt19937_64& rng,
+                      bool training) const {
     BatchLosses out;
     out.total = at::zeros({}, at::TensorOptions().device(device_).dtype(model.encoder->dtype()));
     if (options_.objective != Objective::contrastive) add_mlm(model, units, rng, training, out);
@@ -314,7 +318,8 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(const Trainable& model, cons
   // scales would pull them to 0, not to their neutral 1).
   std::vector<at::Tensor> matrices, vectors;
   for (const auto& p : model.parameters()) (p.tensor.dim() >= 2 ? matrices : vectors).push_back(p.tensor);
-  auto options = torch::optim::AdamWOptions(o.lr).betas({o.adam_beta1, o.adam_beta2}).eps(o.adam_eps).weight_decay(o.weight_decay);
+  auto options =
+      torch::optim::AdamWOptions(o.lr).betas({o.adam_beta1, o.adam_beta2}).eps(o.adam_eps).weight_decay(o.weight_decay);
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(matrices, std::make_unique<torch::optim::AdamWOptions>(options));
   auto no_decay = options;
@@ -372,14 +377,16 @@ std::vector<std::int64_t> checkpoint_steps(const std::string& out_dir) {
 
 void save_model_files(const Trainable& model, const std::string& dir) {
   model::save_tensors(path_join(dir, "model.safetensors"), model.encoder->named_tensors(), {{"format", "pt"}});
-  if (model.encoder->has_adapters()) model::save_tensors(path_join(dir, "adapter.safetensors"), model.encoder->adapter_tensors());
+  if (model.encoder->has_adapters())
+    model::save_tensors(path_join(dir, "adapter.safetensors"), model.encoder->adapter_tensors());
   if (model.head) model::save_tensors(path_join(dir, "projection_head.safetensors"), model.head->named_tensors());
 }
 
 void save_checkpoint(const std::string& out_dir, const Trainable& model, torch::optim::AdamW& optimizer,
                      const RunState& state, const json& fingerprint, int keep) {
   const std::string final_dir = checkpoint_dir(out_dir, state.step);
-  const std::string partial = path_join(path_join(out_dir, "checkpoints"), ".step-" + std::to_string(state.step) + ".partial");
+  const std::string partial =
+      path_join(path_join(out_dir, "checkpoints"), ".step-" + std::to_string(state.step) + ".partial");
   remove_tree(partial);
   make_directories(partial);
   save_model_files(model, partial);
@@ -389,7 +396,8 @@ void save_checkpoint(const std::string& out_dir, const Trainable& model, torch::
   if (std::rename(partial.c_str(), final_dir.c_str()) != 0)
     throw std::runtime_error("cannot rename " + partial + " to " + final_dir);
   auto steps = checkpoint_steps(out_dir);
-  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < steps.size(); ++i) remove_tree(checkpoint_dir(out_dir, steps[i]));
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < steps.size(); ++i)
+    remove_tree(checkpoint_dir(out_dir, steps[i]));
   log(Level::info, "checkpoint {}", final_dir);
 }
 
@@ -400,20 +408,24 @@ void check_same_data(const json& saved, const json& current, const std::string& 
   for (const auto& file : current) now[file.at("path").get<std::string>()] = file.at("sha256").get<std::string>();
   for (const auto& [path, sha] : now) {
     auto found = before.find(path);
-    if (found == before.end()) throw input_error(state_path, 0, "cannot resume: data file {} was not part of the checkpoint's run", path);
+    if (found == before.end())
+      throw input_error(state_path, 0, "cannot resume: data file {} was not part of the checkpoint's run", path);
     if (found->second != sha)
-      throw input_error(state_path, 0, "cannot resume: data file {} changed since the checkpoint (sha256 {} then, {} now)",
-                        path, found->second, sha);
+      throw input_error(state_path, 0,
+                        "cannot resume: data file {} changed since the checkpoint (sha256 {} then, {} now)", path,
+                        found->second, sha);
   }
   for (const auto& [path, sha] : before)
-    if (!now.count(path)) throw input_error(state_path, 0, "cannot resume: data file {} of the checkpoint's run is not an input now", path);
+    if (!now.count(path))
+      throw input_error(state_path, 0, "cannot resume: data file {} of the checkpoint's run is not an input now", path);
 }
 
 // Names the first fingerprint entry that differs: a resumed run must train the same model with
 // the same objective on the same data.
 void check_fingerprint(const json& saved, const json& current, const std::string& state_path) {
   for (const char* key : {"model_sha256", "objective", "data"}) {
-    if (!saved.contains(key)) throw input_error(state_path, 0, "checkpoint lacks '{}': written by another version?", key);
+    if (!saved.contains(key))
+      throw input_error(state_path, 0, "checkpoint lacks '{}': written by another version?", key);
     if (saved[key] == current[key]) continue;
     if (std::string(key) == "data") check_same_data(saved[key], current[key], state_path);
     throw input_error(state_path, 0, "cannot resume: the checkpoint's {} is {} but this run's is {}",
@@ -489,7 +501,9 @@ struct Tally {
   }
   double mlm() const { return selected ? mlm_sum / static_cast<double>(selected) : not_a_number; }
   double contrastive() const { return anchors ? contrastive_sum / static_cast<double>(anchors) : not_a_number; }
-  double accuracy() const { return selected ? static_cast<double>(correct) / static_cast<double>(selected) : not_a_number; }
+  double accuracy() const {
+    return selected ? static_cast<double>(correct) / static_cast<double>(selected) : not_a_number;
+  }
 };
 
 json loss_fields(const Tally& tally, const TrainOptions& o) {
@@ -524,7 +538,8 @@ at::Device parse_device(const std::string& name) {
 
 // Refuses an output directory that holds another run unless resuming or overwriting it.
 void prepare_out_dir(const TrainOptions& o) {
-  const bool holds_run = path_exists(path_join(o.out_dir, "train.json")) || path_exists(path_join(o.out_dir, "checkpoints"));
+  const bool holds_run =
+      path_exists(path_join(o.out_dir, "train.json")) || path_exists(path_join(o.out_dir, "checkpoints"));
   if (o.resume) {
     if (checkpoint_steps(o.out_dir).empty())
       throw input_error(o.out_dir, 0, "--resume: no checkpoints/step-N/ with a state.json to resume from");
@@ -534,7 +549,8 @@ void prepare_out_dir(const TrainOptions& o) {
     throw input_error(o.out_dir, 0, "holds another training run (train.json or checkpoints/): pass --resume to "
                       "continue it or --overwrite to replace it");
   if (holds_run)
-    for (const char* name : {"checkpoints", "final", "metrics.jsonl", "train.json"}) remove_tree(path_join(o.out_dir, name));
+    for (const char* name : {"checkpoints", "final", "metrics.jsonl", "train.json"})
+      remove_tree(path_join(o.out_dir, name));
   make_directories(o.out_dir);
 }
 
@@ -545,11 +561,13 @@ json make_fingerprint(const TrainOptions& o, const std::string& model_sha256, co
           {"validation_fraction", o.validation_fraction}};
 }
 
-Trainable build_model(const TrainOptions& o, const model::NtConfig& config, at::Device device, const std::string& resume_dir) {
+Trainable build_model(const TrainOptions& o, const model::NtConfig& config, at::Device device,
+                      const std::string& resume_dir) {
   Trainable model;
   const std::string weights = resume_dir.empty() ? "" : path_join(resume_dir, "model.safetensors");
-  model.encoder = std::make_unique<model::NtEncoder>(
-      config, weights.empty() ? model::Checkpoint::load_dir(o.model_dir) : model::Checkpoint::load_safetensors(weights));
+  model.encoder =
+      std::make_unique<model::NtEncoder>(config, weights.empty() ? model::Checkpoint::load_dir(o.model_dir)
+                                                                 : model::Checkpoint::load_safetensors(weights));
   model.encoder->to(device, at::kFloat);
   if (o.adapters.any()) {
     model::AdapterOptions adapters = o.adapters;
@@ -604,8 +622,8 @@ void write_final(const Trainable& model, const TrainOptions& o) {
 
 // --- evaluation ---
 
-json evaluate(const Trainable& model, const Objectives& objectives, const std::vector<std::vector<std::size_t>>& batches,
-              const TrainOptions& o) {
+json evaluate(const Trainable& model, const Objectives& objectives,
+              const std::vector<std::vector<std::size_t>>& batches, const TrainOptions& o) {
   at::NoGradGuard no_grad;
   Tally tally;
   for (std::size_t b = 0; b < batches.size(); ++b) {
@@ -627,7 +645,6 @@ json evaluate(const Trainable& model, const Objectives& objectives, const std::v
   }
   return j;
 }
-
 
 // --- the run ---
 
@@ -657,7 +674,8 @@ RunState read_run_state(const std::string& checkpoint, const json& fingerprint) 
   state.epoch = saved.at("epoch").get<std::int64_t>();
   state.batch = saved.at("batch_in_epoch").get<std::int64_t>();
   state.evaluations_without_improvement = saved.at("evaluations_without_improvement").get<int>();
-  if (!saved.at("best_validation_loss").is_null()) state.best_validation = saved.at("best_validation_loss").get<double>();
+  if (!saved.at("best_validation_loss").is_null())
+    state.best_validation = saved.at("best_validation_loss").get<double>();
   return state;
 }
 
@@ -669,9 +687,11 @@ Run prepare_run(const TrainOptions& o) {
   run.tokenizer = std::make_unique<model::Tokenizer>(model::Vocabulary::load(path_join(o.model_dir, "vocab.txt")));
   const std::string model_sha256 = model::checkpoint_checksum(model::Checkpoint::load_dir(o.model_dir));
   if (o.freeze_below > config.num_layers)
-    throw std::invalid_argument(fmt::format("--freeze-below {}: the model has {} layers", o.freeze_below, config.num_layers));
+    throw std::invalid_argument(
+        fmt::format("--freeze-below {}: the model has {} layers", o.freeze_below, config.num_layers));
   if (o.max_tokens > config.max_tokens)
-    throw std::invalid_argument(fmt::format("--max-tokens {} exceeds the model's {} positions", o.max_tokens, config.max_tokens));
+    throw std::invalid_argument(
+        fmt::format("--max-tokens {} exceeds the model's {} positions", o.max_tokens, config.max_tokens));
   const at::Device device = parse_device(o.device);
 
   Corpus corpus = load_corpus(o.inputs);
@@ -683,7 +703,8 @@ Run prepare_run(const TrainOptions& o) {
   const auto max_tokens = static_cast<std::size_t>(o.max_tokens > 0 ? o.max_tokens : config.max_tokens);
   run.data = std::make_unique<TrainingData>(std::move(corpus), *run.tokenizer, o, max_tokens);
   run.split = split_units(run.data->unit_donors(), run.data->unit_keys(), o.validation_fraction, o.seed);
-  if (run.split.train.empty()) throw input_error(o.inputs.front(), 0, "no training units left after the validation split");
+  if (run.split.train.empty())
+    throw input_error(o.inputs.front(), 0, "no training units left after the validation split");
   run.fingerprint = make_fingerprint(o, model_sha256, data_files);
 
   prepare_out_dir(o);
@@ -709,17 +730,28 @@ Run prepare_run(const TrainOptions& o) {
   run.validation_batches = run.data->plan(run.split.validation, 0, false);
   const auto batches_per_epoch = static_cast<std::int64_t>(run.data->plan(run.split.train, 0, true).size());
   run.total_steps = o.steps > 0 ? o.steps
-                                : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(
-                                                                o.epochs * static_cast<double>(batches_per_epoch) / o.grad_accumulation)));
-  run.provenance = {{"oncolm_version", version_string()}, {"git_hash", git_hash()}, {"command", o.command_line},
+                                : std::max<std::int64_t>(
+                                      1, static_cast<std::int64_t>(std::ceil(
+                                             o.epochs * static_cast<double>(batches_per_epoch) / o.grad_accumulation)));
+  run.provenance = {{"oncolm_version", version_string()},
+                    {"git_hash", git_hash()},
+                    {"command", o.command_line},
                     {"blas_kernels", blas_kernels_description()},
-                    {"model", {{"dir", absolute_path(o.model_dir)}, {"sha256", model_sha256}, {"architecture", config.describe()},
-                               {"parameters", config.parameter_count()}}},
-                    {"config", options_json(o)}, {"data", data_files},
-                    {"split", {{"method", run.split.method}, {"validation_donors", run.split.validation_donors},
-                               {"train_units", run.split.train.size()}, {"validation_units", run.split.validation.size()},
-                               {"unit", run.data->pairs() ? "REF/ALT pair" : "sequence"}}},
-                    {"steps", run.total_steps}, {"batches_per_epoch", batches_per_epoch}};
+                    {"model",
+                     {{"dir", absolute_path(o.model_dir)},
+                      {"sha256", model_sha256},
+                      {"architecture", config.describe()},
+                      {"parameters", config.parameter_count()}}},
+                    {"config", options_json(o)},
+                    {"data", data_files},
+                    {"split",
+                     {{"method", run.split.method},
+                      {"validation_donors", run.split.validation_donors},
+                      {"train_units", run.split.train.size()},
+                      {"validation_units", run.split.validation.size()},
+                      {"unit", run.data->pairs() ? "REF/ALT pair" : "sequence"}}},
+                    {"steps", run.total_steps},
+                    {"batches_per_epoch", batches_per_epoch}};
   write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
   log(Level::info, "training {} on {} units ({} validation, split by {}), {} steps", objective_name(o.objective),
       run.split.train.size(), run.split.validation.size(), run.split.method, run.total_steps);
@@ -727,7 +759,8 @@ Run prepare_run(const TrainOptions& o) {
 }
 
 double epoch_position(const RunState& state, std::size_t batches_in_epoch) {
-  return static_cast<double>(state.epoch) + static_cast<double>(state.batch) / static_cast<double>(std::max<std::size_t>(1, batches_in_epoch));
+  return static_cast<double>(state.epoch) +
+         static_cast<double>(state.batch) / static_cast<double>(std::max<std::size_t>(1, batches_in_epoch));
 }
 
 // Evaluates, writes the validation record and updates the early-stopping count; true = stop.
@@ -745,7 +778,8 @@ bool validate(Run& run, MetricsLog& metrics, double epoch) {
   } else {
     ++run.state.evaluations_without_improvement;
   }
-  if (o.early_stopping_patience == 0 || run.state.evaluations_without_improvement < o.early_stopping_patience) return false;
+  if (o.early_stopping_patience == 0 || run.state.evaluations_without_improvement < o.early_stopping_patience)
+    return false;
   log(Level::info, "early stopping at step {}: validation loss has not improved for {} evaluations", run.state.step,
       run.state.evaluations_without_improvement);
   return true;
@@ -832,14 +866,17 @@ TrainResult run_training(const TrainOptions& o) {
   if (std::isfinite(run.state.best_validation)) result.best_validation_loss = run.state.best_validation;
   if (stop_requested && run.state.step < run.total_steps) {
     result.interrupted = true;
-    log(Level::warning, "interrupted: checkpoint at step {} written; continue with --resume {}", run.state.step, o.out_dir);
+    log(Level::warning, "interrupted: checkpoint at step {} written; continue with --resume {}", run.state.step,
+        o.out_dir);
     return result;
   }
   write_final(run.model, o);
   result.final_dir = path_join(o.out_dir, "final");
-  run.provenance["result"] = {{"steps", result.steps}, {"early_stopped", result.early_stopped},
+  run.provenance["result"] = {{"steps", result.steps},
+                              {"early_stopped", result.early_stopped},
                               {"last_train_loss", number_or_null(result.last_train_loss)},
-                              {"best_validation_loss", number_or_null(result.best_validation_loss)}, {"final", "final/"}};
+                              {"best_validation_loss", number_or_null(result.best_validation_loss)},
+                              {"final", "final/"}};
   write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
   return result;
 }
