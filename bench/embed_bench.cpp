@@ -5,7 +5,9 @@
 // (docs/performance.md formula) and model FLOP utilisation against a GEMM measured in the same run.
 //
 //   embed_bench [--device cpu|cuda] [--shapes a,b] [--batch N] [--iters N] [--mix] [--mix-sequences N]
-//               [--tokens T] [--dtype float32|bfloat16] [--threads N] [--json FILE]
+//               [--tokens T] [--dtype float32|bfloat16] [--threads N] [--sdpa BACKEND] [--json FILE]
+// --sdpa (LibTorch 2.x): restrict scaled_dot_product_attention to one backend (flash, efficient,
+// math; cudnn from 2.4) to see which one the default choice should be; auto leaves ATen's choice.
 // CPU defaults are small (nt-v2-50m, batch 2, 2 iterations, 32 mix sequences); CUDA defaults follow
 // hf_bench.py (batch 64 for 50m, 16 otherwise; all 2,048 mix sequences; bf16).
 #include <chrono>
@@ -44,8 +46,28 @@ struct Settings {
   bool mix = false;
   int mix_sequences = 0;
   int threads = 0;
+  std::string sdpa = "auto";
   std::string json;
 };
+
+// Leaves only `name` enabled among the attention backends SDPA may pick (LibTorch 2.x).
+bool select_sdpa_backend(const std::string& name) {
+  if (name == "auto") return true;
+#if TORCH_VERSION_MAJOR >= 2
+  auto& context = at::globalContext();
+  context.setSDPUseFlash(name == "flash");
+  context.setSDPUseMemEfficient(name == "efficient");
+  context.setSDPUseMath(name == "math");
+#if TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 4
+  context.setSDPUseCuDNN(name == "cudnn");
+  return name == "flash" || name == "efficient" || name == "math" || name == "cudnn";
+#else
+  return name == "flash" || name == "efficient" || name == "math";
+#endif
+#else
+  return false;  // LibTorch 1.x has no SDPA
+#endif
+}
 
 // Forces the device to finish queued work (a device-to-host copy waits for it) without CUDA headers.
 void synchronize(const at::Tensor& t) { t.sum().item<float>(); }
@@ -163,12 +185,17 @@ int main(int argc, char** argv) {
   app.add_flag("--mix", s.mix, "also run hf_bench.py's length mix");
   app.add_option("--mix-sequences", s.mix_sequences, "first N sequences of the mix");
   app.add_option("--threads", s.threads, "CPU threads (0 = all cores)");
+  app.add_option("--sdpa", s.sdpa, "attention backend: auto, flash, efficient, math, cudnn (LibTorch >= 2.4)");
   app.add_option("--json", s.json, "also write the results to this file");
   CLI11_PARSE(app, argc, argv);
 
   at::Device device(s.device);
   if (device.is_cuda() && !at::hasCUDA()) {
     std::fprintf(stderr, "embed_bench: --device %s but LibTorch sees no CUDA device\n", s.device.c_str());
+    return 1;
+  }
+  if (!select_sdpa_backend(s.sdpa)) {
+    std::fprintf(stderr, "embed_bench: --sdpa %s is not available with LibTorch %s\n", s.sdpa.c_str(), TORCH_VERSION);
     return 1;
   }
   const bool cpu = device.is_cpu();
@@ -183,9 +210,9 @@ int main(int argc, char** argv) {
   }
   c10::InferenceMode inference;
   double ceiling = gemm_tflops(device, dtype);
-  std::printf("embed_bench: torch %s, device %s, %s, attention %s, GEMM ceiling %.2f TFLOP/s\n", TORCH_VERSION,
-              device.str().c_str(), s.dtype.c_str(),
-              TORCH_VERSION_MAJOR >= 2 ? "scaled_dot_product_attention" : "matmul+softmax", ceiling);
+  std::printf("embed_bench: torch %s, device %s, %s, attention %s (backend %s), GEMM ceiling %.2f TFLOP/s\n",
+              TORCH_VERSION, device.str().c_str(), s.dtype.c_str(),
+              TORCH_VERSION_MAJOR >= 2 ? "scaled_dot_product_attention" : "matmul+softmax", s.sdpa.c_str(), ceiling);
   nlohmann::json results = nlohmann::json::array();
   std::string rest = s.shapes;
   while (!rest.empty()) {
@@ -202,7 +229,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!s.json.empty()) {
-    nlohmann::json out = {{"device", device.str()}, {"dtype", s.dtype}, {"torch", TORCH_VERSION},
+    nlohmann::json out = {{"device", device.str()}, {"dtype", s.dtype}, {"torch", TORCH_VERSION}, {"sdpa", s.sdpa},
                           {"gemm_tflops", ceiling}, {"results", results}};
     std::ofstream(s.json) << out.dump(1) << "\n";
   }

@@ -1,7 +1,9 @@
 // MLM training throughput of the NT encoder with random weights, the step `oncolm train` takes:
 // 15% of the tokens selected (80% <mask>, 10% random, 10% unchanged), forward with the MLM head
 // (logits at every position, as the trainer computes them), cross-entropy on the selected positions,
-// backward, global-norm clipping at 1, AdamW. fp32 on every device, as `oncolm train`. Modes: full
+// backward, global-norm clipping at 1, AdamW. Precision as `oncolm train --precision`: fp32 on CPU,
+// bf16 mixed precision on CUDA by default (GEMMs and attention in bfloat16, float32 weights, AdamW
+// state, LayerNorms and loss; MFU then counts against a bfloat16 GEMM). Modes: full
 // fine-tuning (every weight trains) and LoRA (rank 8 on query and value, base frozen). Prints steps/s,
 // tokens/s, TFLOP/s and model FLOP utilisation against a GEMM measured in the same run.
 //
@@ -15,7 +17,7 @@
 // (encoder, docs/performance.md) + the MLM head 2 (H^2 + H V).
 //
 //   train_bench [--device cpu|cuda] [--shapes a,b] [--modes full,lora] [--batch N] [--tokens T]
-//               [--steps N] [--threads N] [--json FILE]
+//               [--steps N] [--threads N] [--precision fp32|bf16] [--json FILE]
 // Shapes: tiny (2 layers, hidden 64, 4 heads, FFN 128: models/nt-v2-tiny-random), small (the same with
 // hidden 128, FFN 256) or any NtConfig preset (nt-v2-50m, nt-v2-500m, nt-v1-500m, ...).
 // CPU defaults: tiny and nt-v2-50m, batch 2 x 512 tokens, 3 timed steps after 1 warm-up.
@@ -54,6 +56,7 @@ struct Settings {
   int tokens = 0;
   int steps = 0;
   int threads = 0;
+  std::string precision;  // default: fp32 on CPU, bf16 on CUDA
   std::string json;
 };
 
@@ -63,10 +66,10 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double gemm_tflops(at::Device device) {
+double gemm_tflops(at::Device device, at::ScalarType dtype) {
   const std::int64_t n = device.is_cpu() ? 2048 : 8192;
-  auto a = at::randn({n, n}, at::TensorOptions().device(device).dtype(at::kFloat));
-  auto b = at::randn({n, n}, at::TensorOptions().device(device).dtype(at::kFloat));
+  auto a = at::randn({n, n}, at::TensorOptions().device(device).dtype(dtype));
+  auto b = at::randn({n, n}, at::TensorOptions().device(device).dtype(dtype));
   synchronize(at::mm(a, b));
   const int reps = device.is_cpu() ? 3 : 20;
   auto start = Clock::now();
@@ -121,6 +124,8 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
   const int batch = s.batch > 0 ? s.batch : cpu ? 2 : (config.hidden_size <= 512 ? 16 : 4);
   const int steps = s.steps > 0 ? s.steps : cpu ? 3 : 10;
   NtEncoder encoder = NtEncoder::random(config, 0, device, at::kFloat);
+  const at::ScalarType compute = s.precision == "bf16" ? at::kBFloat16 : at::kFloat;
+  encoder.set_compute_dtype(compute);
   if (mode == "lora") {
     AdapterOptions adapters;
     adapters.lora_rank = 8;
@@ -146,10 +151,10 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
       trainable += t.numel();
     }
   const double eps = config.layer_norm_eps;
-  auto lm_logits = [&](const at::Tensor& x) {
-    auto y = at::gelu(at::linear(x, head_dense_w, head_dense_b));
+  auto lm_logits = [&](const at::Tensor& x) {  // NtEncoder::lm_logits, mixed precision included
+    auto y = at::gelu(at::linear(x.to(compute), head_dense_w.to(compute), head_dense_b.to(compute))).to(at::kFloat);
     y = at::layer_norm(y, {h}, head_ln_w, head_ln_b, eps);
-    return at::linear(y, head_decoder_w, head_bias);
+    return at::linear(y.to(compute), head_decoder_w.to(compute), head_bias.to(compute)).to(at::kFloat);
   };
   torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
   std::mt19937_64 rng(1);
@@ -182,7 +187,7 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
   const double tokens_per_s = static_cast<double>(batch) * tokens * steps / elapsed;
   const double forward = config.forward_flops_per_token(tokens) + 2.0 * static_cast<double>(h * h + h * v);
   const double tflops = 3.0 * forward * tokens_per_s / 1e12;
-  return {{"model", shape},       {"mode", mode},
+  return {{"model", shape},       {"mode", mode},         {"precision", s.precision},
           {"batch", batch},       {"T", tokens},
           {"trainable_parameters", trainable},
           {"steps_per_s", steps / elapsed},
@@ -203,6 +208,8 @@ int main(int argc, char** argv) {
   app.add_option("--tokens", s.tokens, "tokens per sequence (with <cls>)");
   app.add_option("--steps", s.steps, "timed optimizer steps");
   app.add_option("--threads", s.threads, "CPU threads (0 = all cores)");
+  app.add_option("--precision", s.precision, "fp32 or bf16 (default: fp32 on CPU, bf16 on CUDA)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--json", s.json, "also write the results to this file");
   CLI11_PARSE(app, argc, argv);
 
@@ -213,6 +220,7 @@ int main(int argc, char** argv) {
   }
   const bool cpu = device.is_cpu();
   if (s.shapes.empty()) s.shapes = cpu ? "tiny,nt-v2-50m" : "nt-v2-50m,nt-v2-500m,nt-v1-500m";
+  if (s.precision.empty()) s.precision = cpu ? "fp32" : "bf16";
   if (cpu) {
     int threads = resolve_thread_count(s.threads);
     at::set_num_threads(threads);
@@ -222,10 +230,10 @@ int main(int argc, char** argv) {
   double ceiling = 0;
   {
     at::NoGradGuard no_grad;
-    ceiling = gemm_tflops(device);
+    ceiling = gemm_tflops(device, s.precision == "bf16" ? at::kBFloat16 : at::kFloat);
   }
-  std::printf("train_bench: torch %s, device %s, float32, GEMM ceiling %.3f TFLOP/s\n", TORCH_VERSION,
-              device.str().c_str(), ceiling);
+  std::printf("train_bench: torch %s, device %s, %s, GEMM ceiling (%s) %.3f TFLOP/s\n", TORCH_VERSION,
+              device.str().c_str(), s.precision.c_str(), s.precision == "bf16" ? "bfloat16" : "float32", ceiling);
   auto split = [](const std::string& list) {
     std::vector<std::string> items;
     std::string rest = list;
@@ -243,7 +251,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   if (!s.json.empty()) {
-    nlohmann::json out = {{"device", device.str()}, {"dtype", "float32"}, {"torch", TORCH_VERSION},
+    nlohmann::json out = {{"device", device.str()}, {"precision", s.precision}, {"torch", TORCH_VERSION},
                           {"gemm_tflops", ceiling}, {"results", results}};
     std::ofstream(s.json) << out.dump(1) << "\n";
   }

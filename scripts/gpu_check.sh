@@ -12,6 +12,11 @@
 # and the script goes on past a failing step; the whole run fits in about 9 minutes (DEADLINE=540
 # seconds by default; the CPU tests come last and are the first to be cut).
 #
+# Speed (issue 10): embed_bench once per attention backend (--sdpa flash/efficient/cudnn, full length,
+# nt-v2-50m and nt-v2-500m), `oncolm embed` end to end on a windows directory (E2E_WINDOWS, default
+# gpu_carry/e2e_windows: made by `oncolm windows`) with a random NT-v2-50m-shaped model written by
+# scripts/make_random_nt_v2.py --pool, and an nsys kernel summary of embed_bench when nsys exists.
+#
 # Usage: scripts/gpu_check.sh [PATH/hf_bench.py]     (or HF_BENCH=PATH; default gpu_carry/hf_bench.py)
 # Output: everything under $OUT (default ./gpu_out): one log per step, embed_bench.json,
 #         hf/hf_bench.json, summary.txt. Exit status: the number of failed steps.
@@ -72,6 +77,23 @@ step linkage 20 bash -c "ldd '$BUILD/tests/oncolm_cuda_tests' | grep -E 'torch|c
 
 step cuda_tests 120 ctest --test-dir "$BUILD" -L gpu --output-on-failure
 step embed_bench 120 "$BUILD/bench/embed_bench" --device cuda --mix --json "$OUT/embed_bench.json"
+for backend in flash efficient cudnn; do
+  step "sdpa_$backend" 45 "$BUILD/bench/embed_bench" --device cuda --shapes nt-v2-50m,nt-v2-500m --iters 5 \
+    --sdpa "$backend" --json "$OUT/sdpa_$backend.json"
+done
+if command -v nsys >/dev/null; then
+  step nsys 90 nsys profile -o "$OUT/embed_v2_50m" --force-overwrite true --stats=true \
+    "$BUILD/bench/embed_bench" --device cuda --shapes nt-v2-50m --iters 3
+fi
+E2E_WINDOWS=${E2E_WINDOWS:-$ROOT/gpu_carry/e2e_windows}
+if [ -d "$E2E_WINDOWS" ]; then
+  # `oncolm embed` end to end (FASTA reading, tokenising, batching, copies, pooling, writing) with a
+  # random model of nt-v2-50m's shape; tokens/s from the tokens column of its TSVs.
+  step e2e_model 60 python3 "$ROOT/scripts/make_random_nt_v2.py" --pool 1048576 "$BUILD/nt-v2-50m-random" \
+    "$ROOT/models/nt-v2-small-grch37" 512 12 16 2048
+  step e2e_embed 90 bash -c "'$ROOT/bench/e2e_embed.sh' '$BUILD/bin/oncolm-torch' '$BUILD/nt-v2-50m-random' \
+    '$E2E_WINDOWS' '$BUILD/e2e_out' --device cuda > '$OUT/e2e_embed.json'"
+fi
 step train_bench 120 "$BUILD/bench/train_bench" --device cuda --json "$OUT/train_bench.json"
 mkdir -p "$OUT/hf"
 if [ -f "$HF_BENCH" ]; then
@@ -101,14 +123,26 @@ for r in ours:
             if mode.endswith("mix") and h.get("real_tokens") != r.get("real_tokens"):
                 line += f' (MIX DIFFERS: {r.get("real_tokens")} vs {h.get("real_tokens")} real tokens)'
     lines.append(line)
-# Training: oncolm train_bench (fp32, as `oncolm train` runs) against HF's MLM step (bf16 autocast).
+# Training: oncolm train_bench (bf16 mixed precision, `oncolm train`'s CUDA default) against HF's MLM step (bf16 autocast).
 train = json.load(open(f"{out}/train_bench.json"))["results"] if os.path.exists(f"{out}/train_bench.json") else []
 for r in train:
     line = (f'{r["model"]:11s} train-{r["mode"]:4s} oncolm {r["tokens_per_s"]:>10,} tok/s  {r["steps_per_s"]:6.2f} steps/s  '
-            f'{r["tflops"]:7.1f} TFLOP/s  MFU(vs fp32 GEMM) {r["mfu_vs_gemm"]:.2f}')
+            f'{r["tflops"]:7.1f} TFLOP/s  MFU(vs {r.get("precision", "fp32")} GEMM) {r["mfu_vs_gemm"]:.2f}')
     for h in hf:
-        if h["model"] == r["model"] and h["mode"] == "mlm-train-autocast-bf16":
-            line += f'  | HF {h["impl"]} full bf16 {h["tokens_per_s"]:>10,} -> x{r["tokens_per_s"] / h["tokens_per_s"]:.2f}'
+        if h["model"] == r["model"] and h["mode"] == "mlm-train-autocast-bf16" and r["mode"] == "full":
+            line += f'  | HF {h["impl"]} full autocast-bf16 {h["tokens_per_s"]:>10,} -> x{r["tokens_per_s"] / h["tokens_per_s"]:.2f}'
+    lines.append(line)
+for backend in ("flash", "efficient", "cudnn"):
+    path = f"{out}/sdpa_{backend}.json"
+    if os.path.exists(path):
+        for r in json.load(open(path))["results"]:
+            lines.append(f'sdpa {backend:9s} {r["model"]:11s} full-length {r["tokens_per_s"]:>10,} tok/s  MFU {r["mfu_vs_gemm"]:.2f}')
+if os.path.exists(f"{out}/e2e_embed.json"):
+    e2e = json.loads(open(f"{out}/e2e_embed.json").read().strip().splitlines()[-1])
+    line = f'oncolm embed end to end, nt-v2-50m shape: {e2e["tokens"]:,} tokens in {e2e["seconds"]:.1f} s = {e2e["tokens_per_s"]:,} tok/s (process start included)'
+    for r in ours:
+        if r["model"] == "nt-v2-50m" and r["mode"] == "embed-mix":
+            line += f'; embed_bench mix {r["tokens_per_s"]:,} -> x{e2e["tokens_per_s"] / r["tokens_per_s"]:.2f}'
     lines.append(line)
 text = "\n".join(lines) + "\n"
 open(f"{out}/summary.txt", "w").write(text)

@@ -5,7 +5,9 @@ NT v2's rotary positions and bias-free SwiGLU feed-forward (compare models/nt-v2
 was written by tests/data/nt/make_nt_fixtures.py with transformers). Initialisation as BERT/ESM:
 matrices and embeddings N(0, 0.02), biases 0, LayerNorm weight 1 and bias 0.
 
-Usage: make_random_nt_v2.py OUT_DIR VOCAB_DIR HIDDEN LAYERS HEADS FFN [SEED [PRIOR_FASTA]]
+Usage: make_random_nt_v2.py [--pool N] OUT_DIR VOCAB_DIR HIDDEN LAYERS HEADS FFN [SEED [PRIOR_FASTA]]
+--pool N: draw N normal values once and tile every matrix from them (seconds instead of minutes for
+NT-v2-50m and larger shapes; for speed benchmarks only, where the weights' values do not matter).
 VOCAB_DIR supplies vocab.txt, tokenizer_config.json and special_tokens_map.json (the NT v2 vocabulary).
 PRIOR_FASTA: the MLM output bias starts at the log frequencies of the 6-mers of this FASTA (records cut
 into 6-mers from their start, add-one smoothing; other tokens get the smallest of these), so that the
@@ -13,6 +15,11 @@ untrained model predicts the training token frequencies, the usual initialisatio
 the log prior; without it the bias starts at 0."""
 import array, json, math, os, random, shutil, struct, sys
 
+pool = None
+if "--pool" in sys.argv:
+    at = sys.argv.index("--pool")
+    pool_size = int(sys.argv[at + 1])
+    del sys.argv[at:at + 2]
 if len(sys.argv) < 7:
     sys.exit(__doc__)
 out, vocab_dir = sys.argv[1], sys.argv[2]
@@ -23,10 +30,17 @@ if H % NH or (H // NH) % 2:
 vocab = [line.rstrip("\n") for line in open(os.path.join(vocab_dir, "vocab.txt"))]
 V = len(vocab)
 rng = random.Random(seed)
+if "pool_size" in globals():
+    pool = [rng.gauss(0.0, 0.02) for _ in range(pool_size)]
 
 tensors = {}  # name -> (shape, list of floats)
 def normal(name, *shape):
     n = math.prod(shape)
+    if pool is not None:
+        start = rng.randrange(len(pool))
+        values = (pool[start:] + pool[:start]) * (n // len(pool) + 1)
+        tensors[name] = (list(shape), values[:n])
+        return
     tensors[name] = (list(shape), [rng.gauss(0.0, 0.02) for _ in range(n)])
 def const(name, value, *shape):
     tensors[name] = (list(shape), [value] * math.prod(shape))

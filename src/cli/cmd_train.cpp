@@ -138,6 +138,10 @@ int run_train(int argc, char** argv) {
   app.add_option("--max-shift", o.max_shift, "shift view: at most this many bases dropped from one end")
       ->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_option("--precision", o.precision,
+                 "auto (bf16 on CUDA, fp32 on CPU), fp32, or bf16: GEMMs and attention in bfloat16 with float32 "
+                 "weights, optimizer state, LayerNorms and losses")
+      ->capture_default_str();
   app.add_flag("--activation-checkpointing", o.activation_checkpointing,
                "keep only each layer's input and recompute the layer in the backward pass (less memory, more compute)");
   return run_subcommand(app, common, argc, argv, [&]() {

@@ -1,9 +1,14 @@
 #include "model/embedder.h"
 
+#include <chrono>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include <ATen/Parallel.h>
+#include <c10/core/Event.h>
 #include <c10/core/InferenceMode.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -117,6 +122,52 @@ std::string Embedder::compute_description() const {
   return text;
 }
 
+namespace {
+
+// One batch's token ids and pooling weights, built on the host: in page-locked memory when they go
+// to a GPU, so the copy is asynchronous and the host can go on to the next batch.
+struct HostBatch {
+  at::Tensor ids;        // [rows, width] int64, padded with <pad>
+  at::Tensor pool_mask;  // [rows, width] float: 1 for the tokens that are pooled
+  std::size_t tokens = 0;
+};
+
+HostBatch build_host_batch(const std::vector<EmbedItem>& items, const PlannedBatch& batch, const NtConfig& config,
+                           Pooling pooling, bool pinned) {
+  const auto rows = static_cast<std::int64_t>(batch.members.size());
+  HostBatch host;
+  auto options = at::TensorOptions().pinned_memory(pinned);
+  host.ids = at::empty({rows, batch.width}, options.dtype(at::kLong)).fill_(config.pad_token_id);
+  host.pool_mask = at::zeros({rows, batch.width}, options.dtype(at::kFloat));
+  auto ids_data = host.ids.accessor<std::int64_t, 2>();
+  auto pool_data = host.pool_mask.accessor<float, 2>();
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const EmbedItem& item = items[batch.members[static_cast<std::size_t>(r)]];
+    for (std::size_t t = 0; t < item.ids.size(); ++t) {
+      if (item.ids[t] < 0 || item.ids[t] >= config.vocab_size)
+        throw std::invalid_argument(fmt::format("token id {} is outside the embedding table", item.ids[t]));
+      ids_data[r][static_cast<std::int64_t>(t)] = item.ids[t];
+    }
+    const bool by_span = pooling == Pooling::variant;
+    const std::int64_t begin = by_span ? item.span_begin : 0;
+    const std::int64_t end = by_span ? item.span_end : static_cast<std::int64_t>(item.ids.size());
+    for (std::int64_t t = begin; t < end; ++t) pool_data[r][t] = 1.0f;
+    host.tokens += item.ids.size();
+  }
+  return host;
+}
+
+// A batch whose pooled rows are on their way back from the device: `rows` is the host tensor the
+// asynchronous copy writes, `ready` the event recorded on the stream after it.
+struct BatchInFlight {
+  const PlannedBatch* batch = nullptr;
+  std::size_t tokens = 0;
+  at::Tensor rows;
+  std::optional<c10::Event> ready;
+};
+
+}  // namespace
+
 void Embedder::embed(const std::vector<EmbedItem>& items, float* out,
                      const std::function<void(std::size_t, std::size_t)>& progress) const {
   const Impl& s = *impl_;
@@ -132,38 +183,49 @@ void Embedder::embed(const std::vector<EmbedItem>& items, float* out,
   ForwardOptions forward;
   forward.layer = s.layer;
   const std::int64_t dim = s.config.hidden_size;
+  const bool on_gpu = !s.device.is_cpu();
   std::size_t items_done = 0, tokens_done = 0;
-  for (const PlannedBatch& batch : plan_batches(lengths, s.token_budget, s.options.max_rows)) {
-    const auto rows = static_cast<std::int64_t>(batch.members.size());
-    auto ids = at::full({rows, batch.width}, s.config.pad_token_id, at::kLong);
-    auto pool_mask = at::zeros({rows, batch.width}, at::kFloat);
-    auto ids_data = ids.accessor<std::int64_t, 2>();
-    auto pool_data = pool_mask.accessor<float, 2>();
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const EmbedItem& item = items[batch.members[static_cast<std::size_t>(r)]];
-      for (std::size_t t = 0; t < item.ids.size(); ++t) {
-        if (item.ids[t] < 0 || item.ids[t] >= s.config.vocab_size)
-          throw std::invalid_argument(fmt::format("token id {} is outside the embedding table", item.ids[t]));
-        ids_data[r][static_cast<std::int64_t>(t)] = item.ids[t];
-      }
-      bool by_span = s.options.pooling == Pooling::variant;
-      std::int64_t begin = by_span ? item.span_begin : 0;
-      std::int64_t end = by_span ? item.span_end : static_cast<std::int64_t>(item.ids.size());
-      for (std::int64_t t = begin; t < end; ++t) pool_data[r][t] = 1.0f;
-      tokens_done += item.ids.size();
-    }
-    at::Tensor attention_mask;  // undefined for uniform batches: no mask, fused attention
-    if (!batch.uniform) attention_mask = ids.ne(s.config.pad_token_id).to(at::kLong).to(s.device);
-    at::Tensor hidden = s.encoder->forward(ids.to(s.device), attention_mask, forward).selected;
-    at::Tensor pooled = s.options.pooling == Pooling::cls ? hidden.select(1, 0).to(at::kFloat)
-                                                          : masked_mean(hidden, pool_mask.to(s.device));
-    pooled = pooled.to(at::kCPU).contiguous();
-    const float* rows_data = pooled.data_ptr<float>();
-    for (std::int64_t r = 0; r < rows; ++r)
-      std::copy_n(rows_data + r * dim, dim, out + batch.members[static_cast<std::size_t>(r)] * dim);
-    items_done += batch.members.size();
+
+  // Copies a finished batch's rows into `out`, waiting for its device-to-host copy first.
+  auto collect = [&](BatchInFlight& done) {
+    if (done.ready)
+      while (!done.ready->query()) std::this_thread::sleep_for(std::chrono::microseconds(20));
+    const float* rows_data = done.rows.data_ptr<float>();
+    for (std::size_t r = 0; r < done.batch->members.size(); ++r)
+      std::copy_n(rows_data + static_cast<std::int64_t>(r) * dim, dim, out + done.batch->members[r] * dim);
+    items_done += done.batch->members.size();
+    tokens_done += done.tokens;
     if (progress) progress(items_done, tokens_done);
+  };
+
+  // On a GPU, batch i+1 is built and launched before the host waits for batch i's rows, so the
+  // device always has work queued; there is no synchronisation of the whole device per batch.
+  std::optional<BatchInFlight> pending;
+  const std::vector<PlannedBatch> batches = plan_batches(lengths, s.token_budget, s.options.max_rows);
+  for (const PlannedBatch& batch : batches) {
+    HostBatch host = build_host_batch(items, batch, s.config, s.options.pooling, on_gpu);
+    at::Tensor ids = host.ids.to(s.device, /*non_blocking=*/on_gpu);
+    at::Tensor attention_mask;  // undefined for uniform batches: no mask, fused attention
+    if (!batch.uniform) attention_mask = ids.ne(s.config.pad_token_id).to(at::kLong);
+    at::Tensor hidden = s.encoder->forward(ids, attention_mask, forward).selected;
+    at::Tensor pooled = s.options.pooling == Pooling::cls
+                            ? hidden.select(1, 0).to(at::kFloat)
+                            : masked_mean(hidden, host.pool_mask.to(s.device, /*non_blocking=*/on_gpu));
+    BatchInFlight launched;
+    launched.batch = &batch;
+    launched.tokens = host.tokens;
+    if (on_gpu) {
+      launched.rows = at::empty(pooled.sizes(), at::TensorOptions().dtype(at::kFloat).pinned_memory(true));
+      launched.rows.copy_(pooled, /*non_blocking=*/true);
+      launched.ready.emplace(s.device.type());
+      launched.ready->record(c10::impl::VirtualGuardImpl(s.device.type()).getStream(s.device));
+    } else {
+      launched.rows = pooled.contiguous();
+    }
+    if (pending) collect(*pending);
+    pending = std::move(launched);
   }
+  if (pending) collect(*pending);
 }
 
 }  // namespace oncolm::model

@@ -86,6 +86,14 @@ std::string weight_prefix(const Checkpoint& checkpoint) {
 }
 
 #if TORCH_VERSION_MAJOR < 2
+// The score of a masked key: the lowest finite value of the scores' dtype, as HF uses finfo(dtype).min
+// (float's lowest does not fit in bfloat16).
+double lowest_score(at::ScalarType dtype) {
+  if (dtype == at::kBFloat16) return static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest());
+  if (dtype == at::kHalf) return static_cast<double>(std::numeric_limits<c10::Half>::lowest());
+  return std::numeric_limits<float>::lowest();
+}
+
 // The same math in whole tensors with out-of-place ops, for training: the sliced inference path
 // writes into a preallocated output (bmm_out), which autograd cannot differentiate.
 at::Tensor differentiable_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
@@ -94,7 +102,7 @@ at::Tensor differentiable_attention(const at::Tensor& q, const at::Tensor& k, co
   auto scores = at::matmul(q, k.transpose(-2, -1)) * scale;
   if (key_mask.defined())
     scores = scores.masked_fill(key_mask.logical_not().view({key_mask.size(0), 1, 1, key_mask.size(1)}),
-                                std::numeric_limits<float>::lowest());
+                                lowest_score(scores.scalar_type()));
   return at::matmul(at::softmax(scores, -1), v);
 }
 #endif
@@ -188,7 +196,7 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   at::Tensor bias;  // [B * heads, 1, T]: 0 for real keys, the lowest float for padding
   if (key_mask.defined())
     bias = at::zeros({batch, 1, tokens}, q.options())
-               .masked_fill_(key_mask.logical_not().view({batch, 1, tokens}), std::numeric_limits<float>::lowest())
+               .masked_fill_(key_mask.logical_not().view({batch, 1, tokens}), lowest_score(q.scalar_type()))
                .repeat_interleave(heads, 0);
   auto out = at::empty({batch * heads, tokens, head_dim}, q.options());
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
@@ -290,13 +298,14 @@ NtEncoder NtEncoder::random(NtConfig config, std::uint64_t seed, at::Device devi
   encoder.final_ln_bias_ = zeros(h);
   encoder.build_rotary_tables();
   encoder.rotary_cos_ = encoder.rotary_cos_.defined() ? encoder.rotary_cos_.to(device, dtype) : at::Tensor();
-  encoder.rotary_sin_ = encoder.rotary_sin_.defined() ? encoder.rotary_sin_.to(device, dtype) : at::Tensor();
+  encoder.rotary_sin_signed_ =
+      encoder.rotary_sin_signed_.defined() ? encoder.rotary_sin_signed_.to(device, dtype) : at::Tensor();
   return encoder;
 }
 
 std::vector<at::Tensor*> NtEncoder::tensors() {
   std::vector<at::Tensor*> all = {&word_embeddings_, &position_embeddings_, &final_ln_weight_,
-                                  &final_ln_bias_, &rotary_cos_, &rotary_sin_,
+                                  &final_ln_bias_, &rotary_cos_, &rotary_sin_signed_,
                                   &lm_head_.dense_weight, &lm_head_.dense_bias, &lm_head_.ln_weight,
                                   &lm_head_.ln_bias, &lm_head_.decoder_weight, &lm_head_.bias};
   for (auto& layer : layers_)
@@ -327,17 +336,31 @@ void NtEncoder::build_rotary_tables() {
   auto inv_freq = 1.0 / at::pow(10000.0, at::arange(0, d, 2, at::kLong).to(at::kFloat) / static_cast<double>(d));
   auto t = at::arange(config_.max_tokens, at::kFloat);
   auto freqs = at::outer(t, inv_freq);
-  auto angles = at::cat({freqs, freqs}, -1);
-  rotary_cos_ = angles.cos();
-  rotary_sin_ = angles.sin();
+  rotary_cos_ = at::cat({freqs, freqs}, -1).cos();
+  rotary_sin_signed_ = at::cat({freqs.sin().neg(), freqs.sin()}, -1);
 }
 
-at::Tensor NtEncoder::rotate(const at::Tensor& x, std::int64_t tokens) const {
-  const std::int64_t half = x.size(-1) / 2;
-  auto cos = rotary_cos_.slice(0, 0, tokens);
-  auto sin = rotary_sin_.slice(0, 0, tokens);
-  auto rotated = at::cat({x.slice(-1, half).neg(), x.slice(-1, 0, half)}, -1);
-  return x * cos + rotated * sin;
+// HF's x * cos + rotate_half(x) * sin, with rotate_half(x) = [-x2, x1], for query and key together
+// ([2, B, heads, T, D], a strided view of the QKV projection): out = x * cos, then each half of out
+// gets the other half of x times its half of the signed sine table (addcmul on strided views).
+// Three kernels instead of five per tensor and no concatenated copy; the result is contiguous.
+at::Tensor NtEncoder::rotate_query_key(const at::Tensor& query_key, std::int64_t tokens) const {
+  const std::int64_t half = query_key.size(-1) / 2;
+  auto cos = compute(rotary_cos_.slice(0, 0, tokens));
+  auto sin_signed = compute(rotary_sin_signed_.slice(0, 0, tokens));
+  auto rotated = query_key * cos;
+  rotated.slice(-1, 0, half).addcmul_(query_key.slice(-1, half), sin_signed.slice(-1, 0, half));
+  rotated.slice(-1, half).addcmul_(query_key.slice(-1, 0, half), sin_signed.slice(-1, half));
+  return rotated;
+}
+
+at::Tensor NtEncoder::compute(const at::Tensor& tensor) const {
+  if (!tensor.defined() || !compute_dtype_ || tensor.scalar_type() == *compute_dtype_) return tensor;
+  return tensor.to(*compute_dtype_);
+}
+
+at::Tensor NtEncoder::linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias) const {
+  return at::linear(compute(input), compute(weight), compute(bias));
 }
 
 at::Tensor NtEncoder::embed(const at::Tensor& ids, const at::Tensor& attention_mask) const {
@@ -366,10 +389,10 @@ at::Tensor NtEncoder::embed(const at::Tensor& ids, const at::Tensor& attention_m
 // A linear projection plus its LoRA update, alpha/r * B A dropout(input), when it has one.
 at::Tensor NtEncoder::project(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
                               const Lora& lora, bool training) const {
-  auto out = at::linear(input, weight, bias);
+  auto out = linear(input, weight, bias);
   if (!lora.a.defined()) return out;
   const double scale = adapters_.lora_alpha / adapters_.lora_rank;
-  auto low_rank = at::linear(at::linear(at::dropout(input, adapters_.lora_dropout, training), lora.a), lora.b);
+  auto low_rank = linear(linear(at::dropout(input, adapters_.lora_dropout, training), lora.a, {}), lora.b, {});
   return out + low_rank * scale;
 }
 
@@ -380,11 +403,11 @@ at::Tensor NtEncoder::adapt_qkv(const Layer& layer, const at::Tensor& h, const a
   const Lora* loras[] = {&layer.lora_query, &layer.lora_key, &layer.lora_value};
   for (std::size_t p = 0; p < 3; ++p)
     if (loras[p]->a.defined())
-      parts[p] = parts[p] + at::linear(at::linear(at::dropout(h, adapters_.lora_dropout, training), loras[p]->a),
-                                       loras[p]->b) * (adapters_.lora_alpha / adapters_.lora_rank);
+      parts[p] = parts[p] + linear(linear(at::dropout(h, adapters_.lora_dropout, training), loras[p]->a, {}),
+                                   loras[p]->b, {}) * (adapters_.lora_alpha / adapters_.lora_rank);
   if (layer.ia3_key.defined()) {
-    parts[1] = parts[1] * layer.ia3_key;
-    parts[2] = parts[2] * layer.ia3_value;
+    parts[1] = parts[1] * compute(layer.ia3_key);
+    parts[2] = parts[2] * compute(layer.ia3_value);
   }
   return at::cat(parts, -1);
 }
@@ -394,13 +417,14 @@ at::Tensor NtEncoder::run_layer(const Layer& layer, at::Tensor x, const at::Tens
   const std::int64_t heads = config_.num_heads, head_dim = config_.head_dim();
   const double eps = config_.layer_norm_eps;
   auto h = at::layer_norm(x, {hidden}, layer.ln1_weight, layer.ln1_bias, eps);
-  auto qkv = at::linear(h, layer.qkv_weight, layer.qkv_bias);
+  auto qkv = linear(h, layer.qkv_weight, layer.qkv_bias);
   if (adapters_.any()) qkv = adapt_qkv(layer, h, qkv, training);
   qkv = qkv.view({batch, tokens, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
   at::Tensor q = qkv[0], k = qkv[1], v = qkv[2];
   if (config_.positions == PositionEncoding::rotary) {
-    q = rotate(q, tokens);
-    k = rotate(k, tokens);
+    auto query_key = rotate_query_key(qkv.slice(0, 0, 2), tokens);
+    q = query_key[0];
+    k = query_key[1];
   }
   auto context = attention(q, k, v, key_mask).transpose(1, 2).reshape({batch, tokens, hidden});
   x = x + project(context, layer.out_weight, layer.out_bias, layer.lora_out, training);
@@ -413,7 +437,7 @@ at::Tensor NtEncoder::run_layer(const Layer& layer, at::Tensor x, const at::Tens
   } else {
     activated = at::gelu(ffn_in);  // erf form
   }
-  if (layer.ia3_ffn.defined()) activated = activated * layer.ia3_ffn;
+  if (layer.ia3_ffn.defined()) activated = activated * compute(layer.ia3_ffn);
   return x + project(activated, layer.ffn_out_weight, layer.ffn_out_bias, layer.lora_ffn_out, training);
 }
 
@@ -422,9 +446,10 @@ at::Tensor NtEncoder::final_norm(const at::Tensor& x) const {
 }
 
 at::Tensor NtEncoder::lm_logits(const at::Tensor& x) const {
-  auto h = at::gelu(at::linear(x, lm_head_.dense_weight, lm_head_.dense_bias));
+  // Under mixed precision the LayerNorm and the logits (which feed the loss's softmax) are in dtype().
+  auto h = at::gelu(linear(x, lm_head_.dense_weight, lm_head_.dense_bias)).to(dtype());
   h = at::layer_norm(h, {h.size(-1)}, lm_head_.ln_weight, lm_head_.ln_bias, config_.layer_norm_eps);
-  return at::linear(h, lm_head_.decoder_weight, lm_head_.bias);
+  return linear(h, lm_head_.decoder_weight, lm_head_.bias).to(dtype());
 }
 
 ForwardOutput NtEncoder::forward(const at::Tensor& ids, const at::Tensor& attention_mask,

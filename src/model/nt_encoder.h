@@ -9,6 +9,7 @@
 // plain weights. Without adapters and outside training the forward pass is the inference one, unchanged.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,12 @@ class NtEncoder {
   bool has_lm_head() const { return lm_head_.decoder_weight.defined(); }
   at::Device device() const { return word_embeddings_.device(); }
   at::ScalarType dtype() const { return word_embeddings_.scalar_type(); }
+  // Mixed precision, as torch.autocast does it: the weights stay in dtype() (the float32 master
+  // copy an optimizer updates) while GEMMs and attention run in `compute` (bfloat16 on CUDA);
+  // LayerNorms, the residual stream and the MLM logits stay in dtype(). compute == dtype() turns
+  // it off. Gradients reach the weights in their own dtype through the casts.
+  void set_compute_dtype(at::ScalarType compute) { compute_dtype_ = compute; }
+  at::ScalarType compute_dtype() const { return compute_dtype_ ? *compute_dtype_ : dtype(); }
 
   // ids: [B, T] int64 on the model's device, right-padded, ids[:, 0] = <cls>. attention_mask: [B, T]
   // (1 = real token) or an undefined tensor when every row is full length, which lets the fused
@@ -127,7 +134,9 @@ class NtEncoder {
   // The adapter slots of a layer with their HF module names (const and non-const layers alike).
   template <typename L> static auto lora_slots(L& layer);
   template <typename L> static auto ia3_slots(L& layer);
-  at::Tensor rotate(const at::Tensor& x, std::int64_t tokens) const;
+  at::Tensor rotate_query_key(const at::Tensor& query_key, std::int64_t tokens) const;
+  at::Tensor compute(const at::Tensor& tensor) const;  // `tensor` in the compute dtype
+  at::Tensor linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias) const;
   at::Tensor final_norm(const at::Tensor& x) const;
   at::Tensor lm_logits(const at::Tensor& x) const;
 
@@ -138,7 +147,9 @@ class NtEncoder {
   std::vector<Layer> layers_;
   at::Tensor final_ln_weight_, final_ln_bias_;
   LmHead lm_head_;
-  at::Tensor rotary_cos_, rotary_sin_;  // [max_tokens, head_dim]
+  // [max_tokens, head_dim]: cos, and sin with rotate_half's sign folded in (minus on the first half)
+  at::Tensor rotary_cos_, rotary_sin_signed_;
+  std::optional<at::ScalarType> compute_dtype_;  // unset: compute in dtype()
 };
 
 // Keeps large freed blocks in glibc's heap for reuse (CPU inference allocates the same big

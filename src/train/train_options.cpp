@@ -73,6 +73,8 @@ void validate_options(const TrainOptions& o) {
           "--second-view must be reverse-complement or shift, found '" + o.second_view + "'");
   require(o.max_shift > 0, "--max-shift must be positive");
   require(o.threads >= 0, "--threads must not be negative");
+  require(o.precision == "auto" || o.precision == "fp32" || o.precision == "bf16",
+          "--precision must be auto, fp32 or bf16, found '" + o.precision + "'");
   require(!o.activation_checkpointing || o.adapters.lora_rank == 0 || o.adapters.lora_dropout == 0,
           "--activation-checkpointing recomputes layers, where --lora-dropout would draw other masks: use "
           "--lora-dropout 0");
@@ -125,6 +127,7 @@ nlohmann::json options_json(const TrainOptions& o) {
   j["max-shift"] = o.max_shift;
   j["threads"] = o.threads;
   j["device"] = o.device;
+  j["precision"] = o.precision;
   j["activation-checkpointing"] = o.activation_checkpointing;
   return j;
 }

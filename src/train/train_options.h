@@ -73,6 +73,9 @@ struct TrainOptions {
 
   int threads = 1;
   std::string device = "cpu";
+  // auto: bf16 on CUDA, fp32 on CPU. bf16 = mixed precision: GEMMs and attention in bfloat16,
+  // weights, optimizer state, LayerNorms, residual stream and losses in float32.
+  std::string precision = "auto";
   bool activation_checkpointing = false;  // recompute layer activations in the backward pass
   std::string command_line;
 

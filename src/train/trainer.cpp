@@ -561,6 +561,12 @@ json make_fingerprint(const TrainOptions& o, const std::string& model_sha256, co
           {"validation_fraction", o.validation_fraction}};
 }
 
+// --precision auto: bf16 where the tensor cores make it pay (CUDA), fp32 on CPU.
+std::string resolved_precision(const TrainOptions& o, at::Device device) {
+  if (o.precision != "auto") return o.precision;
+  return device.is_cuda() ? "bf16" : "fp32";
+}
+
 Trainable build_model(const TrainOptions& o, const model::NtConfig& config, at::Device device,
                       const std::string& resume_dir) {
   Trainable model;
@@ -568,7 +574,8 @@ Trainable build_model(const TrainOptions& o, const model::NtConfig& config, at::
   model.encoder =
       std::make_unique<model::NtEncoder>(config, weights.empty() ? model::Checkpoint::load_dir(o.model_dir)
                                                                  : model::Checkpoint::load_safetensors(weights));
-  model.encoder->to(device, at::kFloat);
+  model.encoder->to(device, at::kFloat);  // the float32 master weights the optimizer updates
+  if (resolved_precision(o, device) == "bf16") model.encoder->set_compute_dtype(at::kBFloat16);
   if (o.adapters.any()) {
     model::AdapterOptions adapters = o.adapters;
     adapters.seed = stream_seed(o.seed, 0xada9);
@@ -743,6 +750,7 @@ Run prepare_run(const TrainOptions& o) {
                       {"architecture", config.describe()},
                       {"parameters", config.parameter_count()}}},
                     {"config", options_json(o)},
+                    {"precision", resolved_precision(o, device)},
                     {"data", data_files},
                     {"split",
                      {{"method", run.split.method},

@@ -417,6 +417,44 @@ TEST(Train, ActivationCheckpointingLeavesTheRunUnchanged) {
   fs::remove_all(root);
 }
 
+// --precision bf16 (the CUDA default) runs on CPU too: the GEMMs and attention in bfloat16 follow the
+// float32 run within bfloat16's rounding, while the weights the optimizer updates, and the exported
+// model, stay float32.
+TEST(Train, Bf16MixedPrecisionFollowsTheFp32RunAndKeepsFloat32Weights) {
+  fs::path root = fs::fresh_dir("oncolm_train_bf16");
+  std::string windows = write_windows_dir(root / "windows", 3, 3, 54, 21);
+  auto options = [&](const std::string& precision) {
+    TrainOptions o = small_run(v2_model, windows, root / precision);
+    o.objective = Objective::both;
+    o.adapters.ia3 = true;
+    o.precision = precision;
+    return o;
+  };
+  run_training(options("fp32"));
+  run_training(options("bf16"));
+  auto fp32 = of_split(read_metrics((root / "fp32").string()), "train");
+  auto bf16 = of_split(read_metrics((root / "bf16").string()), "train");
+  ASSERT_EQ(fp32.size(), 4u);
+  ASSERT_EQ(bf16.size(), 4u);
+  double largest_difference = 0;
+  for (std::size_t i = 0; i < fp32.size(); ++i)
+    for (const char* key : {"mlm_loss", "contrastive_loss"}) {
+      const double difference = std::abs(fp32[i][key].get<double>() - bf16[i][key].get<double>());
+      largest_difference = std::max(largest_difference, difference);
+      EXPECT_LT(difference, 0.05 * std::abs(fp32[i][key].get<double>())) << key << " at step " << i + 1;
+    }
+  EXPECT_GT(largest_difference, 1e-6) << "the bf16 run computed in float32";
+  json provenance = json::parse(read_text((root / "bf16" / "train.json").string()));
+  EXPECT_EQ(provenance["precision"], "bf16");
+  EXPECT_EQ(json::parse(read_text((root / "fp32" / "train.json").string()))["precision"], "fp32");
+  model::Checkpoint exported = model::Checkpoint::load_dir((root / "bf16" / "final").string());
+  for (const auto& [name, view] : exported.tensors()) EXPECT_EQ(view.dtype, model::DType::f32) << name;
+  TrainOptions wrong = options("half");
+  wrong.out_dir = (root / "wrong").string();
+  EXPECT_THROW(run_training(wrong), std::invalid_argument);
+  fs::remove_all(root);
+}
+
 TEST(Train, KeepsTheLastNCheckpoints) {
   fs::path root = fs::fresh_dir("oncolm_train_keep");
   std::string windows = write_windows_dir(root / "windows", 2, 2, 48, 4);

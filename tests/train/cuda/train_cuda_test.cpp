@@ -1,6 +1,8 @@
 // `oncolm train` on CUDA (label gpu; skipped without a GPU): the same short run on CPU and on the GPU
-// gives the same losses step for step within float32 reduction-order differences, through LoRA,
-// IA3 and both objectives (so the attention backward, SDPA on LibTorch 2.x, runs on the GPU).
+// gives the same losses step for step, within float32 reduction-order differences with
+// --precision fp32 and within bfloat16 rounding with the CUDA default (bf16 GEMMs and attention,
+// float32 weights), through LoRA, IA3 and both objectives (so the attention backward, SDPA on
+// LibTorch 2.x, runs on the GPU).
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -57,11 +59,12 @@ TEST(TrainCuda, GpuRunMatchesTheCpuRunStepForStep) {
     manifest += sample + "\tD" + std::to_string(s) + "\t" + sample + ".windows.fa.gz\n";
   }
   std::ofstream(root / "windows" / "manifest.tsv") << manifest;
-  auto options = [&](const std::string& device) {
+  auto options = [&](const std::string& device, const std::string& precision) {
     train::TrainOptions o;
     o.model_dir = std::string(ONCOLM_TEST_DATA_DIR) + "/nt/nt_v2_tiny";
     o.inputs = {(root / "windows").string()};
-    o.out_dir = (root / device).string();
+    o.out_dir = (root / (device + "-" + precision)).string();
+    o.precision = precision;
     o.objective = train::Objective::both;
     o.steps = 4;
     o.log_every = 1;
@@ -73,14 +76,22 @@ TEST(TrainCuda, GpuRunMatchesTheCpuRunStepForStep) {
     o.threads = 1;
     return o;
   };
-  train::run_training(options("cpu"));
-  train::run_training(options("cuda"));
-  auto cpu = train_lines((root / "cpu").string()), cuda = train_lines((root / "cuda").string());
+  train::run_training(options("cpu", "fp32"));
+  train::run_training(options("cuda", "fp32"));
+  train::run_training(options("cuda", "auto"));
+  auto cpu = train_lines((root / "cpu-fp32").string()), cuda = train_lines((root / "cuda-fp32").string());
+  auto mixed = train_lines((root / "cuda-auto").string());
   ASSERT_EQ(cpu.size(), 4u);
   ASSERT_EQ(cuda.size(), 4u);
+  ASSERT_EQ(mixed.size(), 4u);
   for (std::size_t i = 0; i < 4; ++i)
-    for (const char* key : {"mlm_loss", "contrastive_loss"})
-      EXPECT_NEAR(cpu[i][key].get<double>(), cuda[i][key].get<double>(), 2e-3) << key << " at step " << i + 1;
+    for (const char* key : {"mlm_loss", "contrastive_loss"}) {
+      const double reference = cpu[i][key].get<double>();
+      EXPECT_NEAR(reference, cuda[i][key].get<double>(), 2e-3) << key << " at step " << i + 1;
+      EXPECT_NEAR(reference, mixed[i][key].get<double>(), 0.05 * std::abs(reference)) << key << " at step " << i + 1;
+    }
+  std::ifstream provenance((root / "cuda-auto" / "train.json").string());
+  EXPECT_EQ(json::parse(provenance)["precision"], "bf16");
   fs::remove_all(root);
 }
 
