@@ -50,25 +50,6 @@ struct Settings {
   std::string json;
 };
 
-// Leaves only `name` enabled among the attention backends SDPA may pick (LibTorch 2.x).
-bool select_sdpa_backend(const std::string& name) {
-  if (name == "auto") return true;
-#if TORCH_VERSION_MAJOR >= 2
-  auto& context = at::globalContext();
-  context.setSDPUseFlash(name == "flash");
-  context.setSDPUseMemEfficient(name == "efficient");
-  context.setSDPUseMath(name == "math");
-#if TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 4
-  context.setSDPUseCuDNN(name == "cudnn");
-  return name == "flash" || name == "efficient" || name == "math" || name == "cudnn";
-#else
-  return name == "flash" || name == "efficient" || name == "math";
-#endif
-#else
-  return false;  // LibTorch 1.x has no SDPA
-#endif
-}
-
 // Forces the device to finish queued work (a device-to-host copy waits for it) without CUDA headers.
 void synchronize(const at::Tensor& t) { t.sum().item<float>(); }
 
@@ -194,7 +175,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "embed_bench: --device %s but LibTorch sees no CUDA device\n", s.device.c_str());
     return 1;
   }
-  if (!select_sdpa_backend(s.sdpa)) {
+  if (!restrict_attention_backend(s.sdpa)) {
     std::fprintf(stderr, "embed_bench: --sdpa %s is not available with LibTorch %s\n", s.sdpa.c_str(), TORCH_VERSION);
     return 1;
   }

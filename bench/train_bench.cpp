@@ -57,6 +57,7 @@ struct Settings {
   int steps = 0;
   int threads = 0;
   std::string precision;  // default: fp32 on CPU, bf16 on CUDA
+  std::string sdpa = "auto";
   std::string json;
 };
 
@@ -187,7 +188,7 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
   const double tokens_per_s = static_cast<double>(batch) * tokens * steps / elapsed;
   const double forward = config.forward_flops_per_token(tokens) + 2.0 * static_cast<double>(h * h + h * v);
   const double tflops = 3.0 * forward * tokens_per_s / 1e12;
-  return {{"model", shape},       {"mode", mode},         {"precision", s.precision},
+  return {{"model", shape},       {"mode", mode},         {"precision", s.precision}, {"sdpa", s.sdpa},
           {"batch", batch},       {"T", tokens},
           {"trainable_parameters", trainable},
           {"steps_per_s", steps / elapsed},
@@ -210,12 +211,17 @@ int main(int argc, char** argv) {
   app.add_option("--threads", s.threads, "CPU threads (0 = all cores)");
   app.add_option("--precision", s.precision, "fp32 or bf16 (default: fp32 on CPU, bf16 on CUDA)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
+  app.add_option("--sdpa", s.sdpa, "attention backend: auto, flash, efficient, math, cudnn (LibTorch >= 2.4)");
   app.add_option("--json", s.json, "also write the results to this file");
   CLI11_PARSE(app, argc, argv);
 
   at::Device device(s.device);
   if (device.is_cuda() && !at::hasCUDA()) {
     std::fprintf(stderr, "train_bench: --device %s but LibTorch sees no CUDA device\n", s.device.c_str());
+    return 1;
+  }
+  if (!restrict_attention_backend(s.sdpa)) {
+    std::fprintf(stderr, "train_bench: --sdpa %s is not available with LibTorch %s\n", s.sdpa.c_str(), TORCH_VERSION);
     return 1;
   }
   const bool cpu = device.is_cpu();

@@ -169,6 +169,25 @@ void tune_cpu_allocator() {
 
 at::Tensor tensor_from_view(const TensorView& view) { return view_as_tensor(view).clone(); }
 
+bool restrict_attention_backend(const std::string& name) {
+  if (name == "auto") return true;
+#if TORCH_VERSION_MAJOR >= 2
+  const bool known = name == "flash" || name == "efficient" || name == "math";
+#if TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 4
+  if (!known && name != "cudnn") return false;
+  at::globalContext().setSDPUseCuDNN(name == "cudnn");
+#else
+  if (!known) return false;
+#endif
+  at::globalContext().setSDPUseFlash(name == "flash");
+  at::globalContext().setSDPUseMemEfficient(name == "efficient");
+  at::globalContext().setSDPUseMath(name == "math");
+  return true;
+#else
+  return false;
+#endif
+}
+
 at::Tensor masked_mean(const at::Tensor& hidden, const at::Tensor& mask) {
   auto values = hidden.to(at::kFloat);
   if (!mask.defined()) return values.mean(1);

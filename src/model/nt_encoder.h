@@ -152,6 +152,11 @@ class NtEncoder {
   std::optional<at::ScalarType> compute_dtype_;  // unset: compute in dtype()
 };
 
+// LibTorch 2.x: leaves only `name` (flash, efficient, math; cudnn from 2.4) enabled among the
+// backends scaled_dot_product_attention may pick, process-wide; "auto" changes nothing. False when
+// the backend does not exist in this LibTorch (1.x has no SDPA).
+bool restrict_attention_backend(const std::string& name);
+
 // Keeps large freed blocks in glibc's heap for reuse (CPU inference allocates the same big
 // activations every layer). Process-wide; the embedder calls it when it runs on CPU.
 void tune_cpu_allocator();
