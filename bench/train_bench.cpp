@@ -92,16 +92,18 @@ NtConfig shape_config(const std::string& shape) {
   return NtConfig::preset(shape);
 }
 
-// One MLM batch: random non-special ids, <cls> first, 15% of the other positions selected.
+// One MLM batch: random non-special ids (6 .. vocabulary - 1: NT v1 has 4,105 tokens, v2 4,107),
+// <cls> first, 15% of the other positions selected.
 struct Batch {
   at::Tensor ids, labels;
 };
-Batch mlm_batch(std::int64_t rows, std::int64_t tokens, std::mt19937_64& rng, at::Device device) {
+Batch mlm_batch(std::int64_t rows, std::int64_t tokens, std::int64_t vocabulary, std::mt19937_64& rng,
+                at::Device device) {
   auto ids = at::empty({rows, tokens}, at::kLong);
   auto labels = at::full({rows, tokens}, -100, at::kLong);
   auto* id = ids.data_ptr<std::int64_t>();
   auto* label = labels.data_ptr<std::int64_t>();
-  std::uniform_int_distribution<std::int64_t> token(6, 4105);
+  std::uniform_int_distribution<std::int64_t> token(6, vocabulary - 1);
   std::uniform_real_distribution<double> u(0, 1);
   for (std::int64_t r = 0; r < rows; ++r)
     for (std::int64_t t = 0; t < tokens; ++t) {
@@ -160,7 +162,7 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
   torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(1e-4).weight_decay(0.01));
   std::mt19937_64 rng(1);
   std::vector<Batch> batches;
-  for (int i = 0; i < 2; ++i) batches.push_back(mlm_batch(batch, tokens, rng, device));
+  for (int i = 0; i < 2; ++i) batches.push_back(mlm_batch(batch, tokens, config.vocab_size, rng, device));
   ForwardOptions options;
   options.training = true;
   double loss_value = 0;
