@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds, then runs the pipeline on the bundled example cohort
 # (examples/): variant-centred windows, embeddings with the small pre-trained model in models/
-# (nt-v2-small-grch37: MLM on GRCh37 chr20, scripts/pretrain_small_model.sh), a brief fine-tuning
+# (nt-v2-small-grch37: MLM on GRCh37 chr20, scripts/pretrain_small_model.sh), zero-shot variant
+# scores with it, a brief fine-tuning
 # of that model on the cohort's REF/ALT windows (MLM + tumour-normal contrastive, a few steps), and
 # embeddings with the fine-tuned model.
 set -euo pipefail
@@ -16,6 +17,9 @@ oncolm=build/bin/oncolm
   -o "$out/windows" --threads 2
 model=models/nt-v2-small-grch37
 "$oncolm" embed --model "$model" -o "$out/embed" --threads 2 "$out/windows"
+# Zero-shot variant-effect scores of every small variant with the same model: the masked-token
+# log-likelihood ratio of ALT against REF (both strands) and REF-ALT embedding distances.
+"$oncolm" score --model "$model" -o "$out/score" --threads 2 "$out/windows"
 # A demonstration of `oncolm train`, not a useful fine-tuning: 8 steps on the example cohort (MLM +
 # tumour-normal contrastive) on the 256 tokens (1,530 bp) around each variant, a tenth of the donors
 # held out for validation (evaluated before the first step and after the last); then embeddings of
@@ -27,4 +31,4 @@ model=models/nt-v2-small-grch37
   --pooling variant "$out/windows"
 # Debian's python3 (with python3-numpy from setup.sh), not another python3 earlier on PATH.
 /usr/bin/python3 scripts/demo_summary.py "$out"
-echo "== outputs: $out/windows (manifest.tsv, stats.json, per-sample FASTA/TSV), $out/embed, $out/train (metrics.jsonl, final/), $out/embed_finetuned"
+echo "== outputs: $out/windows (manifest.tsv, stats.json, per-sample FASTA/TSV), $out/embed, $out/score, $out/train (metrics.jsonl, final/), $out/embed_finetuned"

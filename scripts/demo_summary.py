@@ -26,6 +26,16 @@ print("== embeddings: np.load(<name>.emb.npy).shape")
 for npy in sorted(glob.glob(f"{out}/embed/*.emb.npy")):
     print(f"{os.path.basename(npy)}\t{np.load(npy).shape}")
 import json
+print(f"== zero-shot scores of {tumour['sample_id']} ({out}/score/<sample>.scores.tsv, first 5; "
+      "pandas.read_csv(path, sep='\\t', na_values='.'))")
+cols = ["chrom", "norm_pos", "norm_ref", "norm_alt", "type", "llr", "cosine_mean", "cosine_variant", "l2_variant"]
+print("\t".join(cols))
+safe = tumour["tsv"][: -len(".windows.tsv.gz")]
+for r in rows(f"{out}/score/{safe}.scores.tsv")[:5]:
+    print("\t".join(r[c] for c in cols))
+total = json.load(open(f"{out}/score/score.json"))["total"]
+print("== mean llr by type (score.json): " + ", ".join(f"{t} {m['mean']:.4f} (n={m['n']})" for t, m in total["mean_llr"].items())
+      + "; skipped: " + ", ".join(f"{k} {v}" for k, v in total["skipped"].items()))
 metrics = [json.loads(line) for line in open(f"{out}/train/metrics.jsonl")]
 validation = [m for m in metrics if m["split"] == "validation"]
 if validation:

@@ -8,4 +8,5 @@ int run_embed(int argc, char** argv);        // cmd_embed.cpp   (needs torch)
 int run_model(int argc, char** argv);        // cmd_model.cpp   (needs torch)
 int run_train(int argc, char** argv);        // cmd_train.cpp   (needs torch)
 int run_classify(int argc, char** argv);     // cmd_classify.cpp (needs torch)
+int run_score(int argc, char** argv);        // cmd_score.cpp   (needs torch)
 }  // namespace oncolm::cli

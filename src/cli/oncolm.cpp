@@ -46,6 +46,8 @@ const std::vector<Subcommand>& subcommands() {
       {"embed", "embeddings for every window or FASTA record", ONCOLM_TORCH_COMMAND(oncolm::cli::run_embed)},
       {"classify", "tumour type from somatic variants (cv, fit, predict)",
        ONCOLM_TORCH_COMMAND(oncolm::cli::run_classify)},
+      {"score", "zero-shot variant-effect scores (masked-token log-likelihood ratio, REF-ALT distances)",
+       ONCOLM_TORCH_COMMAND(oncolm::cli::run_score)},
       {"train", "fine-tune NT by masked language modelling and tumour-normal contrast",
        ONCOLM_TORCH_COMMAND(oncolm::cli::run_train)},
 #endif

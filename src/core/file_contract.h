@@ -13,10 +13,14 @@
 namespace oncolm::contract {
 
 // ---- Sample ids and file names ----
-// Tables carry the sample id exactly as the sample sheet gives it (column sample_id). File names and
-// FASTA record names use its safe form: every character outside [A-Za-z0-9_.] replaced by '_'
-// (TCGA-W5-AA39 -> TCGA_W5_AA39). The windows manifest maps each id to its files. Contig names in
-// record names go through the same rule.
+// Every stage's tables carry the sample id exactly as the sample sheet gives it, in a column named
+// sample_id, so that tables of different stages join on it unchanged (pandas.merge on sample_id).
+// File names and FASTA record names use its safe form: every character outside [A-Za-z0-9_.]
+// replaced by '_' (TCGA-W5-AA39 -> TCGA_W5_AA39). The windows manifest.tsv maps each id to its files
+// (and each <safe_id>.stats.json names its sample_id); embed.json and score.json list, per output,
+// its sample_id beside its file names. Inputs without a sample sheet (a plain FASTA given to
+// `oncolm embed`) carry the FASTA file's name without its FASTA/compression suffixes, the same
+// string that names their output files. Contig names in record names go through the same rule.
 inline std::string safe_name(std::string_view name) {
   std::string out(name);
   for (char& c : out)
@@ -101,6 +105,31 @@ inline std::string sv_window_record_name(const std::string& safe_sample, std::ui
 inline constexpr std::string_view embedding_npy_suffix = ".emb.npy";
 inline constexpr std::string_view embedding_tsv_suffix = ".emb.tsv";
 inline constexpr std::string_view sv_embedding_name_suffix = ".sv";
+inline constexpr std::string_view embed_provenance_file = "embed.json";
+
+// Columns of <name>.emb.tsv: the record name, the sample id (the sheet's, as in the windows TSV; a
+// plain FASTA's name), the record's allele (REF/ALT, REF1/REF2/ALT; empty when unknown), bases,
+// tokens used, bases cut on each side, tiles, and the variant's token span [start, end) with <cls> =
+// 0 (empty when unknown).
+inline const std::vector<std::string> embedding_tsv_columns = {
+    "record", "sample_id", "allele", "bases", "tokens", "cut_left", "cut_right", "tiles",
+    "variant_token_start", "variant_token_end"};
+
+// ---- `oncolm score` OUTDIR ----
+// Per sample <safe_id>.scores.tsv (one row per small variant of its windows TSV, in that order) and
+// the run's score.json. src/score/score_command.h defines every value.
+inline constexpr std::string_view scores_suffix = ".scores.tsv";
+inline constexpr std::string_view score_provenance_file = "score.json";
+
+// The windows TSV's keys (copied unchanged), then the zero-shot scores: llr (mean of the forward- and
+// reverse-strand log-likelihood ratios, also given alone), REF-ALT embedding distances for mean and
+// variant-span pooling, and the forward strand's masked token spans (embed's variant_token_start/end
+// of the REF and the ALT record). Values are '.' for a variant that could not be scored.
+inline const std::vector<std::string> score_key_columns = {"sample_id", "chrom",    "pos",      "ref", "alt",
+                                                           "norm_pos",  "norm_ref", "norm_alt", "type"};
+inline const std::vector<std::string> score_value_columns = {
+    "llr",         "cosine_mean",     "l2_mean",       "cosine_variant",  "l2_variant",   "llr_forward",
+    "llr_reverse", "ref_token_start", "ref_token_end", "alt_token_start", "alt_token_end"};
 
 // ---- `oncolm breakpoints` OUTDIR ----
 // Per sample <safe_id>.breakpoints.tsv (one row per junction of its SV windows TSV), the run's

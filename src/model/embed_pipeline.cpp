@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/file_contract.h"
 #include "core/fasta_reader.h"
+#include "core/json_file.h"
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/progress.h"
@@ -23,7 +24,6 @@
 #include "model/checkpoint.h"
 #include "model/npy_writer.h"
 #include "model/window_manifest.h"
-
 
 namespace oncolm::model {
 namespace {
@@ -47,6 +47,28 @@ std::string file_stem(const std::string& path) {
   return name;
 }
 
+std::string join_tabs(const std::vector<std::string>& cells) {
+  std::string line;
+  for (const auto& cell : cells) line += (line.empty() ? "" : "\t") + cell;
+  return line;
+}
+
+// The sample sheet's id for a source's rows: the stats file's when the windows run wrote one, else
+// the windows TSV's sample_id column; they must agree (a mismatch means files of different samples
+// were put side by side). A plain FASTA has no sheet: its stem. A windows TSV without the column
+// (hand-made windows) falls back to the file's safe id, with a warning.
+std::string resolve_sample_id(const EmbedSource& source, const std::string& tsv_sample_id) {
+  if (!source.sample_id.empty() && !tsv_sample_id.empty() && source.sample_id != tsv_sample_id)
+    throw input_error(source.manifest, 2, "sample_id '{}', but {} says '{}': files of different samples",
+                      tsv_sample_id, contract::sample_stats_name(source.sample), source.sample_id);
+  if (!source.sample_id.empty()) return source.sample_id;
+  if (!tsv_sample_id.empty()) return tsv_sample_id;
+  if (!source.manifest.empty())
+    log(Level::warning, "{}: no sample_id column or stats file; sample_id '{}' is the file's name", source.manifest,
+        source.sample);
+  return source.sample;
+}
+
 // What one FASTA record becomes: one item, or several tiles, plus its TSV fields.
 struct PreparedRecord {
   std::string name;
@@ -64,15 +86,17 @@ class SourceEmbedder {
       : embedder_(embedder), options_(options), max_tokens_(max_tokens) {}
 
   std::size_t run(const EmbedSource& source, const std::string& npy_path, const std::string& tsv_path);
+  const std::string& sample_id() const { return sample_id_; }  // of the last source run
 
  private:
   void prepare(FastaRecord& record, const EmbedSource& source);
-  void flush(NpyWriter& npy, std::ofstream& tsv, const EmbedSource& source);
+  void flush(NpyWriter& npy, std::ofstream& tsv);
 
   const Embedder& embedder_;
   const EmbedPipelineOptions& options_;
   std::size_t max_tokens_;
   std::unordered_map<std::string, VariantSite> sites_;
+  std::string sample_id_;  // the source's sample_id column value
   std::vector<PreparedRecord> records_;
   std::vector<EmbedItem> items_;
   std::vector<std::size_t> item_tokens_;
@@ -128,7 +152,7 @@ void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
   records_.push_back(std::move(prepared));
 }
 
-void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv, const EmbedSource& source) {
+void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv) {
   if (records_.empty()) return;
   const std::int64_t dim = embedder_.dim();
   std::vector<float> item_rows(items_.size() * static_cast<std::size_t>(dim));
@@ -147,7 +171,7 @@ void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv, const EmbedSource
       span_start = std::to_string(record.span->first);
       span_end = std::to_string(record.span->second);
     }
-    tsv << record.name << '\t' << source.sample << '\t' << (record.site ? record.site->allele : "") << '\t'
+    tsv << record.name << '\t' << sample_id_ << '\t' << (record.site ? record.site->allele : "") << '\t'
         << record.bases << '\t' << record.tokens << '\t' << record.cut_left << '\t' << record.cut_right << '\t'
         << record.item_count << '\t' << span_start << '\t' << span_end << '\n';
   }
@@ -158,11 +182,14 @@ void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv, const EmbedSource
 }
 
 std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& npy_path, const std::string& tsv_path) {
-  sites_ = source.manifest.empty() ? decltype(sites_){} : read_window_manifest(source.manifest).sites;
+  WindowManifest manifest;
+  if (!source.manifest.empty()) manifest = read_window_manifest(source.manifest);
+  sites_ = std::move(manifest.sites);
+  sample_id_ = resolve_sample_id(source, manifest.sample_id);
   NpyWriter npy(npy_path, embedder_.dim(), options_.float16_output);
   std::ofstream tsv(tsv_path, std::ios::binary);
   if (!tsv) throw std::runtime_error("cannot create " + tsv_path);
-  tsv << "record\tsample\tallele\tbases\ttokens\tcut_left\tcut_right\ttiles\tvariant_token_start\tvariant_token_end\n";
+  tsv << join_tabs(contract::embedding_tsv_columns) << '\n';
   FastaReader reader(source.fasta);
   FastaRecord record;
   Progress progress("embed " + source.name, 0, "records");
@@ -174,12 +201,12 @@ std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& np
     prepare(record, source);
     ++count;
     if (records_.size() >= options_.chunk_records) {
-      flush(npy, tsv, source);
+      flush(npy, tsv);
       progress.advance(options_.chunk_records);
     }
   }
   std::size_t tail = records_.size();
-  flush(npy, tsv, source);
+  flush(npy, tsv);
   progress.advance(tail);
   progress.finish();
   npy.finish();
@@ -221,10 +248,22 @@ std::uint64_t file_size(const std::string& path) {
   return in ? static_cast<std::uint64_t>(in.tellg()) : 0;
 }
 
+// The sample sheet's id as <safe_id>.stats.json records it (written last by `oncolm windows`); empty
+// when the file is absent (hand-made or partial windows directories).
+std::string stats_sample_id(const std::string& dir, const std::string& safe_id) {
+  std::string path = path_join(dir, contract::sample_stats_name(safe_id));
+  if (!path_exists(path)) return "";
+  nlohmann::json json = read_json_file(path);
+  if (!json.contains("sample_id") || !json["sample_id"].is_string())
+    throw input_error(path, 0, "no sample_id string: not an `oncolm windows` sample stats file");
+  return json["sample_id"].get<std::string>();
+}
+
 EmbedSource windows_source(const std::string& dir, const std::string& sample, const std::string& name,
                            const std::string& fasta_suffix, const std::string& manifest_suffix) {
   EmbedSource source;
   source.sample = sample;
+  source.sample_id = stats_sample_id(dir, sample);
   source.name = name;
   source.fasta = path_join(dir, sample + fasta_suffix);
   std::string manifest = path_join(dir, sample + manifest_suffix);
@@ -257,7 +296,7 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
       }
     } else if (path_exists(input)) {
       EmbedSource source;
-      source.name = source.sample = file_stem(input);
+      source.name = source.sample = source.sample_id = file_stem(input);
       source.fasta = input;
       sources.push_back(std::move(source));
     } else {
@@ -297,13 +336,13 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
     npy.commit();
     tsv.commit();
     total += records;
-    outputs.push_back({{"name", source.name}, {"sample", source.sample}, {"fasta", source.fasta},
+    outputs.push_back({{"name", source.name}, {"sample_id", runner.sample_id()}, {"fasta", source.fasta},
                        {"manifest", source.manifest}, {"records", records},
                        {"npy", file_name(npy_path)}, {"tsv", file_name(tsv_path)}});
   }
   nlohmann::json json = provenance(options, embedder, max_tokens);
   json["outputs"] = outputs;
-  write_file_atomically(path_join(options.out_dir, "embed.json"), json.dump(1) + "\n");
+  write_file_atomically(path_join(options.out_dir, std::string(contract::embed_provenance_file)), json.dump(1) + "\n");
   return total;
 }
 

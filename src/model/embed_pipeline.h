@@ -5,12 +5,14 @@
 //   <name>.emb.npy  float32 (or float16) [records, hidden], rows in FASTA order:
 //                   numpy.load("<name>.emb.npy")
 //   <name>.emb.tsv  one row per record, same order: pandas.read_csv("<name>.emb.tsv", sep="\t")
-//                   columns record, sample, allele (REF/ALT; REF1/REF2/ALT for SV junction windows, which
-//                   are embedded as <sample>.sv; empty when unknown), bases, tokens,
-//                   cut_left, cut_right, tiles, variant_token_start, variant_token_end (token indices
-//                   with <cls> = 0, half-open; empty when unknown)
+//                   columns (contract::embedding_tsv_columns) record, sample_id (the sample sheet's id,
+//                   as the windows TSV gives it; a plain FASTA's name), allele (REF/ALT; REF1/REF2/ALT
+//                   for SV junction windows, which are embedded as <safe_id>.sv; empty when unknown),
+//                   bases, tokens, cut_left, cut_right, tiles, variant_token_start, variant_token_end
+//                   (token indices with <cls> = 0, half-open; empty when unknown)
 // and embed.json (provenance: version, git hash, command, model checksum, layer, pooling, dtype,
-// truncation policy, outputs). Every file is written under a temporary name and renamed when complete.
+// truncation policy, and per output its name, sample_id and files). Every file is written under a
+// temporary name and renamed when complete.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -35,13 +37,15 @@ struct EmbedPipelineOptions {
 // One unit of work: a FASTA file and, for windows, its manifest.
 struct EmbedSource {
   std::string name;       // output prefix
-  std::string sample;     // sample id (windows) or file stem
+  std::string sample;     // the sample's safe id (windows) or the file stem
+  std::string sample_id;  // the sample sheet's id from <safe_id>.stats.json; empty when that file is
+                          // absent (then the windows TSV's sample_id column gives it); the stem for a FASTA
   std::string fasta;
   std::string manifest;   // empty when none
 };
 
-// Expands inputs into sources: a directory contributes each <sample>.windows.fa.gz with its
-// <sample>.windows.tsv.gz; a file is one source named after its stem. Throws InputError for
+// Expands inputs into sources: a directory contributes each <safe_id>.windows.fa.gz with its
+// <safe_id>.windows.tsv.gz; a file is one source named after its stem. Throws InputError for
 // missing inputs, directories without windows, or two sources with the same name.
 std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs);
 

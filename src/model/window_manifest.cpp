@@ -10,48 +10,8 @@
 namespace oncolm::model {
 namespace {
 
-// Lines of a gzip (or plain) text file.
-class GzLines {
- public:
-  explicit GzLines(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
-    if (file_ == nullptr) throw input_error(path, 0, "cannot open");
-  }
-  ~GzLines() { gzclose(file_); }
-  bool next(std::string& line) {
-    line.clear();
-    char chunk[1 << 16];
-    while (gzgets(file_, chunk, sizeof chunk) != nullptr) {
-      line += chunk;
-      if (!line.empty() && line.back() == '\n') break;
-    }
-    int status = Z_OK;
-    const char* message = gzerror(file_, &status);
-    if (status != Z_OK && status != Z_STREAM_END)
-      throw input_error(path_, static_cast<long>(number_), "cannot decompress: {}", message);
-    if (line.empty()) return false;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    ++number_;
-    return true;
-  }
-  std::size_t number() const { return number_; }
-
- private:
-  std::string path_;
-  gzFile file_;
-  std::size_t number_ = 0;
-};
-
-
 bool plain_allele(const std::string& allele) {
   return !allele.empty() && allele.find_first_not_of("ACGTNacgtn") == std::string::npos;
-}
-
-// Bases a record's allele occupies after the shared (anchor) prefix; symbolic alleles count as one.
-std::pair<std::size_t, std::size_t> changed_lengths(const std::string& ref, const std::string& alt) {
-  if (!plain_allele(ref) || !plain_allele(alt)) return {1, 1};
-  std::size_t prefix = 0;
-  while (prefix < ref.size() && prefix < alt.size() && ref[prefix] == alt[prefix]) ++prefix;
-  return {ref.size() - prefix, alt.size() - prefix};
 }
 
 VariantSite site_at(const std::string& allele, std::size_t offset, std::size_t changed) {
@@ -69,7 +29,41 @@ std::size_t offset_cell(const std::string& text, const std::string& path, std::s
   throw input_error(path, static_cast<long>(line), "{} '{}' is not a number", column, text);
 }
 
+// One file holds one sample: every row's sample_id must be the first row's.
+void check_sample_id(const std::string& cell, const std::string& path, std::size_t line, std::string& sample_id) {
+  if (sample_id.empty()) {
+    sample_id = cell;
+  } else if (cell != sample_id) {
+    throw input_error(path, static_cast<long>(line),
+                      "sample_id '{}' where earlier rows have '{}' (one file per sample)", cell, sample_id);
+  }
+}
+
 }  // namespace
+
+GzLines::GzLines(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
+  if (file_ == nullptr) throw input_error(path, 0, "cannot open");
+}
+
+GzLines::~GzLines() { gzclose(static_cast<gzFile>(file_)); }
+
+bool GzLines::next(std::string& line) {
+  gzFile file = static_cast<gzFile>(file_);
+  line.clear();
+  char chunk[1 << 16];
+  while (gzgets(file, chunk, sizeof chunk) != nullptr) {
+    line += chunk;
+    if (!line.empty() && line.back() == '\n') break;
+  }
+  int status = Z_OK;
+  const char* message = gzerror(file, &status);
+  if (status != Z_OK && status != Z_STREAM_END)
+    throw input_error(path_, static_cast<long>(number_), "cannot decompress: {}", message);
+  if (line.empty()) return false;
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  ++number_;
+  return true;
+}
 
 // The variant sites of a windows manifest: <sample>.windows.tsv.gz (REF and ALT per small variant,
 // the change at `offset`) or <sample>.sv_windows.tsv.gz (REF1 and REF2 centred on the breakends,
@@ -94,6 +88,7 @@ WindowManifest read_window_manifest(const std::string& path) {
   std::size_t offset = required(sv ? "ref1_offset" : "offset");
   std::size_t ref2_record = sv ? required("ref2_record") : 0, ref2_offset = sv ? required("ref2_offset") : 0;
   std::size_t junction = sv ? required("alt_junction_offset") : 0;
+  auto sample_id = column("sample_id");
   auto ref = column("norm_ref") ? column("norm_ref") : column("ref");
   auto alt = column("norm_alt") ? column("norm_alt") : column("alt");
   WindowManifest manifest;
@@ -104,6 +99,7 @@ WindowManifest read_window_manifest(const std::string& path) {
     if (fields.size() != header.size())
       throw input_error(path, static_cast<long>(number), "{} fields where the header has {}", fields.size(),
                         header.size());
+    if (sample_id) check_sample_id(fields[*sample_id], path, number, manifest.sample_id);
     std::size_t at = offset_cell(fields[offset], path, number, sv ? "ref1_offset" : "offset");
     if (sv) {
       sites[fields[ref_record]] = site_at("REF1", at, 1);
@@ -112,13 +108,26 @@ WindowManifest read_window_manifest(const std::string& path) {
       manifest.pairs.push_back({fields[alt_record], {fields[ref_record], fields[ref2_record]}});
       continue;
     }
-    auto [ref_changed, alt_changed] =
-        ref && alt ? changed_lengths(fields[*ref], fields[*alt]) : std::pair<std::size_t, std::size_t>{1, 1};
-    sites[fields[ref_record]] = site_at("REF", at, ref_changed);
-    sites[fields[alt_record]] = site_at("ALT", at, alt_changed);
+    auto [ref_site, alt_site] = ref && alt ? small_variant_sites(at, fields[*ref], fields[*alt])
+                                           : std::make_pair(site_at("REF", at, 1), site_at("ALT", at, 1));
+    sites[fields[ref_record]] = ref_site;
+    sites[fields[alt_record]] = alt_site;
     manifest.pairs.push_back({fields[alt_record], {fields[ref_record]}});
   }
   return manifest;
+}
+
+std::pair<std::size_t, std::size_t> changed_lengths(const std::string& ref, const std::string& alt) {
+  if (!plain_allele(ref) || !plain_allele(alt)) return {1, 1};
+  std::size_t prefix = 0;
+  while (prefix < ref.size() && prefix < alt.size() && ref[prefix] == alt[prefix]) ++prefix;
+  return {ref.size() - prefix, alt.size() - prefix};
+}
+
+std::pair<VariantSite, VariantSite> small_variant_sites(std::size_t offset, const std::string& ref,
+                                                        const std::string& alt) {
+  auto [ref_changed, alt_changed] = changed_lengths(ref, alt);
+  return {site_at("REF", offset, ref_changed), site_at("ALT", offset, alt_changed)};
 }
 
 // Tokens (of the kept encoding) that overlap the variant's bases.

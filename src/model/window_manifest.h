@@ -32,11 +32,39 @@ struct WindowPair {
 struct WindowManifest {
   std::unordered_map<std::string, VariantSite> sites;  // by record name
   std::vector<WindowPair> pairs;                       // in manifest order
+  std::string sample_id;  // the sample_id column (the sheet's id); empty without that column or rows
+};
+
+// Lines of a gzip (or plain) text file, without their line ends; errors name the file and line.
+class GzLines {
+ public:
+  explicit GzLines(const std::string& path);  // throws InputError when the file cannot be opened
+  ~GzLines();
+  GzLines(const GzLines&) = delete;
+  GzLines& operator=(const GzLines&) = delete;
+  bool next(std::string& line);           // false at the end of the file
+  std::size_t number() const { return number_; }  // 1-based number of the last line read
+
+ private:
+  std::string path_;
+  void* file_;  // gzFile (zlib.h stays out of this header)
+  std::size_t number_ = 0;
 };
 
 // Reads a windows manifest (plain or gzip). Throws InputError naming the file and line for a missing
-// header or column, a row with the wrong number of fields, or an offset that is not a number.
+// header or column, a row with the wrong number of fields, an offset that is not a number, or rows
+// whose sample_id differ (one file holds one sample).
 WindowManifest read_window_manifest(const std::string& path);
+
+// Bases the REF and the ALT allele occupy after their shared (anchor) prefix: {1, 1} for an SNV, {2, 0}
+// for the deletion CTT>C; symbolic or non-ACGTN alleles count as {1, 1}.
+std::pair<std::size_t, std::size_t> changed_lengths(const std::string& ref, const std::string& alt);
+
+// The sites of one small variant's REF and ALT records, as read_window_manifest() stores them: the
+// change starts at `offset` in both records and spans the bases after the alleles' shared prefix (a
+// pure insertion or deletion: the two bases either side of the junction in the record without them).
+std::pair<VariantSite, VariantSite> small_variant_sites(std::size_t offset, const std::string& ref,
+                                                        const std::string& alt);
 
 // Tokens (of an encoding of the record's bases) that overlap the variant's bases: [first, last)
 // with <cls> = 0, or nothing when no token does (the variant was cut away).

@@ -3,6 +3,8 @@
 // (and the stages' readers, which look columns up by these names, are changed in the same commit).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/file_contract.h"
 
 using namespace oncolm::contract;
@@ -68,4 +70,28 @@ TEST(FileContract, BreakpointsOutputs) {
                                              "homseq",    "insseq", "templated_source", "mechanism",
                                              "homology_complete"};
   EXPECT_EQ(breakpoints_tsv_columns, expected);
+}
+
+// Every table keys its rows by the sample sheet's id in a column named sample_id (embed included).
+TEST(FileContract, EmbedOutputs) {
+  EXPECT_EQ(embed_provenance_file, "embed.json");
+  const std::vector<std::string> expected = {"record", "sample_id", "allele", "bases", "tokens",
+                                             "cut_left", "cut_right", "tiles", "variant_token_start",
+                                             "variant_token_end"};
+  EXPECT_EQ(embedding_tsv_columns, expected);
+}
+
+TEST(FileContract, ScoreOutputs) {
+  EXPECT_EQ(scores_suffix, ".scores.tsv");
+  EXPECT_EQ(score_provenance_file, "score.json");
+  const std::vector<std::string> keys = {"sample_id", "chrom",    "pos",      "ref", "alt",
+                                         "norm_pos",  "norm_ref", "norm_alt", "type"};
+  EXPECT_EQ(score_key_columns, keys);
+  // The keys are the windows TSV's own columns, so scores join the windows on them.
+  for (const auto& key : score_key_columns)
+    EXPECT_NE(std::find(window_tsv_columns.begin(), window_tsv_columns.end(), key), window_tsv_columns.end()) << key;
+  const std::vector<std::string> values = {"llr",         "cosine_mean",     "l2_mean",       "cosine_variant",
+                                           "l2_variant",  "llr_forward",     "llr_reverse",   "ref_token_start",
+                                           "ref_token_end", "alt_token_start", "alt_token_end"};
+  EXPECT_EQ(score_value_columns, values);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes an `oncolm embed`-shaped directory for an `oncolm windows` directory without a model.
 
-For every sample: <name>.emb.tsv (record sample allele, in FASTA order: REF then ALT per variant)
+For every sample: <name>.emb.tsv (record sample_id allele, in FASTA order: REF then ALT per variant)
 and <name>.emb.npy (float32 [records, --hidden]); <name>.sv.* for samples with SV junctions
 (REF1 REF2 ALT); and embed.json naming a fake model (--sha256). Values are known functions of the
 record's position in its table, so a test can recompute the per-sample means: for small variant
@@ -56,11 +56,11 @@ def main():
                    "dtype": "float32"}, handle)
 
 
-def write(out, name, sample, records, matrix, hidden):
+def write(out, name, sample_id, records, matrix, hidden):
     with open(os.path.join(out, name + ".emb.tsv"), "w") as handle:
-        handle.write("record\tsample\tallele\n")
+        handle.write("record\tsample_id\tallele\n")
         for record, allele in records:
-            handle.write("%s\t%s\t%s\n" % (record, sample, allele))
+            handle.write("%s\t%s\t%s\n" % (record, sample_id, allele))
     array = np.array(matrix, dtype=np.float32).reshape(len(records), hidden)
     np.save(os.path.join(out, name + ".emb.npy"), array)
 

@@ -256,8 +256,8 @@ TEST_F(EmbedPipeline, FastaRowsMatchTheEncoderOneSequenceAtATime) {
   }
   auto tsv = read_tsv(dir / "out/cohort.emb.tsv");
   ASSERT_EQ(tsv.size(), 7u);
-  EXPECT_EQ(tsv[0], (std::vector<std::string>{"record", "sample", "allele", "bases", "tokens", "cut_left", "cut_right",
-                                               "tiles", "variant_token_start", "variant_token_end"}));
+  EXPECT_EQ(tsv[0], (std::vector<std::string>{"record", "sample_id", "allele", "bases", "tokens", "cut_left",
+                                               "cut_right", "tiles", "variant_token_start", "variant_token_end"}));
   EXPECT_EQ(tsv[1], (std::vector<std::string>{"a", "cohort", "", "120", "21", "0", "0", "1", "", ""}));
   // 600 bp = 100 6-mers: 59 kept around the centre, 41 cut (20 or 21 on each side).
   EXPECT_EQ(tsv[5][4], "60");
@@ -328,6 +328,46 @@ TEST_F(EmbedPipeline, WindowsDirectoryGivesAllelesVariantSpansAndVariantPooling)
     FAIL() << "variant pooling without a manifest was accepted";
   } catch (const InputError& error) {
     EXPECT_NE(std::string(error.what()).find("record 'x'"), std::string::npos) << error.what();
+  }
+  fs::remove_all(dir);
+}
+
+// Tables carry the sample sheet's id unchanged (file names use its safe form): a windows directory of
+// sample "S-1" (files S_1.*) gives sample_id "S-1" in every row of S_1.emb.tsv and in embed.json; a
+// stats file naming another sample than the TSV is an error naming both.
+TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
+  c10::InferenceMode guard;
+  fs::path dir = fs::fresh_dir("oncolm_embed_sample_id");
+  fs::create_directories(dir / "windows");
+  std::string ref = random_dna(61, 31), alt = ref;
+  alt[30] = ref[30] == 'A' ? 'C' : 'A';
+  write_gzip(dir / "windows/S_1.windows.fa.gz", ">S_1|0|20_1031|REF\n" + ref + "\n>S_1|0|20_1031|ALT\n" + alt + "\n");
+  write_gzip(dir / "windows/S_1.windows.tsv.gz",
+             "sample_id\tchrom\tpos\tref\talt\tnorm_pos\tnorm_ref\tnorm_alt\ttype\toffset\tref_record\talt_record\n"
+             "S-1\t20\t1031\t" + ref.substr(30, 1) + "\t" + alt.substr(30, 1) + "\t1031\t" + ref.substr(30, 1) + "\t" +
+             alt.substr(30, 1) + "\tsnv\t30\tS_1|0|20_1031|REF\tS_1|0|20_1031|ALT\n");
+  EmbedPipelineOptions options;
+  options.model_dir = model_dir;
+  options.out_dir = (dir / "out").string();
+  options.inputs = {(dir / "windows").string()};
+  ASSERT_EQ(run_embed_pipeline(options), 2u);
+  auto tsv = read_tsv(dir / "out/S_1.emb.tsv");
+  ASSERT_EQ(tsv.size(), 3u);
+  EXPECT_EQ(tsv[0][1], "sample_id");
+  EXPECT_EQ(tsv[1][1], "S-1");
+  EXPECT_EQ(tsv[2][1], "S-1");
+  auto json = nlohmann::json::parse(read_text(dir / "out/embed.json"));
+  EXPECT_EQ(json["outputs"][0]["sample_id"], "S-1");
+  EXPECT_EQ(json["outputs"][0]["name"], "S_1");
+  // The stats file written by `oncolm windows` names the sample too; disagreeing files are refused.
+  std::ofstream(dir / "windows/S_1.stats.json") << "{\"sample_id\": \"S-2\", \"safe_id\": \"S_1\"}\n";
+  options.out_dir = (dir / "out2").string();
+  try {
+    run_embed_pipeline(options);
+    FAIL() << "a stats file of another sample was accepted";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("sample_id 'S-1', but S_1.stats.json says 'S-2'"), std::string::npos)
+        << error.what();
   }
   fs::remove_all(dir);
 }
