@@ -2,9 +2,9 @@
 # The demo: installs what is missing, builds, then runs the pipeline on the bundled example cohort
 # (examples/): variant-centred windows, embeddings with the small pre-trained model in models/
 # (nt-v2-small-grch37: MLM on GRCh37 chr20, scripts/pretrain_small_model.sh), zero-shot variant
-# scores with it, a brief fine-tuning
-# of that model on the cohort's REF/ALT windows (MLM + tumour-normal contrastive, a few steps), and
-# embeddings with the fine-tuned model.
+# scores with it, a brief fine-tuning of that model on the cohort's REF/ALT windows (MLM +
+# tumour-normal contrastive, a few steps), embeddings with the fine-tuned model, SV junction
+# analysis, a cross-validated tumour-type classifier, and the HTML report of all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -29,6 +29,14 @@ model=models/nt-v2-small-grch37
   "$out/windows"
 "$oncolm" embed --model "$out/train/final" -o "$out/embed_finetuned" --threads 2 --max-tokens 256 \
   --pooling variant "$out/windows"
+# SV junctions of the cohort (classes, exact microhomology, mechanisms) and a tumour-type classifier
+# cross-validated by donor (the example is far too small for a useful classifier: 2 folds, classes
+# with at least 2 samples; it shows the command and its outputs).
+"$oncolm" breakpoints -o "$out/breakpoints" "$out/windows"
+"$oncolm" classify cv --windows "$out/windows" --label organ_system --min-class-size 2 --folds 2 \
+  --classifier logreg -o "$out/classify"
+# Every figure in one offline HTML file.
+"$oncolm" report "$out" -o "$out/report.html"
 # Debian's python3 (with python3-numpy from setup.sh), not another python3 earlier on PATH.
 /usr/bin/python3 scripts/demo_summary.py "$out"
-echo "== outputs: $out/windows (manifest.tsv, stats.json, per-sample FASTA/TSV), $out/embed, $out/score, $out/train (metrics.jsonl, final/), $out/embed_finetuned"
+echo "== outputs: $out/windows (manifest.tsv, stats.json, per-sample FASTA/TSV), $out/embed, $out/score, $out/train (metrics.jsonl, final/), $out/embed_finetuned, $out/breakpoints, $out/classify, $out/report.html"

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   bcftools samtools tabix            # tests compare against them; the example is built with them
   python3 python3-numpy python3-pysam python3-sklearn python3-pandas  # benchmark baseline, loading examples, classify's scikit-learn check
+  chromium                           # oncolm report's test renders the HTML in a real (headless) browser
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -9,4 +9,5 @@ int run_model(int argc, char** argv);        // cmd_model.cpp   (needs torch)
 int run_train(int argc, char** argv);        // cmd_train.cpp   (needs torch)
 int run_classify(int argc, char** argv);     // cmd_classify.cpp (needs torch)
 int run_score(int argc, char** argv);        // cmd_score.cpp   (needs torch)
+int run_report(int argc, char** argv);       // cmd_report.cpp  (links downstream's .npy reader)
 }  // namespace oncolm::cli

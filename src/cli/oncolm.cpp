@@ -50,6 +50,8 @@ const std::vector<Subcommand>& subcommands() {
        ONCOLM_TORCH_COMMAND(oncolm::cli::run_score)},
       {"train", "fine-tune NT by masked language modelling and tumour-normal contrast",
        ONCOLM_TORCH_COMMAND(oncolm::cli::run_train)},
+      {"report", "one offline HTML report with the figures of every stage's outputs",
+       ONCOLM_TORCH_COMMAND(oncolm::cli::run_report)},
 #endif
   };
   return table;

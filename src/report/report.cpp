@@ -1,0 +1,218 @@
+#include "report/report.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/file_contract.h"
+#include "core/log.h"
+#include "core/paths.h"
+#include "core/version.h"
+#include "report/figures.h"
+
+#ifndef ONCOLM_SOURCE_VEGA_DIR
+#define ONCOLM_SOURCE_VEGA_DIR ""
+#endif
+
+namespace oncolm::report {
+
+using nlohmann::json;
+
+namespace {
+
+// The stage output directories found among the inputs (a directory, or the directories in it).
+struct StageDirs {
+  std::string windows, train, classify, score, breakpoints;
+  std::vector<std::string> embed;
+};
+
+bool has(const std::string& dir, std::string_view name) { return path_exists(path_join(dir, std::string(name))); }
+
+void classify_directory(const std::string& dir, StageDirs& stages) {
+  if (has(dir, contract::cohort_manifest_file) && has(dir, contract::cohort_stats_file)) stages.windows = dir;
+  if (has(dir, contract::embed_provenance_file)) stages.embed.push_back(dir);
+  if (has(dir, "metrics.jsonl") && has(dir, "train.json")) stages.train = dir;
+  if (has(dir, "metrics.json") && has(dir, "predictions.tsv")) stages.classify = dir;
+  if (has(dir, contract::score_provenance_file)) stages.score = dir;
+  if (has(dir, contract::breakpoints_provenance_file)) stages.breakpoints = dir;
+}
+
+StageDirs find_stages(const std::vector<std::string>& inputs) {
+  StageDirs stages;
+  for (const auto& input : inputs) {
+    if (!is_directory(input)) throw input_error(input, 0, "is not a directory");
+    classify_directory(input, stages);
+    for (const auto& name : list_directory(input))
+      if (is_directory(path_join(input, name))) classify_directory(path_join(input, name), stages);
+  }
+  return stages;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(path, 0, "cannot open (the vendored Vega runtime; set ONCOLM_VEGA_DIR)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string escape_html(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// JSON inside a <script> element: "</" would end the element early.
+std::string script_json(const json& value) {
+  std::string text = value.dump();
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') out += "<\\";
+    else out += text[i];
+  }
+  return out;
+}
+
+const char* style = R"(body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+h1{margin-bottom:0}.meta{color:#555;font-size:90%}section.figure{border-top:1px solid #ddd;padding:1em 0}
+.caption{color:#444;font-size:90%;max-width:900px}.download{font-size:90%}#report-errors{color:#b00}
+code{background:#f4f4f4;padding:0 .2em})";
+
+// Renders every chart with vega-embed; records each rendered chart and every error on the page, so
+// a headless browser (and a reader) can see whether everything drew.
+const char* driver = R"(
+const status = document.getElementById('report-status');
+function reportError(message) {
+  const box = document.getElementById('report-errors');
+  box.textContent += message + '\n';
+  status.dataset.errors = String(Number(status.dataset.errors) + 1);
+}
+window.addEventListener('error', e => reportError('error: ' + e.message));
+window.addEventListener('unhandledrejection', e => reportError('unhandled: ' + e.reason));
+function download(figure) {
+  const blob = new Blob([figure.tsv], {type: 'text/tab-separated-values'});
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = figure.id + '.tsv';
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+for (const figure of FIGURES) {
+  document.getElementById('download-' + figure.id).addEventListener('click', e => { e.preventDefault(); download(figure); });
+  const spec = Object.assign({}, figure.spec, {data: {values: figure.values}});
+  vegaEmbed('#chart-' + figure.id, spec, {mode: 'vega-lite', renderer: 'svg',
+      actions: {export: true, source: false, compiled: false, editor: false}})
+    .then(() => {
+      document.getElementById('chart-' + figure.id).dataset.rendered = '1';
+      status.dataset.rendered = String(Number(status.dataset.rendered) + 1);
+    })
+    .catch(err => reportError(figure.id + ': ' + err));
+}
+)";
+
+std::string render_html(const ReportOptions& options, const std::vector<Figure>& figures,
+                        const std::vector<std::string>& found, const std::string& vega_dir) {
+  std::time_t now = std::time(nullptr);
+  char stamp[64];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
+                     escape_html(options.title) + "</title>\n<style>" + style + "</style>\n";
+  for (const char* file : {"vega.min.js", "vega-lite.min.js", "vega-embed.min.js"})
+    html += "<script>" + read_text(path_join(vega_dir, file)) + "</script>\n";
+  html += "</head><body>\n<h1>" + escape_html(options.title) + "</h1>\n<p class=\"meta\">" +
+          escape_html(fmt::format("oncolm {} ({}), {}: ", version_string(), git_hash(), stamp)) + "<code>" +
+          escape_html(options.command_line) + "</code><br>Inputs: " + escape_html(fmt::format("{}", fmt::join(found, "; "))) +
+          "</p>\n<div id=\"report-status\" data-expected=\"" + std::to_string(figures.size()) +
+          "\" data-rendered=\"0\" data-errors=\"0\"></div><pre id=\"report-errors\"></pre>\n";
+  std::string section;
+  json payload = json::array();
+  for (const auto& figure : figures) {
+    if (figure.section != section) {
+      section = figure.section;
+      html += "<h2>" + escape_html(section) + "</h2>\n";
+    }
+    html += "<section class=\"figure\" id=\"figure-" + figure.id + "\"><h3>" + escape_html(figure.title) +
+            "</h3>\n<div class=\"chart\" id=\"chart-" + figure.id + "\"></div>\n<p class=\"caption\">" +
+            escape_html(figure.caption) + " <a href=\"#\" class=\"download\" id=\"download-" + figure.id +
+            "\">Data (" + figure.id + ".tsv)</a></p></section>\n";
+    payload.push_back({{"id", figure.id}, {"spec", figure.spec}, {"values", figure.rows}, {"tsv", figure_tsv(figure)}});
+  }
+  html += "<script>const FIGURES = " + script_json(payload) + ";\n" + driver + "</script>\n</body></html>\n";
+  return html;
+}
+
+// Each stage's figures; a stage whose files are unreadable stops the report with the file's name.
+std::vector<Figure> build_figures(const StageDirs& stages) {
+  std::vector<Figure> figures;
+  auto append = [&](std::vector<Figure> more) {
+    for (auto& figure : more) figures.push_back(std::move(figure));
+  };
+  if (!stages.windows.empty()) append(cohort_figures(stages.windows));
+  if (!stages.train.empty()) append(training_figures(stages.train));
+  for (std::size_t i = 0; i < stages.embed.size(); ++i)
+    append(embedding_figures(stages.embed[i], stages.windows, static_cast<int>(i)));
+  if (!stages.classify.empty()) append(classify_figures(stages.classify));
+  if (!stages.score.empty()) append(score_figures(stages.score));
+  if (!stages.breakpoints.empty()) append(breakpoint_figures(stages.breakpoints));
+  return figures;
+}
+
+}  // namespace
+
+std::string default_vega_dir() {
+  if (const char* env = std::getenv("ONCOLM_VEGA_DIR"); env != nullptr && *env != '\0') return env;
+  char self[4096];
+  ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (length > 0) {
+    self[length] = '\0';
+    std::string installed = path_join(parent_directory(parent_directory(self)), "share/oncolm/vega");
+    if (path_exists(path_join(installed, "vega.min.js"))) return installed;
+  }
+  return ONCOLM_SOURCE_VEGA_DIR;
+}
+
+ReportSummary write_report(const ReportOptions& options) {
+  StageDirs stages = find_stages(options.inputs);
+  ReportSummary summary;
+  auto note = [&](const char* stage, const std::string& dir) {
+    (dir.empty() ? summary.stages_missing : summary.stages_found)
+        .push_back(dir.empty() ? std::string(stage) : std::string(stage) + ": " + dir);
+  };
+  note("windows", stages.windows);
+  for (const auto& dir : stages.embed) note("embed", dir);
+  if (stages.embed.empty()) note("embed", "");
+  note("train", stages.train);
+  note("classify", stages.classify);
+  note("score", stages.score);
+  note("breakpoints", stages.breakpoints);
+  if (summary.stages_found.empty())
+    throw std::invalid_argument("no stage outputs (windows, embed, train, classify, score, breakpoints) in " +
+                                fmt::format("{}", fmt::join(options.inputs, ", ")));
+  std::vector<Figure> figures = build_figures(stages);
+  const std::string vega_dir = options.vega_dir.empty() ? default_vega_dir() : options.vega_dir;
+  write_file_atomically(options.output, render_html(options, figures, summary.stages_found, vega_dir));
+  if (!options.data_dir.empty()) {
+    make_directories(options.data_dir);
+    for (const auto& figure : figures) write_file_atomically(path_join(options.data_dir, figure.id + ".tsv"), figure_tsv(figure));
+  }
+  for (const auto& figure : figures) summary.figure_ids.push_back(figure.id);
+  return summary;
+}
+
+}  // namespace oncolm::report

@@ -1,0 +1,275 @@
+// `oncolm report` end to end: every stage run with the real binary on the example cohort (tiny
+// fixture model), the report's figure data checked against the stage files it came from (and
+// against an independent count of the sample sheet), the PCA against a configuration whose
+// components are known exactly, the page rendered in headless Chromium (every chart drawn, no error,
+// no console message; a screenshot kept in build/test-artifacts/), and bad inputs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "../test_fs.h"
+#include "core/error.h"
+#include "report/report.h"
+
+namespace fs = oncolm::test_fs;
+using nlohmann::json;
+
+namespace {
+
+const std::string source_dir = ONCOLM_SOURCE_DIR;
+const std::string binary = ONCOLM_BINARY;
+const std::string tiny_model = std::string(ONCOLM_TEST_DATA_DIR) + "/nt/nt_v2_tiny";
+const std::string reference = source_dir + "/examples/reference/GRCh37.20_X.masked.fa.gz";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) parts.push_back(part);
+  return parts;
+}
+
+// A TSV file as rows of column -> value.
+std::vector<std::map<std::string, std::string>> read_tsv(const std::string& path) {
+  std::vector<std::string> lines = split(read_file(path), '\n');
+  std::vector<std::map<std::string, std::string>> rows;
+  if (lines.empty()) return rows;
+  std::vector<std::string> header = split(lines[0], '\t');
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    std::vector<std::string> cells = split(lines[i], '\t');
+    cells.resize(header.size());
+    std::map<std::string, std::string> row;
+    for (std::size_t c = 0; c < header.size(); ++c) row[header[c]] = cells[c];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+void run(const std::string& command) {
+  int status = std::system((command + " > /dev/null 2>&1").c_str());
+  ASSERT_EQ(status, 0) << command;
+}
+
+// Every stage of the pipeline on the example cohort, once for all tests.
+class ReportPipeline : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root = fs::fresh_dir("oncolm_report_pipeline").string();
+    const std::string o = root + "/out";
+    run(binary + " windows " + source_dir + "/examples/cohort.tsv --reference " + reference + " -o " + o +
+        "/windows --threads 2");
+    run(binary + " breakpoints -o " + o + "/breakpoints " + o + "/windows");
+    run(binary + " embed --model " + tiny_model + " -o " + o + "/embed --max-tokens 64 --threads 2 " + o + "/windows");
+    run(binary + " train --model " + tiny_model + " --objective both -o " + o +
+        "/train --steps 2 --max-tokens 64 --batch-tokens 1024 --eval-every 1 --log-every 1 --threads 2 " + o +
+        "/windows");
+    run(binary + " classify cv --windows " + o + "/windows --reference " + reference +
+        " --label organ_system --min-class-size 2 --folds 2 --classifier logreg -o " + o + "/classify");
+    run(binary + " score --model " + tiny_model + " -o " + o + "/score --max-windows 12 --threads 2 " + o + "/windows");
+    run(binary + " report " + o + " -o " + root + "/report.html --data-dir " + root + "/data");
+  }
+  static std::string data(const std::string& figure) { return root + "/data/" + figure + ".tsv"; }
+  static std::string root;
+};
+std::string ReportPipeline::root;
+
+TEST_F(ReportPipeline, EveryStageHasItsFigures) {
+  for (const char* figure : {"histologies", "organ_systems", "window_lengths", "indel_lengths", "top_6mers",
+                             "base_composition", "training_losses", "training_accuracy", "learning_rate",
+                             "alt_ref_distances", "embedding_pca", "classify_accuracy", "confusion_matrix",
+                             "classify_per_class", "llr_distribution", "sv_classes", "sv_sizes", "sv_microhomology"})
+    EXPECT_TRUE(fs::exists(data(figure))) << figure;
+  std::string html = read_file(root + "/report.html");
+  EXPECT_NE(html.find("data-expected=\"18\""), std::string::npos);
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos) << "the report must not load anything from the network";
+}
+
+TEST_F(ReportPipeline, CohortFiguresMatchTheSampleSheetAndStats) {
+  // Histologies counted from the sample sheet itself, not from anything oncolm wrote.
+  std::map<std::string, long> expected;
+  for (const auto& row : read_tsv(source_dir + "/examples/cohort.tsv")) ++expected[row.at("histology_abbreviation")];
+  auto rows = read_tsv(data("histologies"));
+  ASSERT_EQ(rows.size(), expected.size());
+  long previous = 1L << 30;
+  std::string previous_name;
+  for (const auto& row : rows) {
+    const long count = std::stol(row.at("samples"));
+    EXPECT_EQ(count, expected[row.at("histology_abbreviation")]) << row.at("histology_abbreviation");
+    EXPECT_TRUE(count < previous || (count == previous && row.at("histology_abbreviation") > previous_name))
+        << "largest first, ties alphabetical";
+    previous = count;
+    previous_name = row.at("histology_abbreviation");
+  }
+  json stats = json::parse(read_file(root + "/out/windows/stats.json"));
+  auto kmers = read_tsv(data("top_6mers"));
+  ASSERT_EQ(kmers.size(), 15u);
+  for (std::size_t i = 0; i < kmers.size(); ++i) {
+    EXPECT_EQ(kmers[i].at("kmer"), stats["kmer6_tokens"]["top15"][i]["kmer"].get<std::string>());
+    EXPECT_EQ(std::stol(kmers[i].at("count")), stats["kmer6_tokens"]["top15"][i]["count"].get<long>());
+  }
+  for (const auto& row : read_tsv(data("base_composition")))
+    EXPECT_EQ(std::stol(row.at("count")), stats["base_composition"][row.at("base")]["count"].get<long>());
+  long windows = 0, indels = 0;
+  for (const auto& row : read_tsv(data("window_lengths"))) windows += std::stol(row.at("windows"));
+  for (const auto& row : read_tsv(data("indel_lengths"))) indels += std::stol(row.at("indels"));
+  EXPECT_EQ(windows, 2 * stats["windows"].get<long>() + 3 * stats["sv"]["junctions"].get<long>());
+  EXPECT_EQ(indels, stats["counts_by_type"]["indel"].get<long>());
+}
+
+TEST_F(ReportPipeline, ResultFiguresMatchTheirStageFiles) {
+  json metrics = json::parse(read_file(root + "/out/classify/metrics.json"));
+  auto accuracy = read_tsv(data("classify_accuracy"));
+  ASSERT_EQ(accuracy.size(), metrics["results"].size());
+  for (std::size_t i = 0; i < accuracy.size(); ++i)
+    EXPECT_NEAR(std::stod(accuracy[i].at("accuracy")), metrics["results"][i]["accuracy"].get<double>(), 1e-12);
+  long confusion = 0;
+  for (const auto& row : read_tsv(data("confusion_matrix"))) confusion += std::stol(row.at("samples"));
+  EXPECT_EQ(confusion, metrics["n_samples"].get<long>());
+  long junctions = 0;
+  for (const auto& row : read_tsv(data("sv_classes"))) junctions += std::stol(row.at("junctions"));
+  json stats = json::parse(read_file(root + "/out/windows/stats.json"));
+  EXPECT_EQ(junctions, stats["sv"]["junctions"].get<long>());
+  long training_rows = 0;
+  for (const auto& line : split(read_file(root + "/out/train/metrics.jsonl"), '\n'))
+    if (!line.empty() && json::parse(line).contains("loss")) ++training_rows;
+  long loss_points = 0;
+  for (const auto& row : read_tsv(data("training_losses"))) loss_points += row.at("metric") == "loss";
+  EXPECT_EQ(loss_points, training_rows);
+  long scored = 0;
+  for (const auto& row : read_tsv(data("llr_distribution"))) scored += std::stol(row.at("variants"));
+  long expected_scored = 0;
+  for (const auto& name : oncolm::list_directory(root + "/out/score"))
+    if (name.size() > 11 && name.compare(name.size() - 11, 11, ".scores.tsv") == 0)
+      for (const auto& row : read_tsv(root + "/out/score/" + name)) expected_scored += row.at("llr") != ".";
+  EXPECT_EQ(scored, expected_scored);
+  EXPECT_GT(scored, 0);
+  auto pca = read_tsv(data("embedding_pca"));
+  EXPECT_GT(pca.size(), 400u);
+  std::map<std::string, long> types;
+  for (const auto& row : pca) ++types[row.at("variant_type")];
+  EXPECT_EQ(types.count("unknown"), 0u) << "every embedded record joins to its windows TSV row";
+  EXPECT_GT(types["sv"], 0);
+}
+
+// Every chart drawn by the vendored Vega runtime in a real browser, with no error and no console
+// message; the screenshot is kept for a person to look at.
+TEST_F(ReportPipeline, RendersInHeadlessChromium) {
+  const std::string html = root + "/report.html", dom = root + "/dom.html", log = root + "/chromium.log";
+  const std::string flags = " --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=20000 ";
+  int status = std::system(("chromium" + flags + "--enable-logging=stderr --v=0 --dump-dom file://" + html + " > " +
+                            dom + " 2> " + log).c_str());
+  ASSERT_EQ(status, 0) << "chromium failed (scripts/setup.sh installs Debian's chromium); log: " << log;
+  std::string page = read_file(dom);
+  EXPECT_NE(page.find("data-expected=\"18\" data-rendered=\"18\" data-errors=\"0\""), std::string::npos)
+      << page.substr(page.find("report-status"), 120);
+  for (const auto& line : split(read_file(log), '\n'))
+    EXPECT_EQ(line.find("CONSOLE"), std::string::npos) << line;
+  std::size_t charts = 0, position = 0;
+  while ((position = page.find("class=\"chart", position)) != std::string::npos) {
+    std::size_t end = page.find("class=\"caption\"", position);
+    std::string chart = page.substr(position, end - position);
+    EXPECT_NE(chart.find("data-rendered=\"1\""), std::string::npos) << chart.substr(0, 120);
+    EXPECT_NE(chart.find("<svg"), std::string::npos) << chart.substr(0, 120);
+    EXPECT_NE(chart.find("mark-"), std::string::npos) << "an SVG with no marks: " << chart.substr(0, 120);
+    ++charts;
+    position = end;
+  }
+  EXPECT_EQ(charts, 18u);
+  const std::string artifacts = std::string(ONCOLM_BINARY_DIR) + "/test-artifacts";
+  fs::create_directories(artifacts);
+  const std::string png = artifacts + "/report.png";
+  std::remove(png.c_str());
+  status = std::system(("chromium" + flags + "--window-size=1200,8000 --screenshot=" + png + " file://" + html +
+                        " > /dev/null 2>&1").c_str());
+  ASSERT_EQ(status, 0);
+  EXPECT_GT(read_file(png).size(), 50000u) << png;
+}
+
+// A .npy float32 matrix and its .emb.tsv, written by hand.
+void write_embeddings(const std::string& dir, const std::vector<std::vector<float>>& rows) {
+  fs::create_directories(dir);
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows.size()) + ", " +
+                       std::to_string(rows[0].size()) + "), }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::ofstream npy(dir + "/set.emb.npy", std::ios::binary);
+  npy.write("\x93NUMPY\x01\x00", 8);
+  const std::uint16_t length = static_cast<std::uint16_t>(header.size());
+  npy.write(reinterpret_cast<const char*>(&length), 2);
+  npy << header;
+  for (const auto& row : rows) npy.write(reinterpret_cast<const char*>(row.data()), static_cast<std::streamsize>(row.size() * 4));
+  std::ofstream tsv(dir + "/set.emb.tsv");
+  tsv << "record\tsample_id\tallele\tbases\ttokens\tcut_left\tcut_right\ttiles\tvariant_token_start\tvariant_token_end\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) tsv << "r" << i << "\tS\tALT\t6\t2\t0\t0\t1\t\t\n";
+  std::ofstream(dir + "/embed.json") << "{}\n";
+}
+
+// Rows a_i u + b_i w + c with orthonormal u, w and centred, uncorrelated a (variance 9) and b
+// (variance 1): PC1 = a and PC2 = b exactly (the largest coordinate of u and of w is positive, the
+// sign the report gives each axis).
+TEST(ReportPca, ComponentsOfAKnownConfiguration) {
+  const std::string root = fs::fresh_dir("oncolm_report_pca").string();
+  const double r26 = std::sqrt(26.0);
+  const double u[4] = {1.0 / 3, 2.0 / 3, 2.0 / 3, 0}, w[4] = {4 / r26, 1 / r26, -3 / r26, 0}, c[4] = {5, -1, 2, 7};
+  const double a[8] = {3, -3, 3, -3, 3, -3, 3, -3}, b[8] = {1, 1, -1, -1, 1, 1, -1, -1};
+  std::vector<std::vector<float>> rows;
+  for (int i = 0; i < 8; ++i) {
+    std::vector<float> row(4);
+    for (int d = 0; d < 4; ++d) row[d] = static_cast<float>(a[i] * u[d] + b[i] * w[d] + c[d]);
+    rows.push_back(row);
+  }
+  write_embeddings(root + "/embed", rows);
+  oncolm::report::ReportOptions options;
+  options.inputs = {root + "/embed"};
+  options.output = root + "/report.html";
+  options.data_dir = root + "/data";
+  oncolm::report::write_report(options);
+  auto pca = read_tsv(root + "/data/embedding_pca.tsv");
+  ASSERT_EQ(pca.size(), 8u);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_NEAR(std::stod(pca[static_cast<std::size_t>(i)].at("pc1")), a[i], 1e-5) << i;
+    EXPECT_NEAR(std::stod(pca[static_cast<std::size_t>(i)].at("pc2")), b[i], 1e-5) << i;
+  }
+  EXPECT_NE(read_file(root + "/report.html").find("90.0% and 10.0%"), std::string::npos) << "explained variance";
+}
+
+TEST(ReportBadInput, ClearErrors) {
+  const std::string root = fs::fresh_dir("oncolm_report_bad").string();
+  oncolm::report::ReportOptions options;
+  options.output = root + "/report.html";
+  fs::create_directories(root + "/empty");
+  options.inputs = {root + "/empty"};
+  EXPECT_THROW(oncolm::report::write_report(options), std::invalid_argument);
+  options.inputs = {root + "/missing"};
+  EXPECT_THROW(oncolm::report::write_report(options), oncolm::InputError);
+  // Embeddings whose TSV has fewer rows than the matrix.
+  write_embeddings(root + "/embed", {{1, 2}, {3, 4}, {5, 7}, {0, 1}});
+  std::ofstream(root + "/embed/set.emb.tsv") << "record\tsample_id\tallele\nr0\tS\tALT\n";
+  options.inputs = {root + "/embed"};
+  try {
+    oncolm::report::write_report(options);
+    FAIL() << "no error for mismatched rows";
+  } catch (const oncolm::InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("set.emb.tsv"), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(fs::exists(root + "/report.html")) << "nothing written on failure";
+}
+
+}  // namespace
