@@ -67,10 +67,11 @@ void run(const std::string& command) {
   ASSERT_EQ(status, 0) << command;
 }
 
-// Every stage of the pipeline on the example cohort, once for all tests.
-class ReportPipeline : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+// Every stage of the pipeline on the example cohort, then the report: run once (ctest runs each test
+// in its own process, so the checks below share one test instead of re-running the stages each).
+class ReportPipeline {
+ public:
+  static void run_stages() {
     root = fs::fresh_dir("oncolm_report_pipeline").string();
     const std::string o = root + "/out";
     run(binary + " windows " + source_dir + "/examples/cohort.tsv --reference " + reference + " -o " + o +
@@ -86,11 +87,15 @@ class ReportPipeline : public ::testing::Test {
     run(binary + " report " + o + " -o " + root + "/report.html --data-dir " + root + "/data");
   }
   static std::string data(const std::string& figure) { return root + "/data/" + figure + ".tsv"; }
+  static void every_stage_has_its_figures();
+  static void cohort_figures_match_the_sample_sheet_and_stats();
+  static void result_figures_match_their_stage_files();
+  static void renders_in_headless_chromium();
   static std::string root;
 };
 std::string ReportPipeline::root;
 
-TEST_F(ReportPipeline, EveryStageHasItsFigures) {
+void ReportPipeline::every_stage_has_its_figures() {
   for (const char* figure : {"histologies", "organ_systems", "window_lengths", "indel_lengths", "top_6mers",
                              "base_composition", "training_losses", "training_accuracy", "learning_rate",
                              "alt_ref_distances", "embedding_pca", "classify_accuracy", "confusion_matrix",
@@ -101,7 +106,7 @@ TEST_F(ReportPipeline, EveryStageHasItsFigures) {
   EXPECT_EQ(html.find("src=\"http"), std::string::npos) << "the report must not load anything from the network";
 }
 
-TEST_F(ReportPipeline, CohortFiguresMatchTheSampleSheetAndStats) {
+void ReportPipeline::cohort_figures_match_the_sample_sheet_and_stats() {
   // Histologies counted from the sample sheet itself, not from anything oncolm wrote.
   std::map<std::string, long> expected;
   for (const auto& row : read_tsv(source_dir + "/examples/cohort.tsv")) ++expected[row.at("histology_abbreviation")];
@@ -133,7 +138,7 @@ TEST_F(ReportPipeline, CohortFiguresMatchTheSampleSheetAndStats) {
   EXPECT_EQ(indels, stats["counts_by_type"]["indel"].get<long>());
 }
 
-TEST_F(ReportPipeline, ResultFiguresMatchTheirStageFiles) {
+void ReportPipeline::result_figures_match_their_stage_files() {
   json metrics = json::parse(read_file(root + "/out/classify/metrics.json"));
   auto accuracy = read_tsv(data("classify_accuracy"));
   ASSERT_EQ(accuracy.size(), metrics["results"].size());
@@ -170,7 +175,7 @@ TEST_F(ReportPipeline, ResultFiguresMatchTheirStageFiles) {
 
 // Every chart drawn by the vendored Vega runtime in a real browser, with no error and no console
 // message; the screenshot is kept for a person to look at.
-TEST_F(ReportPipeline, RendersInHeadlessChromium) {
+void ReportPipeline::renders_in_headless_chromium() {
   const std::string html = root + "/report.html", dom = root + "/dom.html", log = root + "/chromium.log";
   const std::string flags = " --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=20000 ";
   int status = std::system(("chromium" + flags + "--enable-logging=stderr --v=0 --dump-dom file://" + html + " > " +
@@ -200,6 +205,27 @@ TEST_F(ReportPipeline, RendersInHeadlessChromium) {
                         " > /dev/null 2>&1").c_str());
   ASSERT_EQ(status, 0);
   EXPECT_GT(read_file(png).size(), 50000u) << png;
+}
+
+TEST(ReportPipeline, FiguresMatchTheirSourcesAndRenderInChromium) {
+  ReportPipeline::run_stages();
+  if (::testing::Test::HasFatalFailure()) return;
+  {
+    SCOPED_TRACE("every stage has its figures");
+    ReportPipeline::every_stage_has_its_figures();
+  }
+  {
+    SCOPED_TRACE("cohort figures against the sample sheet and stats.json");
+    ReportPipeline::cohort_figures_match_the_sample_sheet_and_stats();
+  }
+  {
+    SCOPED_TRACE("result figures against their stage files");
+    ReportPipeline::result_figures_match_their_stage_files();
+  }
+  {
+    SCOPED_TRACE("rendered in headless Chromium");
+    ReportPipeline::renders_in_headless_chromium();
+  }
 }
 
 // A .npy float32 matrix and its .emb.tsv, written by hand.
