@@ -74,11 +74,15 @@ inline const std::vector<std::string> sv_window_tsv_columns = {
     "n_discordant_pairs", "germline_applied",  "germline_not_applied"};
 
 // The columns of the cohort's manifest.tsv before the sample sheet's label columns: one row per
-// sample, file columns naming files in OUTDIR. windows = small-variant REF/ALT pairs; sv_junctions
-// = junctions of the sv_vcf; sv_set_aside = SV-like records found in the small-variant VCFs.
+// sample, file columns naming files in OUTDIR. Two kinds of input, counted apart: small variants
+// (records_read of the SNV/MNV and indel VCFs = windows + skipped + sv_set_aside; windows =
+// REF/ALT pairs, by type snv/mnv/indel; sv_set_aside = SV-like records found in those VCFs) and
+// structural variants (sv_records_read of the sv_vcf, each one either skipped, sv_skipped, or part
+// of sv_junctions).
 inline const std::vector<std::string> manifest_columns = {
-    "sample_id", "donor_id", "fasta", "tsv",   "sv_fasta", "sv_tsv",       "stats",       "records_read",
-    "windows",   "snv",      "mnv",   "indel", "sv_junctions", "sv_set_aside", "skipped"};
+    "sample_id",    "donor_id",     "fasta",   "tsv",             "sv_fasta", "sv_tsv",
+    "stats",        "records_read", "windows", "snv",             "mnv",      "indel",
+    "sv_junctions", "sv_set_aside", "skipped", "sv_records_read", "sv_skipped"};
 
 // ---- FASTA record names ----
 // <safe_sample>|<index>|<safe_chrom>_<pos>|<kind>: only [A-Za-z0-9_.|], so every name is an

@@ -55,7 +55,8 @@ std::vector<SampleStats> process_samples(const SampleSheet& sheet, const std::ve
   // and htslib compresses inline.
   ThreadPoolPtr pool(threads > 1 ? hts_tpool_init(threads) : nullptr);
   if (threads > 1 && !pool) throw std::runtime_error("cannot start the compression thread pool");
-  Progress progress("windows", 0, "windows");
+  // Counts small-variant windows and SV junctions together (the per-sample log line gives each).
+  Progress progress("windows", 0, "windows+junctions");
   std::vector<SampleStats> results(samples.size());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
@@ -69,8 +70,8 @@ std::vector<SampleStats> process_samples(const SampleSheet& sheet, const std::ve
       try {
         results[i] = process_sample(sheet, *samples[i], context, pool.get(), &progress);
         log(Level::info,
-            "sample {}: {} windows ({} snv, {} mnv, {} indel), {} SV junctions, {} SV-like small-variant records "
-            "set aside, {} skipped",
+            "sample {}: {} small-variant windows ({} snv, {} mnv, {} indel), {} SV junctions, {} SV-like "
+            "small-variant records set aside, {} small-variant records skipped",
             samples[i]->id, results[i].windows(), results[i].windows_by_type.at("snv"),
             results[i].windows_by_type.at("mnv"), results[i].windows_by_type.at("indel"), results[i].sv.junctions(),
             results[i].set_aside_sv(), results[i].skipped_total());

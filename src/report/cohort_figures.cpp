@@ -211,8 +211,8 @@ Figure base_composition_figure(const json& stats, const std::string& path) {
     figure.rows.push_back({{"base", base}, {"count", entry.value("count", 0L)}, {"fraction", entry.value("fraction", 0.0)}});
   }
   figure.caption =
-      "Bases of every window record (small variants and SV junctions, REF and ALT) in stats.json "
-      "(base_composition), after upper-casing and IUPAC codes to N.";
+      "Bases of the small-variant REF and ALT window records in stats.json (base_composition), after "
+      "upper-casing and IUPAC codes to N (SV junction windows are not counted here).";
   figure.spec = {{"mark", "bar"},
                  {"width", 240},
                  {"encoding",

@@ -57,7 +57,8 @@ TEST(FileContract, SvWindowsTsvColumns) {
 TEST(FileContract, ManifestColumns) {
   const std::vector<std::string> expected = {"sample_id", "donor_id",     "fasta",        "tsv",    "sv_fasta",
                                              "sv_tsv",    "stats",        "records_read", "windows", "snv",
-                                             "mnv",       "indel",        "sv_junctions", "sv_set_aside", "skipped"};
+                                             "mnv",       "indel",        "sv_junctions", "sv_set_aside", "skipped",
+                                             "sv_records_read", "sv_skipped"};
   EXPECT_EQ(manifest_columns, expected);
 }
 

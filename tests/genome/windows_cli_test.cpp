@@ -106,6 +106,49 @@ TEST(WindowsCli, CountsAccountForEveryInputRecord) {
   EXPECT_EQ(cohort["provenance"]["parameters"]["snv_length"], 5994);
 }
 
+// A sample whose only input is an SV VCF: its SV records are counted in the manifest and in
+// counts_by_sample under their own names (the small-variant columns stay 0), and <sample>.stats.json
+// describes its sequences with the cohort file's keys and shapes.
+TEST(WindowsCli, SvOnlySampleCountsItsSvRecordsAndBothStatsLevelsShareOneSchema) {
+  ScratchDir dir;
+  write_file(dir / "sheet.tsv", sheet_header + "sv-only\tD1\t\t\t\t\t" + data("samples/colon2.sv.vcf") +
+                                   "\tColon-Normal\tcolon\n" + "blood-AC\tAC\t\t\t" +
+                                   data("samples/blood_AC.snv_mnv.vcf") + "\t\t\tBlood-HSC\tblood\n");
+  ASSERT_EQ(run_windows(dir / "sheet.tsv", dir / "out").status, 0);
+  Json cohort = read_json(dir / "out/stats.json");
+  Json sample = read_json(dir / "out/sv_only.stats.json");
+  const std::size_t sv_records = data_lines(data("samples/colon2.sv.vcf"));
+  std::size_t sv_skipped = 0;
+  for (const auto& [reason, count] : sample["sv"]["skipped"].items()) sv_skipped += count.get<std::size_t>();
+  bool found = false;
+  for (const auto& row : read_tsv(dir / "out/manifest.tsv")) {
+    if (row.at("sample_id") != "sv-only") continue;
+    found = true;
+    EXPECT_EQ(row.at("records_read"), "0");
+    EXPECT_EQ(row.at("windows"), "0");
+    EXPECT_EQ(row.at("sv_records_read"), std::to_string(sv_records));
+    EXPECT_EQ(row.at("sv_skipped"), std::to_string(sv_skipped));
+    EXPECT_EQ(std::stoul(row.at("sv_junctions")), sample["sv"]["junctions"].get<std::size_t>());
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(cohort["counts_by_sample"]["sv-only"]["sv_records_read"].get<std::size_t>(), sv_records);
+  EXPECT_EQ(cohort["counts_by_sample"]["sv-only"]["sv_skipped"], sample["sv"]["skipped"]);
+  // One schema: the sequence statistics have the same keys at both levels.
+  auto keys = [](const Json& object) {
+    std::set<std::string> names;
+    for (const auto& [key, value] : object.items()) names.insert(key);
+    return names;
+  };
+  for (const char* section : {"window_length_distribution", "base_composition", "kmer6_tokens"})
+    EXPECT_EQ(keys(sample.at(section)), keys(cohort.at(section))) << section;
+  Json blood = read_json(dir / "out/blood_AC.stats.json");
+  std::size_t counted = 0;
+  for (const auto& [kmer, count] : blood["kmer6_tokens"]["counts"].items()) counted += count.get<std::size_t>();
+  EXPECT_EQ(counted, blood["kmer6_tokens"]["total"].get<std::size_t>());
+  EXPECT_EQ(blood["kmer6_tokens"]["top15"].size(), 15u);
+  EXPECT_EQ(blood["kmer6_tokens"]["counts"], cohort["kmer6_tokens"]["counts"]) << "the SV-only sample adds no 6-mers";
+}
+
 TEST(WindowsCli, NormalisationDuplicatesAndNearbyVariants) {
   ScratchDir dir;
   // norm_cases.vcf holds real indels in original, right-shifted and padded forms: after

@@ -249,6 +249,57 @@ std::string kmer6_name(std::size_t index) {
   return name;
 }
 
+namespace {
+
+// The sequence statistics, in the same shape in <sample>.stats.json and in the cohort's stats.json.
+Json length_distribution(const std::map<std::int64_t, std::uint64_t>& window_lengths) {
+  std::uint64_t records = 0, bases_in_records = 0;
+  for (const auto& [length, count] : window_lengths) {
+    records += count;
+    bases_in_records += count * static_cast<std::uint64_t>(length);
+  }
+  Json lengths;
+  lengths["records"] = records;
+  lengths["min"] = window_lengths.empty() ? 0 : window_lengths.begin()->first;
+  lengths["max"] = window_lengths.empty() ? 0 : window_lengths.rbegin()->first;
+  lengths["mean"] = records ? static_cast<double>(bases_in_records) / static_cast<double>(records) : 0.0;
+  lengths["histogram"] = counts_json(window_lengths);
+  return lengths;
+}
+
+// The 15 most frequent 6-mer tokens; equal counts keep index order (alphabetical: A < C < G < T).
+Json top_kmer6(const std::vector<std::uint64_t>& kmer6) {
+  std::vector<std::size_t> order(kmer6.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return kmer6[a] > kmer6[b]; });
+  std::uint64_t tokens = std::accumulate(kmer6.begin(), kmer6.end(), std::uint64_t{0});
+  Json top = Json::array();
+  for (std::size_t i = 0; i < 15 && i < order.size() && kmer6[order[i]] > 0; ++i)
+    top.push_back({{"kmer", kmer6_name(order[i])},
+                   {"count", kmer6[order[i]]},
+                   {"fraction", fraction(kmer6[order[i]], tokens)}});
+  Json counts = Json::object();  // every 6-mer seen, alphabetical: what `oncolm windows merge` adds up
+  for (std::size_t i = 0; i < kmer6.size(); ++i)
+    if (kmer6[i]) counts[kmer6_name(i)] = kmer6[i];
+  return {{"total", tokens}, {"top15", top}, {"counts", counts}};
+}
+
+Json base_composition(const std::array<std::uint64_t, 5>& bases) {
+  std::uint64_t all_bases = std::accumulate(bases.begin(), bases.end(), std::uint64_t{0});
+  Json composition = Json::object();
+  for (std::size_t i = 0; i < 5; ++i)
+    composition[std::string(1, base_names[i])] = {{"count", bases[i]}, {"fraction", fraction(bases[i], all_bases)}};
+  return composition;
+}
+
+std::uint64_t sv_skipped_total(const SvStats& sv) {
+  std::uint64_t total = 0;
+  for (const auto& [reason, count] : sv.skipped) total += count;
+  return total;
+}
+
+}  // namespace
+
 Json to_json(const SampleStats& s) {
   Json out;
   out["sample_id"] = s.sample_id;
@@ -269,12 +320,9 @@ Json to_json(const SampleStats& s) {
   out["skipped"] = Json::object();
   for (const auto& reason : skip_reasons) out["skipped"][reason] = s.skipped.at(reason);
   out["normalisation"] = {{"changed", s.normalised_changed}, {"moved", s.normalised_moved}};
-  out["window_lengths"] = counts_json(s.window_lengths);
-  out["bases"] = Json::object();
-  for (int i = 0; i < 5; ++i) out["bases"][std::string(1, base_names[i])] = s.bases[static_cast<std::size_t>(i)];
-  out["kmer6_tokens"] = Json::object();
-  for (std::size_t i = 0; i < s.kmer6.size(); ++i)
-    if (s.kmer6[i]) out["kmer6_tokens"][kmer6_name(i)] = s.kmer6[i];
+  out["window_length_distribution"] = length_distribution(s.window_lengths);
+  out["kmer6_tokens"] = top_kmer6(s.kmer6);
+  out["base_composition"] = base_composition(s.bases);
   out["reference_bases_changed"] = {{"soft_masked_upper_cased", s.reference_changes.soft_masked},
                                     {"iupac_to_n", s.reference_changes.iupac}};
   out["sv"] = sv_json(s.sv);
@@ -300,10 +348,12 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
     for (const auto& [key, value] : read_counts(json.at("skipped"))) s.skipped[key] = value;
     s.normalised_changed = json.at("normalisation").at("changed").get<std::uint64_t>();
     s.normalised_moved = json.at("normalisation").at("moved").get<std::uint64_t>();
-    for (const auto& [key, value] : read_counts(json.at("window_lengths"))) s.window_lengths[std::stoll(key)] = value;
+    for (const auto& [key, value] : read_counts(json.at("window_length_distribution").at("histogram")))
+      s.window_lengths[std::stoll(key)] = value;
     for (int i = 0; i < 5; ++i)
-      s.bases[static_cast<std::size_t>(i)] = json.at("bases").at(std::string(1, base_names[i])).get<std::uint64_t>();
-    for (const auto& [key, value] : json.at("kmer6_tokens").items()) {
+      s.bases[static_cast<std::size_t>(i)] =
+          json.at("base_composition").at(std::string(1, base_names[i])).at("count").get<std::uint64_t>();
+    for (const auto& [key, value] : json.at("kmer6_tokens").at("counts").items()) {
       std::size_t index = 0;
       for (char base : key) index = index * 4 + static_cast<std::size_t>(acgt_index(base));
       s.kmer6.at(index) = value.get<std::uint64_t>();
@@ -334,10 +384,11 @@ std::string manifest(const std::vector<SampleStats>& samples, const std::vector<
         if (key == kind) return value;
       return std::string();
     };
-    out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", s.sample_id, s.donor_id,
-                       output("fasta"), output("tsv"), output("sv_fasta"), output("sv_tsv"), output("stats"),
+    out += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", s.sample_id,
+                       s.donor_id, output("fasta"), output("tsv"), output("sv_fasta"), output("sv_tsv"), output("stats"),
                        s.records_read, s.windows(), s.windows_by_type.at("snv"), s.windows_by_type.at("mnv"),
-                       s.windows_by_type.at("indel"), s.sv.junctions(), s.set_aside_sv(), s.skipped_total());
+                       s.windows_by_type.at("indel"), s.sv.junctions(), s.set_aside_sv(), s.skipped_total(),
+                       s.sv.records, sv_skipped_total(s.sv));
     for (const auto& column : label_columns) {
       std::string value;
       for (const auto& [key, label] : s.labels)
@@ -369,44 +420,9 @@ Json sample_counts(const SampleStats& s) {
   entry["records_read"] = s.records_read;
   entry["skipped"] = Json::object();
   for (const auto& reason : skip_reasons) entry["skipped"][reason] = s.skipped.at(reason);
+  entry["sv_records_read"] = s.sv.records;
+  entry["sv_skipped"] = counts_json(s.sv.skipped);
   return entry;
-}
-
-Json length_distribution(const std::map<std::int64_t, std::uint64_t>& window_lengths) {
-  std::uint64_t records = 0, bases_in_records = 0;
-  for (const auto& [length, count] : window_lengths) {
-    records += count;
-    bases_in_records += count * static_cast<std::uint64_t>(length);
-  }
-  Json lengths;
-  lengths["records"] = records;
-  lengths["min"] = window_lengths.empty() ? 0 : window_lengths.begin()->first;
-  lengths["max"] = window_lengths.empty() ? 0 : window_lengths.rbegin()->first;
-  lengths["mean"] = records ? static_cast<double>(bases_in_records) / static_cast<double>(records) : 0.0;
-  lengths["histogram"] = counts_json(window_lengths);
-  return lengths;
-}
-
-// The 15 most frequent 6-mer tokens; equal counts keep index order (alphabetical: A < C < G < T).
-Json top_kmer6(const std::vector<std::uint64_t>& kmer6) {
-  std::vector<std::size_t> order(kmer6.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return kmer6[a] > kmer6[b]; });
-  std::uint64_t tokens = std::accumulate(kmer6.begin(), kmer6.end(), std::uint64_t{0});
-  Json top = Json::array();
-  for (std::size_t i = 0; i < 15 && i < order.size() && kmer6[order[i]] > 0; ++i)
-    top.push_back({{"kmer", kmer6_name(order[i])},
-                   {"count", kmer6[order[i]]},
-                   {"fraction", fraction(kmer6[order[i]], tokens)}});
-  return {{"total", tokens}, {"top15", top}};
-}
-
-Json base_composition(const std::array<std::uint64_t, 5>& bases) {
-  std::uint64_t all_bases = std::accumulate(bases.begin(), bases.end(), std::uint64_t{0});
-  Json composition = Json::object();
-  for (std::size_t i = 0; i < 5; ++i)
-    composition[std::string(1, base_names[i])] = {{"count", bases[i]}, {"fraction", fraction(bases[i], all_bases)}};
-  return composition;
 }
 
 }  // namespace
