@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libhts-dev zlib1g-dev              # BAM/VCF/FASTA/BGZF
   libtorch-dev libopenblas0-pthread  # the network; OpenBLAS replaces reference BLAS (~40x faster)
+  libgloo-dev                        # c10d's Gloo backend: data-parallel training (oncolm train --nproc)
   libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   bcftools samtools tabix            # tests compare against them; the example is built with them
   python3 python3-numpy python3-pysam python3-sklearn python3-pandas  # benchmark baseline, loading examples, classify's scikit-learn check

@@ -3,6 +3,7 @@
 // JSON ({"lr": 1e-4, "lora-rank": 4}) or TOML (lr = 1e-4), under the command-line names; the
 // command line wins over the file.
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -14,6 +15,8 @@
 #include "commands.h"
 #include "common_options.h"
 #include "core/log.h"
+#include "train/distributed_options.h"
+#include "train/launcher.h"
 #include "train/trainer.h"
 
 namespace oncolm::cli {
@@ -56,6 +59,21 @@ class JsonOrTomlConfig : public CLI::ConfigTOML {
 };
 
 }  // namespace
+
+// This subcommand's arguments (argv[0] = "train") for the ranks a launcher starts: all but --nproc.
+static std::vector<std::string> arguments_without_nproc(int argc, char** argv) {
+  std::vector<std::string> arguments;
+  for (int i = 0; i < argc; ++i) {
+    const std::string argument = argv[i];
+    if (argument == "--nproc") {
+      ++i;
+      continue;
+    }
+    if (argument.rfind("--nproc=", 0) == 0) continue;
+    arguments.push_back(argument);
+  }
+  return arguments;
+}
 
 int run_train(int argc, char** argv) {
   CLI::App app{"Fine-tunes a Nucleotide Transformer checkpoint by masked language modelling (mlm), tumour-normal "
@@ -144,6 +162,17 @@ int run_train(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--activation-checkpointing", o.activation_checkpointing,
                "keep only each layer's input and recompute the layer in the backward pass (less memory, more compute)");
+  int processes = 1;
+  app.add_option("--nproc", processes,
+                 "data-parallel training on N processes of this machine (c10d/Gloo): each step takes N x "
+                 "--grad-accumulation micro-batches; --threads is per process. Across machines, start one rank per "
+                 "process yourself (e.g. srun) with ONCOLM_RENDEZVOUS=tcp://HOST:PORT of rank 0")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--dist-timeout", o.distributed.timeout_seconds,
+                 "seconds a rank waits in a collective for the others before failing")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   return run_subcommand(app, common, argc, argv, [&]() {
     if (!resume_dir.empty()) {
       if (!o.out_dir.empty() && o.out_dir != resume_dir)
@@ -156,6 +185,16 @@ int run_train(int argc, char** argv) {
     o.adapters.lora_targets = model::parse_lora_targets(lora_targets);
     o.threads = common.threads;
     o.command_line = command_line(argc, argv);
+    if (processes > 1 && std::getenv("ONCOLM_RANK") == nullptr) {
+      if (!train::data_parallel_available())
+        throw std::invalid_argument("--nproc " + std::to_string(processes) +
+                                    ": this build has no c10d/Gloo (Debian: install libgloo-dev and rebuild)");
+      return train::launch_ranks(processes, arguments_without_nproc(argc, argv), o.distributed.timeout_seconds);
+    }
+    const int timeout = o.distributed.timeout_seconds;
+    o.distributed = train::distributed_from_environment();
+    if (std::getenv("ONCOLM_DIST_TIMEOUT") == nullptr) o.distributed.timeout_seconds = timeout;
+    if (o.distributed.rank > 0 && verbosity() > Level::warning) set_verbosity(Level::warning);  // rank 0 reports
     train::TrainResult result = train::run_training(o);
     if (result.interrupted) return train::interrupted_exit_code;
     log(Level::info, "{} steps; final model in {}", result.steps, result.final_dir);

@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "model/adapter_options.h"
+#include "train/distributed_options.h"
 #include "train/masking.h"
 
 namespace oncolm::train {
@@ -76,6 +77,7 @@ struct TrainOptions {
   // auto: bf16 on CUDA, fp32 on CPU. bf16 = mixed precision: GEMMs and attention in bfloat16,
   // weights, optimizer state, LayerNorms, residual stream and losses in float32.
   std::string precision = "auto";
+  DistributedOptions distributed;  // world_size > 1: this process is one rank of a data-parallel run
   bool activation_checkpointing = false;  // recompute layer activations in the backward pass
   std::string command_line;
 

@@ -35,6 +35,7 @@
 #include "model/hf_export.h"
 #include "model/nt_encoder.h"
 #include "model/tokenizer.h"
+#include "train/distributed.h"
 #include "train/losses.h"
 #include "train/train_data.h"
 
@@ -300,6 +301,19 @@ double learning_rate(const TrainOptions& o, std::int64_t step, std::int64_t tota
   return floor + (o.lr - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
+// Data parallel: each rank's gradients hold its micro-batches' share of the step's mean loss; their
+// sum over ranks is the gradient of the whole step, the same on every rank.
+void sum_gradients_over_ranks(const std::vector<model::NamedTensor>& parameters, Communicator& comm) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> gradients;
+  for (const auto& p : parameters) {
+    // A rank whose micro-batches never reached a parameter still sends zeros for it.
+    if (!p.tensor.grad().defined()) p.tensor.mutable_grad() = at::zeros_like(p.tensor);
+    gradients.push_back(p.tensor.grad());
+  }
+  comm.all_reduce_sum(gradients);
+}
+
 // Global L2 norm of the gradients; scales them to max_norm when above it (max_norm 0: no clipping).
 double clip_gradients(const std::vector<model::NamedTensor>& parameters, double max_norm) {
   at::NoGradGuard no_grad;
@@ -442,7 +456,9 @@ void check_fingerprint(const json& saved, const json& current, const std::string
 class MetricsLog {
  public:
   // Keeps the lines of steps up to `keep_until` (a resumed run continues the file).
-  MetricsLog(const std::string& path, std::int64_t keep_until) : path_(path) {
+  // Only rank 0 writes the log; the other ranks of a data-parallel run get a disabled one.
+  MetricsLog(const std::string& path, std::int64_t keep_until, bool enabled = true) : path_(path), enabled_(enabled) {
+    if (!enabled_) return;
     std::string kept;
     if (keep_until > 0 && path_exists(path)) {
       std::ifstream in(path);
@@ -455,12 +471,14 @@ class MetricsLog {
     if (!out_) throw std::runtime_error("cannot append to " + path);
   }
   void write(const json& record) {
+    if (!enabled_) return;
     out_ << record.dump() << "\n";
     out_.flush();
   }
 
  private:
   std::string path_;
+  bool enabled_ = true;
   std::ofstream out_;
 };
 
@@ -498,6 +516,19 @@ struct Tally {
       anchors += l.anchors;
     }
     tokens += l.tokens;
+  }
+  // The training tally of every rank added up (all ranks call it at the same step).
+  void sum_over_ranks(Communicator* comm) {
+    if (comm == nullptr) return;
+    std::vector<double> v = {mlm_sum, contrastive_sum, static_cast<double>(selected), static_cast<double>(correct),
+                             static_cast<double>(anchors), static_cast<double>(tokens)};
+    comm->all_reduce_sum(v);
+    mlm_sum = v[0];
+    contrastive_sum = v[1];
+    selected = static_cast<std::int64_t>(v[2]);
+    correct = static_cast<std::int64_t>(v[3]);
+    anchors = static_cast<std::int64_t>(v[4]);
+    tokens = static_cast<std::int64_t>(v[5]);
   }
   double mlm() const { return selected ? mlm_sum / static_cast<double>(selected) : not_a_number; }
   double contrastive() const { return anchors ? contrastive_sum / static_cast<double>(anchors) : not_a_number; }
@@ -670,6 +701,10 @@ struct Run {
   json fingerprint, provenance;
   RunState state;
   std::int64_t total_steps = 0;
+  std::unique_ptr<Communicator> comm;  // data-parallel runs only
+  bool primary() const { return !comm || comm->rank() == 0; }
+  int rank() const { return comm ? comm->rank() : 0; }
+  int world_size() const { return comm ? comm->world_size() : 1; }
 };
 
 RunState read_run_state(const std::string& checkpoint, const json& fingerprint) {
@@ -689,7 +724,8 @@ RunState read_run_state(const std::string& checkpoint, const json& fingerprint) 
 // Every check on the model, the inputs and the output directory happens here, before any step.
 Run prepare_run(const TrainOptions& o) {
   validate_options(o);
-  Run run{o, model::NtConfig::load_dir(o.model_dir), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0};
+  Run run{o, model::NtConfig::load_dir(o.model_dir), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, nullptr};
+  if (o.distributed.world_size > 1) run.comm = std::make_unique<Communicator>(o.distributed);
   const model::NtConfig& config = run.config;
   run.tokenizer = std::make_unique<model::Tokenizer>(model::Vocabulary::load(path_join(o.model_dir, "vocab.txt")));
   const std::string model_sha256 = model::checkpoint_checksum(model::Checkpoint::load_dir(o.model_dir));
@@ -714,7 +750,8 @@ Run prepare_run(const TrainOptions& o) {
     throw input_error(o.inputs.front(), 0, "no training units left after the validation split");
   run.fingerprint = make_fingerprint(o, model_sha256, data_files);
 
-  prepare_out_dir(o);
+  if (run.primary()) prepare_out_dir(o);
+  if (run.comm) run.comm->barrier();  // the other ranks read the directory rank 0 has checked
   std::string resume_dir;
   if (o.resume) {
     resume_dir = checkpoint_dir(o.out_dir, checkpoint_steps(o.out_dir).back());
@@ -759,8 +796,12 @@ Run prepare_run(const TrainOptions& o) {
                       {"validation_units", run.split.validation.size()},
                       {"unit", run.data->pairs() ? "REF/ALT pair" : "sequence"}}},
                     {"steps", run.total_steps},
-                    {"batches_per_epoch", batches_per_epoch}};
-  write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
+                    {"batches_per_epoch", batches_per_epoch},
+                    {"data_parallel",
+                     {{"ranks", run.world_size()},
+                      {"backend", run.comm ? "gloo" : "none"},
+                      {"micro_batches_per_step", o.grad_accumulation * run.world_size()}}}};
+  if (run.primary()) write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
   log(Level::info, "training {} on {} units ({} validation, split by {}), {} steps", objective_name(o.objective),
       run.split.train.size(), run.split.validation.size(), run.split.method, run.total_steps);
   return run;
@@ -797,7 +838,7 @@ bool validate(Run& run, MetricsLog& metrics, double epoch) {
 void train_loop(Run& run, TrainResult& result) {
   const TrainOptions& o = run.options;
   RunState& state = run.state;
-  MetricsLog metrics(path_join(o.out_dir, "metrics.jsonl"), state.step);
+  MetricsLog metrics(path_join(o.out_dir, "metrics.jsonl"), state.step, run.primary());
   SignalGuard signals;
   Progress progress("train", static_cast<std::uint64_t>(run.total_steps), "steps");
   progress.advance(static_cast<std::uint64_t>(state.step));
@@ -812,20 +853,26 @@ void train_loop(Run& run, TrainResult& result) {
     const double lr = learning_rate(o, state.step, run.total_steps);
     set_learning_rate(*run.optimizer, lr);
     run.optimizer->zero_grad();
-    for (int micro = 0; micro < o.grad_accumulation; ++micro) {
+    // A step takes grad_accumulation micro-batches per rank. Every rank walks the same sequence of
+    // batches and works on every world_size-th one, with the random streams of its position in the
+    // step, so N ranks take exactly the step one process takes with N times the accumulation.
+    const int micro_batches = o.grad_accumulation * run.world_size();
+    for (int micro = 0; micro < micro_batches; ++micro) {
       if (state.batch >= static_cast<std::int64_t>(epoch_batches.size())) {
         ++state.epoch;
         state.batch = 0;
         epoch_batches = run.data->plan(run.split.train, state.epoch, true);
       }
       const auto& units = epoch_batches[static_cast<std::size_t>(state.batch++)];
+      if (micro % run.world_size() != run.rank()) continue;
       const auto step = static_cast<std::uint64_t>(state.step), part = static_cast<std::uint64_t>(micro);
       std::mt19937_64 rng(stream_seed(o.seed, 0x57e9, step, part));  // masks and second views
       at::manual_seed(stream_seed(o.seed, 0xd209, step, part));       // LoRA dropout
       BatchLosses losses = run.objectives->compute(run.model, units, rng, true);
-      (losses.total / static_cast<double>(o.grad_accumulation)).backward();
+      (losses.total / static_cast<double>(micro_batches)).backward();
       tally.add(losses);
     }
+    if (run.comm) sum_gradients_over_ranks(parameters, *run.comm);
     const double grad_norm = clip_gradients(parameters, o.max_grad_norm);
     run.optimizer->step();
     ++state.step;
@@ -834,6 +881,7 @@ void train_loop(Run& run, TrainResult& result) {
     const bool last = state.step == run.total_steps;
     const double epoch = epoch_position(state, epoch_batches.size());
     if (state.step % o.log_every == 0 || last) {
+      tally.sum_over_ranks(run.comm.get());
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_log).count();
       json record = loss_fields(tally, o);
       record.update({{"split", "train"}, {"step", state.step}, {"epoch", epoch}, {"lr", lr}, {"grad_norm", grad_norm},
@@ -851,14 +899,20 @@ void train_loop(Run& run, TrainResult& result) {
     if (!run.validation_batches.empty() && ((o.eval_every > 0 && state.step % o.eval_every == 0) || last))
       result.early_stopped = validate(run, metrics, epoch);
     if (o.after_step) o.after_step(state.step);
+    if (run.comm) {  // a signal to any rank stops them all at the same step
+      std::vector<double> stopping = {stop_requested ? 1.0 : 0.0};
+      run.comm->all_reduce_sum(stopping);
+      if (stopping[0] > 0) stop_requested = 1;
+    }
     if (state.step % o.checkpoint_every == 0 || last || result.early_stopped || stop_requested) {
-      save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
+      if (run.primary())
+        save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
       saved_step = state.step;
     }
     if (result.early_stopped) break;
   }
   // A signal that arrived after the last step's checkpoint decision still gets its checkpoint.
-  if (stop_requested && saved_step != state.step)
+  if (stop_requested && saved_step != state.step && run.primary())
     save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
   progress.finish();
 }
@@ -878,14 +932,19 @@ TrainResult run_training(const TrainOptions& o) {
         o.out_dir);
     return result;
   }
-  write_final(run.model, o);
   result.final_dir = path_join(o.out_dir, "final");
+  if (!run.primary()) {  // rank 0 writes final/ and train.json
+    run.comm->barrier();
+    return result;
+  }
+  write_final(run.model, o);
   run.provenance["result"] = {{"steps", result.steps},
                               {"early_stopped", result.early_stopped},
                               {"last_train_loss", number_or_null(result.last_train_loss)},
                               {"best_validation_loss", number_or_null(result.best_validation_loss)},
                               {"final", "final/"}};
   write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
+  if (run.comm) run.comm->barrier();  // the others exit after final/ exists
   return result;
 }
 

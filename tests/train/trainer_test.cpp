@@ -4,6 +4,7 @@
 // through `oncolm embed`), a falling validation loss, and every bad input the issue lists.
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstring>
@@ -718,6 +719,61 @@ TEST(TrainCli, SigintWritesACheckpointAtTheNextStepAndExitsWithTempfail) {
   json state = json::parse(read_text(out + "/checkpoints/" + checkpoints[0] + "/state.json"));
   EXPECT_EQ("step-" + std::to_string(state["step"].get<std::int64_t>()), checkpoints[0]);
   EXPECT_GT(state["step"].get<std::int64_t>(), 0);
+  fs::remove_all(root);
+}
+
+// Data parallel (c10d/Gloo): 2 processes with one micro-batch each take the steps one process takes
+// with two micro-batches per step: the same losses, gradient norms and final weights within 1e-5.
+TEST(TrainDataParallel, TwoProcessesFollowTheOneProcessRunWithTheSameGlobalBatch) {
+  fs::path root = fs::fresh_dir("oncolm_train_ddp");
+  std::string windows = write_windows_dir(root / "windows", 4, 3, 54, 31);
+  const std::string common = std::string(ONCOLM_BINARY) + " train --model " + v2_model +
+                             " --objective both --lora-rank 2 --steps 4 --batch-tokens 256 --lr 1e-3 --log-every 1 "
+                             "--eval-every 2 --validation-fraction 0.25 --threads 1 " + windows;
+  std::string output;
+  ASSERT_EQ(run_command(common + " -o " + (root / "one").string() + " --grad-accumulation 2", output), 0) << output;
+  ASSERT_EQ(run_command(common + " -o " + (root / "two").string() + " --nproc 2", output), 0) << output;
+  auto one = read_metrics((root / "one").string()), two = read_metrics((root / "two").string());
+  ASSERT_EQ(one.size(), two.size());
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < one.size(); ++i)
+    for (const char* key : {"loss", "mlm_loss", "contrastive_loss", "grad_norm"}) {
+      if (!one[i].contains(key) || one[i][key].is_null()) continue;
+      EXPECT_NEAR(one[i][key].get<double>(), two[i][key].get<double>(), 1e-5) << key << " in line " << i;
+      ++compared;
+    }
+  EXPECT_GT(compared, 12u);
+  json provenance = json::parse(read_text((root / "two" / "train.json").string()));
+  EXPECT_EQ(provenance["data_parallel"]["ranks"], 2);
+  EXPECT_EQ(provenance["data_parallel"]["micro_batches_per_step"], 2);
+  auto a = model::Checkpoint::load_dir((root / "one" / "final").string());
+  auto b = model::Checkpoint::load_dir((root / "two" / "final").string());
+  for (const auto& [name, view] : a.tensors()) {
+    const model::TensorView* other = b.find(name);
+    ASSERT_NE(other, nullptr) << name;
+    EXPECT_LT((model::tensor_from_view(view) - model::tensor_from_view(*other)).abs().max().item<double>(), 1e-5)
+        << name;
+  }
+  fs::remove_all(root);
+}
+
+// A rank that dies stops the run with a message naming it; the other rank does not hang.
+TEST(TrainDataParallel, AKilledRankStopsTheOthersWithAClearError) {
+  fs::path root = fs::fresh_dir("oncolm_train_ddp_kill");
+  std::string windows = write_windows_dir(root / "windows", 2, 2, 48, 17);
+  const std::string out = (root / "out").string(), log = (root / "log").string(), status = (root / "status").string();
+  std::string script = std::string(ONCOLM_BINARY) + " train --threads 1 --validation-fraction 0 --steps 10000000 "
+                       "--checkpoint-every 1000000 --nproc 2 --model " + v2_model + " -o " + out + " " + windows +
+                       " 2> " + log + " & pid=$!; sleep 4; kill -9 $(pgrep -P $pid | tail -1); "
+                       "timeout 60 tail --pid=$pid -f /dev/null; wait $pid; echo $? > " + status;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(read_text(status), "1\n");
+  EXPECT_LT(seconds, 40.0) << "the surviving rank was left waiting";
+  const std::string messages = read_text(log);
+  EXPECT_NE(messages.find("was killed by signal 9"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("stopping the other ranks"), std::string::npos) << messages;
   fs::remove_all(root);
 }
 
