@@ -22,6 +22,9 @@ int run_report(int argc, char** argv) {
       ->required();
   app.add_option("-o,--output", options.output, "the HTML file to write")->required();
   app.add_option("--data-dir", options.data_dir, "also write every figure's data as <figure>.tsv into this directory");
+  app.add_option("--png-dir", options.png_dir,
+                 "also write every figure as <figure>.png (2x scale) into this directory, for a paper; renders the "
+                 "report in headless Chromium (Debian's chromium)");
   app.add_option("--title", options.title, "the report's title")->capture_default_str();
   app.add_option("--vega-dir", options.vega_dir,
                  "directory with vega.min.js, vega-lite.min.js and vega-embed.min.js (default: the vendored copy)");

@@ -199,7 +199,8 @@ std::vector<Figure> embedding_figures(const std::string& embed_dir, const std::s
       dim, embed_dir, points.size(), total, points.size() < total ? ", every k-th row" : "",
       100.0 * variance_axis[0] / variance_total, 100.0 * variance_axis[1] / variance_total);
   figure.spec = {{"hconcat", json::array({scatter("histology_abbreviation", "by tumour type"),
-                                          scatter("variant_type", "by variant type")})}};
+                                          scatter("variant_type", "by variant type")})},
+                 {"resolve", {{"scale", {{"color", "independent"}}}, {"legend", {{"color", "independent"}}}}}};
   return {figure};
 }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -113,14 +114,24 @@ function download(figure) {
   link.click();
   URL.revokeObjectURL(link.href);
 }
+// report.html#png (what `oncolm report --png-dir` loads in headless Chromium): each chart also
+// as a PNG data URL in a <pre class="png"> element, which the command reads back from the DOM.
+const exportPng = window.location.hash === '#png';
 for (const figure of FIGURES) {
   document.getElementById('download-' + figure.id).addEventListener('click', e => { e.preventDefault(); download(figure); });
   const spec = Object.assign({}, figure.spec, {data: {values: figure.values}});
   vegaEmbed('#chart-' + figure.id, spec, {mode: 'vega-lite', renderer: 'svg',
       actions: {export: true, source: false, compiled: false, editor: false}})
-    .then(() => {
+    .then(result => {
       document.getElementById('chart-' + figure.id).dataset.rendered = '1';
       status.dataset.rendered = String(Number(status.dataset.rendered) + 1);
+      if (exportPng) return result.view.toImageURL('png', 2).then(url => {
+        const pre = document.createElement('pre');
+        pre.className = 'png';
+        pre.id = 'png-' + figure.id;
+        pre.textContent = url;
+        document.body.appendChild(pre);
+      });
     })
     .catch(err => reportError(figure.id + ': ' + err));
 }
@@ -187,6 +198,56 @@ std::string default_vega_dir() {
   return ONCOLM_SOURCE_VEGA_DIR;
 }
 
+namespace {
+
+std::string decode_base64(const std::string& text) {
+  std::string out;
+  int value = 0, bits = -8;
+  for (char c : text) {
+    int digit;
+    if (c >= 'A' && c <= 'Z') digit = c - 'A';
+    else if (c >= 'a' && c <= 'z') digit = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') digit = c - '0' + 52;
+    else if (c == '+') digit = 62;
+    else if (c == '/') digit = 63;
+    else continue;  // padding and line breaks
+    value = (value << 6) + digit;
+    bits += 6;
+    if (bits >= 0) {
+      out += static_cast<char>((value >> bits) & 0xff);
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+// Loads the written report in headless Chromium (Debian's chromium) and writes every chart as
+// <id>.png, from the data URLs the page puts into its DOM when opened as report.html#png.
+void write_pngs(const std::string& html, const std::vector<Figure>& figures, const std::string& png_dir) {
+  make_directories(png_dir);
+  const std::string dom = path_join(png_dir, ".report-dom.html");
+  const std::string command = "chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=60000 --dump-dom "
+                              "'file://" + absolute_path(html) + "#png' > '" + dom + "' 2> /dev/null";
+  if (std::system(command.c_str()) != 0)
+    throw std::runtime_error("--png-dir: headless Chromium failed (install Debian's chromium): " + command);
+  std::ifstream in(dom);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string page = text.str();
+  std::remove(dom.c_str());
+  for (const auto& figure : figures) {
+    const std::string open = "<pre class=\"png\" id=\"png-" + figure.id + "\">data:image/png;base64,";
+    const auto start = page.find(open);
+    if (start == std::string::npos)
+      throw std::runtime_error("--png-dir: Chromium did not draw figure " + figure.id + " of " + html);
+    const auto end = page.find("</pre>", start);
+    write_file_atomically(path_join(png_dir, figure.id + ".png"),
+                          decode_base64(page.substr(start + open.size(), end - start - open.size())));
+  }
+}
+
+}  // namespace
+
 ReportSummary write_report(const ReportOptions& options) {
   StageDirs stages = find_stages(options.inputs);
   ReportSummary summary;
@@ -211,6 +272,7 @@ ReportSummary write_report(const ReportOptions& options) {
     make_directories(options.data_dir);
     for (const auto& figure : figures) write_file_atomically(path_join(options.data_dir, figure.id + ".tsv"), figure_tsv(figure));
   }
+  if (!options.png_dir.empty()) write_pngs(options.output, figures, options.png_dir);
   for (const auto& figure : figures) summary.figure_ids.push_back(figure.id);
   return summary;
 }

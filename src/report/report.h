@@ -12,6 +12,7 @@ struct ReportOptions {
   std::vector<std::string> inputs;  // stage output directories, or directories holding them
   std::string output;               // the HTML file
   std::string data_dir;             // when set, every figure's data is also written there as <id>.tsv
+  std::string png_dir;              // when set, every figure as <id>.png (rendered by headless Chromium)
   std::string title = "oncolm report";
   std::string vega_dir;             // the vendored runtime; empty: default_vega_dir()
   std::string command_line;

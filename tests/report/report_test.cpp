@@ -84,7 +84,8 @@ class ReportPipeline {
     run(binary + " classify cv --windows " + o + "/windows --reference " + reference +
         " --label organ_system --min-class-size 2 --folds 2 --classifier logreg -o " + o + "/classify");
     run(binary + " score --model " + tiny_model + " -o " + o + "/score --max-windows 12 --threads 2 " + o + "/windows");
-    run(binary + " report " + o + " -o " + root + "/report.html --data-dir " + root + "/data");
+    run(binary + " report " + o + " -o " + root + "/report.html --data-dir " + root + "/data --png-dir " + root +
+        "/png");
   }
   static std::string data(const std::string& figure) { return root + "/data/" + figure + ".tsv"; }
   static void every_stage_has_its_figures();
@@ -104,6 +105,15 @@ void ReportPipeline::every_stage_has_its_figures() {
   std::string html = read_file(root + "/report.html");
   EXPECT_NE(html.find("data-expected=\"18\""), std::string::npos);
   EXPECT_EQ(html.find("src=\"http"), std::string::npos) << "the report must not load anything from the network";
+  // --png-dir: every figure as a PNG file, for a paper.
+  std::size_t pngs = 0;
+  for (const auto& name : oncolm::list_directory(root + "/png")) {
+    const std::string bytes = read_file(root + "/png/" + name);
+    EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << name;
+    EXPECT_GT(bytes.size(), 2000u) << name;
+    ++pngs;
+  }
+  EXPECT_EQ(pngs, 18u);
 }
 
 void ReportPipeline::cohort_figures_match_the_sample_sheet_and_stats() {
