@@ -116,6 +116,36 @@ INSTANTIATE_TEST_SUITE_P(NtFixtures, Parity,
                                          Case{"nt_v2_tiny", "pytorch_model.bin"}),
                          case_name);
 
+// The bf16 path on CPU (embed --compute-dtype bfloat16; oneDNN on CPUs with AVX-512 BF16): last hidden
+// state, mean embedding and logits of both fixtures within 4e-2 of Hugging Face's fp32 outputs,
+// relative to their largest value at real tokens (the tolerance the CUDA bf16 test uses).
+TEST(Parity, Bfloat16OnCpuStaysWithinTheBf16Tolerance) {
+  c10::InferenceMode guard;
+  for (const char* model : {"nt_v1_tiny", "nt_v2_tiny"}) {
+    std::string dir = data_dir + "/" + model;
+    NtEncoder encoder(NtConfig::load_dir(dir), Checkpoint::load_safetensors(dir + "/model.safetensors"));
+    encoder.to(at::kCPU, at::kBFloat16);
+    Checkpoint reference = Checkpoint::load_safetensors(dir + "/reference_outputs.safetensors");
+    auto ref = [&](const std::string& name) { return tensor_from_view(*reference.find(name)); };
+    auto relative = [](const at::Tensor& ours, const at::Tensor& theirs, const at::Tensor& real) {
+      auto a = ours.to(at::kFloat).index({real}), b = theirs.index({real});
+      return ((a - b).abs().max() / b.abs().max()).item<double>();
+    };
+    for (const std::string part : {"short", "long"}) {
+      auto ids = ref(part + ".input_ids"), mask = ref(part + ".attention_mask");
+      ForwardOptions options;
+      options.logits = part == "short";
+      ForwardOutput out = encoder.forward(ids, mask, options);
+      EXPECT_LT(relative(out.selected, ref(part + ".last_hidden_state"), mask.ne(0)), 4e-2) << model << " " << part;
+      auto mean = masked_mean(out.selected, mask), expected = ref(part + ".mean_embedding");
+      EXPECT_LT(((mean - expected).abs().max() / expected.abs().max()).item<double>(), 4e-2) << model << " " << part;
+      if (options.logits) {
+        EXPECT_LT(relative(out.logits, ref("short.logits"), mask.ne(0)), 4e-2) << model;
+      }
+    }
+  }
+}
+
 TEST(Parity, UnmaskedFullLengthRowsMatchMaskedOnes) {
   // Uniform-length buckets run without a mask (fused attention); the result must not change.
   c10::InferenceMode guard;
