@@ -15,7 +15,8 @@
 # Speed (issue 10): embed_bench once per attention backend (--sdpa flash/efficient/cudnn, full length,
 # nt-v2-50m and nt-v2-500m), `oncolm embed` end to end on a windows directory (E2E_WINDOWS, default
 # gpu_carry/e2e_windows: made by `oncolm windows`) with a random NT-v2-50m-shaped model written by
-# scripts/make_random_nt_v2.py --pool, and (NSYS=1) an nsys kernel summary of embed_bench when nsys exists.
+# scripts/make_random_nt_v2.py --pool, `oncolm score` on CUDA against CPU (bench/compare_scores.py) and
+# its speed, and (NSYS=1) an nsys kernel summary of embed_bench when nsys exists.
 #
 # Usage: scripts/gpu_check.sh [PATH/hf_bench.py]     (or HF_BENCH=PATH; default gpu_carry/hf_bench.py)
 # Output: everything under $OUT (default ./gpu_out): one log per step, embed_bench.json,
@@ -97,6 +98,16 @@ if [ -d "$E2E_WINDOWS" ]; then
     "$ROOT/models/nt-v2-small-grch37" 512 12 16 2048
   step e2e_embed 90 bash -c "'$ROOT/bench/e2e_embed.sh' '$BUILD/bin/oncolm-torch' '$BUILD/nt-v2-50m-random' \
     '$E2E_WINDOWS' '$BUILD/e2e_out' --device cuda > '$OUT/e2e_embed.json'"
+  # `oncolm score` on CUDA: the same 30 variants scored on CPU and GPU with the small model (values
+  # must agree), then 2,000 variants with the nt-v2-50m-shaped model for a speed figure.
+  step score_parity 120 bash -c "'$BUILD/bin/oncolm-torch' score --model '$ROOT/models/nt-v2-small-grch37' \
+      -o '$BUILD/score_cpu' --max-windows 30 --threads \$(nproc) '$E2E_WINDOWS' &&
+    '$BUILD/bin/oncolm-torch' score --model '$ROOT/models/nt-v2-small-grch37' -o '$BUILD/score_gpu' \
+      --max-windows 30 --device cuda '$E2E_WINDOWS' &&
+    python3 '$ROOT/bench/compare_scores.py' '$BUILD/score_cpu' '$BUILD/score_gpu' 1e-3"
+  step score_speed 120 bash -c "start=\$(date +%s.%N); '$BUILD/bin/oncolm-torch' score --model '$BUILD/nt-v2-50m-random' \
+      -o '$BUILD/score_50m' --max-windows 2000 --device cuda '$E2E_WINDOWS' && end=\$(date +%s.%N) &&
+    python3 -c \"print('score, nt-v2-50m shape, 2,000 variants on cuda: %.1f s wall' % (\$end - \$start))\""
 fi
 step train_bench 120 "$BUILD/bench/train_bench" --device cuda --json "$OUT/train_bench.json"
 mkdir -p "$OUT/hf"
