@@ -10,7 +10,9 @@
 #   e.g. bench/score_1000g.sh ../shared/data/1kg_chr20_1-4Mb.reference.vcf.gz \
 #          ../shared/data/GRCh37.chr20.fa.gz models/nt-v2-small-grch37 1000
 # PER_CLASS SNVs of each class are taken evenly along the region (every k-th); windows are 1,536 bp
-# (256 tokens), the length the small model was pre-trained at. Needs bcftools and python3-sklearn.
+# (256 tokens), the length the small model was pre-trained at. Then `oncolm score --labels` (singleton
+# = positive) cross-validates a logistic regression on the zero-shot scores. Needs bcftools and
+# python3-sklearn.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vcf=${1:?usage: $0 PANEL_VCF REFERENCE [MODEL_DIR] [PER_CLASS] [WORKDIR]}
@@ -42,3 +44,9 @@ start=$(date +%s)
 "$oncolm" score --model "$model" -o "$work/score" --threads 2 "$work/windows"
 echo "score: $(( $(date +%s) - start )) s"
 /usr/bin/python3 "$here/score_1000g.py" "$work/score"
+# Supervised: singleton = 1, common = 0, a logistic regression on the zero-shot scores in 5 folds.
+{ printf 'chrom\tpos\tref\talt\tlabel\n'
+  bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\t0\n' "$work/common.vcf.gz"
+  bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\t1\n' "$work/singleton.vcf.gz"
+} > "$work/labels.tsv"
+"$oncolm" score --labels "$work/labels.tsv" -o "$work/score" --verbosity warning

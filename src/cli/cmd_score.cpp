@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "common_options.h"
 #include "score/score_command.h"
+#include "score/supervised.h"
 
 namespace oncolm::cli {
 
@@ -21,9 +22,19 @@ int run_score(int argc, char** argv) {
   CommonOptions options;
   add_common_options(app, options, false, true);
   score::ScoreOptions run;
-  app.add_option("--model", run.model_dir, "model directory with an MLM head (config.json, vocab.txt, weights)")
-      ->required();
-  app.add_option("WINDOWS_DIR", run.windows_dirs, "`oncolm windows` output directories")->required();
+  app.add_option("--model", run.model_dir, "model directory with an MLM head (config.json, vocab.txt, weights)");
+  app.add_option("WINDOWS_DIR", run.windows_dirs,
+                 "`oncolm windows` output directories (none with --labels: evaluate the scores already in OUTDIR)");
+  score::SupervisedOptions supervised;
+  app.add_option("--labels", supervised.labels,
+                 "supervised evaluation: a TSV with chrom, pos, ref, alt and a label column, or a ClinVar-style VCF "
+                 "(CLNSIG); cross-validated logistic regression on the zero-shot scores, AUROC and AUPRC");
+  app.add_option("--label-column", supervised.label_column, "the TSV's label column")->capture_default_str();
+  app.add_option("--positive", supervised.positive, "the TSV label value of the positive class (default 1 for 0/1)");
+  app.add_option("--folds", supervised.folds, "cross-validation folds (stratified)")->capture_default_str();
+  app.add_option("--seed", supervised.seed, "seed of the fold assignment")->capture_default_str();
+  app.add_option("--C", supervised.C, "logistic regression: inverse L2 strength (scikit-learn's C)")
+      ->capture_default_str();
   app.add_option("--device", run.scorer.device, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--batch-tokens", run.scorer.batch_tokens, "padded tokens per batch (0 = 4096 CPU, 65536 CUDA)")
       ->check(CLI::NonNegativeNumber);
@@ -39,7 +50,16 @@ int run_score(int argc, char** argv) {
     run.out_dir = options.out;
     run.scorer.threads = options.threads;
     run.command_line = command_line(argc, argv);
-    std::fputs(score::run_score(run).c_str(), stdout);
+    if (run.windows_dirs.empty() && supervised.labels.empty())
+      throw std::invalid_argument("give WINDOWS_DIR... to score, or --labels FILE to evaluate the scores in -o OUTDIR");
+    if (!run.windows_dirs.empty()) {
+      if (run.model_dir.empty()) throw std::invalid_argument("--model is required to score windows");
+      std::fputs(score::run_score(run).c_str(), stdout);
+    }
+    if (!supervised.labels.empty()) {
+      supervised.command_line = run.command_line;
+      std::fputs(score::run_supervised(run.out_dir, supervised).c_str(), stdout);
+    }
     return 0;
   });
 }

@@ -1,0 +1,322 @@
+#include "score/supervised.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/file_contract.h"
+#include "core/paths.h"
+#include "core/text.h"
+#include "core/version.h"
+#include "downstream/cv.h"
+#include "downstream/estimators.h"
+
+namespace oncolm::score {
+
+using nlohmann::json;
+
+namespace {
+
+const std::vector<std::string> feature_columns = {"llr",     "llr_forward",    "llr_reverse", "cosine_mean",
+                                                  "l2_mean", "cosine_variant", "l2_variant"};
+
+std::vector<std::string> read_lines(const std::string& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) throw input_error(path, 0, "cannot open");
+  std::string text;
+  char buffer[1 << 16];
+  int got = 0;
+  while ((got = gzread(file, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(got));
+  gzclose(file);
+  if (got < 0) throw input_error(path, 0, "unreadable or truncated");
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// chrom without a leading "chr", so that 1/chr1 and X/chrX labels join either naming.
+std::string variant_key(std::string chrom, const std::string& pos, const std::string& ref, const std::string& alt) {
+  if (chrom.rfind("chr", 0) == 0) chrom = chrom.substr(3);
+  return chrom + ":" + pos + ":" + ref + ":" + alt;
+}
+
+struct Labels {
+  std::map<std::string, int> by_key;  // variant key -> 1 positive, 0 negative
+  std::map<std::string, long> skipped;
+};
+
+Labels labels_from_tsv(const SupervisedOptions& o) {
+  std::vector<std::string> lines = read_lines(o.labels);
+  if (lines.empty()) throw input_error(o.labels, 0, "is empty");
+  std::vector<std::string> header = split_tabs(lines[0]);
+  auto column = [&](const std::string& name) {
+    auto found = std::find(header.begin(), header.end(), name);
+    if (found == header.end())
+      throw input_error(o.labels, 1, "no column '{}' (needs chrom, pos, ref, alt and the label column)", name);
+    return static_cast<std::size_t>(found - header.begin());
+  };
+  const std::size_t chrom = column("chrom"), pos = column("pos"), ref = column("ref"), alt = column("alt"),
+                    label = column(o.label_column);
+  std::set<std::string> values;
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    std::vector<std::string> cells = split_tabs(lines[i]);
+    if (cells.size() != header.size())
+      throw input_error(o.labels, static_cast<long>(i + 1), "has {} fields, the header {}", cells.size(), header.size());
+    if (cells[label].empty() || cells[label] == ".") continue;
+    values.insert(cells[label]);
+    rows.emplace_back(variant_key(cells[chrom], cells[pos], cells[ref], cells[alt]), cells[label]);
+  }
+  std::string positive = o.positive;
+  if (positive.empty() && values == std::set<std::string>{"0", "1"}) positive = "1";
+  if (values.size() != 2)
+    throw input_error(o.labels, 0, "column '{}' has {} distinct values; a binary label needs exactly 2",
+                      o.label_column, values.size());
+  if (positive.empty() || !values.count(positive))
+    throw input_error(o.labels, 0, "say which value of '{}' is the positive class (--positive; found {})",
+                      o.label_column, fmt::format("{}", fmt::join(values, ", ")));
+  Labels labels;
+  for (const auto& [key, value] : rows) labels.by_key[key] = value == positive ? 1 : 0;
+  return labels;
+}
+
+// ClinVar's CLNSIG: Pathogenic and Likely_pathogenic are positive, Benign and Likely_benign negative,
+// anything else (uncertain, conflicting, risk factor, ...) is left out and counted.
+Labels labels_from_vcf(const SupervisedOptions& o) {
+  Labels labels;
+  std::vector<std::string> lines = read_lines(o.labels);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty() || lines[i][0] == '#') continue;
+    std::vector<std::string> cells = split_tabs(lines[i]);
+    if (cells.size() < 8) throw input_error(o.labels, static_cast<long>(i + 1), "fewer than 8 VCF columns");
+    std::string significance;
+    std::istringstream info(cells[7]);
+    std::string field;
+    while (std::getline(info, field, ';'))
+      if (field.rfind("CLNSIG=", 0) == 0) significance = field.substr(7);
+    int label = -1;
+    if (significance == "Pathogenic" || significance == "Likely_pathogenic" ||
+        significance == "Pathogenic/Likely_pathogenic")
+      label = 1;
+    else if (significance == "Benign" || significance == "Likely_benign" || significance == "Benign/Likely_benign")
+      label = 0;
+    if (label < 0) {
+      ++labels.skipped[significance.empty() ? "no_CLNSIG" : "CLNSIG_" + significance];
+      continue;
+    }
+    std::istringstream alts(cells[4]);
+    std::string alt;
+    while (std::getline(alts, alt, ',')) labels.by_key[variant_key(cells[0], cells[1], cells[3], alt)] = label;
+  }
+  return labels;
+}
+
+bool is_vcf(const std::string& path) {
+  for (const char* suffix : {".vcf", ".vcf.gz", ".vcf.bgz"})
+    if (path.size() > std::string(suffix).size() && path.compare(path.size() - std::string(suffix).size(),
+                                                                  std::string(suffix).size(), suffix) == 0)
+      return true;
+  return false;
+}
+
+struct Example {
+  std::vector<std::string> keys;  // sample_id chrom pos ref alt type
+  std::vector<double> features;
+  int label = 0;
+};
+
+// Scored variants with a label, in file order; counts scored variants without one.
+std::vector<Example> join(const std::string& score_dir, const Labels& labels, long& unlabelled, long& unscored) {
+  std::vector<Example> examples;
+  const std::string suffix(contract::scores_suffix);
+  std::vector<std::string> files;
+  for (const auto& name : list_directory(score_dir))
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      files.push_back(path_join(score_dir, name));
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw input_error(score_dir, 0, "no *{} files (run `oncolm score` into it first)", suffix);
+  for (const auto& path : files) {
+    std::vector<std::string> lines = read_lines(path);
+    std::vector<std::string> header = split_tabs(lines.at(0));
+    auto column = [&](const std::string& name) {
+      auto found = std::find(header.begin(), header.end(), name);
+      if (found == header.end()) throw input_error(path, 1, "no column '{}'", name);
+      return static_cast<std::size_t>(found - header.begin());
+    };
+    std::vector<std::size_t> features;
+    for (const auto& name : feature_columns) features.push_back(column(name));
+    const std::size_t sample = column("sample_id"), chrom = column("chrom"), pos = column("pos"),
+                      ref = column("ref"), alt = column("alt"), norm_pos = column("norm_pos"),
+                      norm_ref = column("norm_ref"), norm_alt = column("norm_alt"), type = column("type");
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      if (lines[i].empty()) continue;
+      std::vector<std::string> c = split_tabs(lines[i]);
+      auto found = labels.by_key.find(variant_key(c[chrom], c[pos], c[ref], c[alt]));
+      if (found == labels.by_key.end()) found = labels.by_key.find(variant_key(c[chrom], c[norm_pos], c[norm_ref], c[norm_alt]));
+      if (found == labels.by_key.end()) {
+        ++unlabelled;
+        continue;
+      }
+      if (c[features[0]] == ".") {
+        ++unscored;
+        continue;
+      }
+      Example example;
+      example.keys = {c[sample], c[chrom], c[pos], c[ref], c[alt], c[type]};
+      for (std::size_t f : features) example.features.push_back(std::stod(c[f]));
+      example.label = found->second;
+      examples.push_back(std::move(example));
+    }
+  }
+  return examples;
+}
+
+}  // namespace
+
+double auroc(const std::vector<double>& scores, const std::vector<int>& positive) {
+  std::vector<std::size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  double rank_sum = 0;  // ranks of the positives, ties sharing their mean rank
+  long positives = 0;
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;
+    const double mean_rank = 0.5 * static_cast<double>(i + 1 + j);
+    for (std::size_t k = i; k < j; ++k)
+      if (positive[order[k]]) {
+        rank_sum += mean_rank;
+        ++positives;
+      }
+    i = j;
+  }
+  const double negatives = static_cast<double>(scores.size()) - static_cast<double>(positives);
+  if (positives == 0 || negatives == 0) return std::nan("");
+  const double p = static_cast<double>(positives);
+  return (rank_sum - p * (p + 1) / 2) / (p * negatives);
+}
+
+double average_precision(const std::vector<double>& scores, const std::vector<int>& positive) {
+  std::vector<std::size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+  const double total = static_cast<double>(std::count(positive.begin(), positive.end(), 1));
+  if (total == 0) return std::nan("");
+  double ap = 0, true_positives = 0, previous_recall = 0;
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;  // one threshold per distinct score
+    for (std::size_t k = i; k < j; ++k) true_positives += positive[order[k]];
+    const double recall = true_positives / total, precision = true_positives / static_cast<double>(j);
+    ap += (recall - previous_recall) * precision;
+    previous_recall = recall;
+    i = j;
+  }
+  return ap;
+}
+
+std::string run_supervised(const std::string& score_dir, const SupervisedOptions& o) {
+  if (o.folds < 2) throw std::invalid_argument("--folds must be at least 2");
+  Labels labels = is_vcf(o.labels) ? labels_from_vcf(o) : labels_from_tsv(o);
+  long unlabelled = 0, unscored = 0;
+  std::vector<Example> examples = join(score_dir, labels, unlabelled, unscored);
+  std::vector<int> y;
+  for (const auto& e : examples) y.push_back(e.label);
+  const long positives = std::count(y.begin(), y.end(), 1), negatives = static_cast<long>(y.size()) - positives;
+  if (positives < o.folds || negatives < o.folds)
+    throw std::invalid_argument(fmt::format("{} positive and {} negative labelled variants were scored: each class "
+                                            "needs at least --folds ({})", positives, negatives, o.folds));
+  // Stratified folds: every variant its own group.
+  std::vector<std::string> groups;
+  for (std::size_t i = 0; i < examples.size(); ++i) groups.push_back(std::to_string(i));
+  const std::vector<int> fold = downstream::stratified_group_kfold(y, groups, 2, o.folds, true, o.seed);
+
+  const std::size_t n = examples.size(), d = feature_columns.size();
+  std::vector<double> probability(n, 0.0);
+  json per_fold = json::array();
+  for (int f = 0; f < o.folds; ++f) {
+    std::vector<std::size_t> train, test;
+    for (std::size_t i = 0; i < n; ++i) (fold[i] == f ? test : train).push_back(i);
+    downstream::Matrix x_train(train.size(), d), x_test(test.size(), d);
+    std::vector<int> y_train;
+    for (std::size_t r = 0; r < train.size(); ++r) {
+      std::copy(examples[train[r]].features.begin(), examples[train[r]].features.end(), x_train.row(r));
+      y_train.push_back(y[train[r]]);
+    }
+    for (std::size_t r = 0; r < test.size(); ++r)
+      std::copy(examples[test[r]].features.begin(), examples[test[r]].features.end(), x_test.row(r));
+    downstream::StandardScaler scaler;
+    scaler.fit(x_train);
+    downstream::LogisticRegressionParams params;
+    params.C = o.C;
+    params.max_iter = 1000;
+    downstream::LogisticRegression model(params);
+    model.fit(scaler.transform(x_train), y_train, 2);
+    downstream::Matrix p = model.predict_proba(scaler.transform(x_test));
+    std::vector<double> fold_scores;
+    std::vector<int> fold_labels;
+    for (std::size_t r = 0; r < test.size(); ++r) {
+      probability[test[r]] = p(r, 1);
+      fold_scores.push_back(p(r, 1));
+      fold_labels.push_back(y[test[r]]);
+    }
+    per_fold.push_back({{"fold", f}, {"n", test.size()}, {"auroc", auroc(fold_scores, fold_labels)},
+                        {"auprc", average_precision(fold_scores, fold_labels)}});
+  }
+  std::vector<double> minus_llr;
+  for (const auto& e : examples) minus_llr.push_back(-e.features[0]);
+  const double supervised_auroc = auroc(probability, y), supervised_auprc = average_precision(probability, y);
+  const double zero_shot_auroc = auroc(minus_llr, y), zero_shot_auprc = average_precision(minus_llr, y);
+
+  std::string tsv = "sample_id\tchrom\tpos\tref\talt\ttype\tlabel\tfold\tprobability\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const auto& key : examples[i].keys) tsv += key + "\t";
+    tsv += fmt::format("{}\t{}\t{:.6f}\n", y[i], fold[i], probability[i]);
+  }
+  write_file_atomically(path_join(score_dir, "supervised_predictions.tsv"), tsv);
+  json summary = {{"oncolm_version", version_string()},
+                  {"git_hash", git_hash()},
+                  {"command", o.command_line},
+                  {"labels", absolute_path(o.labels)},
+                  {"positive", is_vcf(o.labels) ? "CLNSIG Pathogenic/Likely_pathogenic" : o.positive},
+                  {"variants", n},
+                  {"positives", positives},
+                  {"negatives", negatives},
+                  {"scored_without_label", unlabelled},
+                  {"labelled_without_score", unscored},
+                  {"labels_skipped", labels.skipped},
+                  {"features", feature_columns},
+                  {"model", {{"kind", "logistic regression, L2"}, {"C", o.C}, {"standardised", "inside each fold"}}},
+                  {"folds", o.folds},
+                  {"seed", o.seed},
+                  {"auroc", supervised_auroc},
+                  {"auprc", supervised_auprc},
+                  {"per_fold", per_fold},
+                  {"zero_shot", {{"score", "-llr"}, {"auroc", zero_shot_auroc}, {"auprc", zero_shot_auprc}}}};
+  write_file_atomically(path_join(score_dir, "supervised.json"), summary.dump(1) + "\n");
+  return fmt::format(
+      "supervised: {} labelled variants ({} positive, {} negative; {} scored variants without a label), {}-fold "
+      "logistic regression on the zero-shot scores: AUROC {:.3f}, AUPRC {:.3f}; zero-shot -llr alone: AUROC {:.3f}, "
+      "AUPRC {:.3f}\noutputs: {}/supervised.json, {}/supervised_predictions.tsv\n",
+      n, positives, negatives, unlabelled, o.folds, supervised_auroc, supervised_auprc, zero_shot_auroc,
+      zero_shot_auprc, score_dir, score_dir);
+}
+
+}  // namespace oncolm::score

@@ -1,0 +1,171 @@
+// `oncolm score --labels`: supervised evaluation of the zero-shot scores. AUROC and average
+// precision against scikit-learn on random scores with ties; end to end on the example cohort with
+// labels from a TSV and from a ClinVar-style VCF, the reported metrics recomputed by scikit-learn
+// from the written out-of-fold predictions; and bad labels as clear errors.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "../test_fs.h"
+#include "score/supervised.h"
+
+namespace fs = oncolm::test_fs;
+using nlohmann::json;
+
+namespace {
+
+const std::string source_dir = ONCOLM_SOURCE_DIR;
+const std::string binary = ONCOLM_BINARY;
+const std::string reference = source_dir + "/examples/reference/GRCh37.20_X.masked.fa.gz";
+const std::string model_dir = std::string(ONCOLM_TEST_DATA_DIR) + "/nt/nt_v2_tiny";
+const std::string python = "/usr/bin/python3";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) parts.push_back(part);
+  return parts;
+}
+
+// scikit-learn's value of `metric` (roc_auc_score, average_precision_score) for scores and labels.
+double sklearn(const std::string& metric, const std::vector<double>& scores, const std::vector<int>& labels,
+               const std::string& dir) {
+  std::ofstream data(dir + "/metric.tsv");
+  for (std::size_t i = 0; i < scores.size(); ++i) data << scores[i] << "\t" << labels[i] << "\n";
+  data.close();
+  const std::string out = dir + "/metric.out";
+  const std::string command = python + " -c \"import numpy as np; from sklearn.metrics import " + metric +
+                              "; d = np.loadtxt('" + dir + "/metric.tsv'); print(repr(" + metric +
+                              "(d[:, 1].astype(int), d[:, 0])))\" > " + out;
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return std::stod(read_file(out));
+}
+
+TEST(SupervisedMetrics, AurocAndAveragePrecisionEqualScikitLearnWithTies) {
+  const std::string dir = fs::fresh_dir("oncolm_supervised_metrics").string();
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 3; ++trial) {
+    std::vector<double> scores;
+    std::vector<int> labels;
+    for (int i = 0; i < 200; ++i) {
+      labels.push_back(static_cast<int>(rng() % 3 == 0));
+      scores.push_back(static_cast<double>(rng() % 40) / 8.0 + labels.back() * 0.5);  // many ties
+    }
+    EXPECT_NEAR(oncolm::score::auroc(scores, labels), sklearn("roc_auc_score", scores, labels, dir), 1e-12);
+    EXPECT_NEAR(oncolm::score::average_precision(scores, labels),
+                sklearn("average_precision_score", scores, labels, dir), 1e-12);
+  }
+}
+
+class SupervisedCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root = fs::fresh_dir("oncolm_supervised_cli").string();
+    ASSERT_EQ(std::system((binary + " windows " + source_dir + "/examples/cohort.tsv --reference " + reference + " -o " +
+                           root + "/windows --window-length 600 --verbosity warning").c_str()),
+              0);
+    ASSERT_EQ(std::system((binary + " score --model " + model_dir + " -o " + root + "/score --threads 2 " + root +
+                           "/windows > /dev/null 2>&1").c_str()),
+              0);
+    // Labels a model can learn: 1 when the variant's llr is above the median of the scored ones.
+    std::vector<std::vector<std::string>> rows;
+    std::vector<double> llrs;
+    for (const auto& name : oncolm::list_directory(root + "/score")) {
+      if (name.size() < 11 || name.compare(name.size() - 11, 11, ".scores.tsv") != 0) continue;
+      auto lines = split(read_file(root + "/score/" + name), '\n');
+      auto header = split(lines[0], '\t');
+      for (std::size_t i = 1; i < lines.size(); ++i) {
+        auto cells = split(lines[i], '\t');
+        if (cells.size() != header.size() || cells[9] == ".") continue;  // column 9: llr
+        rows.push_back({cells[1], cells[2], cells[3], cells[4], cells[9]});
+        llrs.push_back(std::stod(cells[9]));
+      }
+    }
+    std::vector<double> sorted = llrs;
+    std::sort(sorted.begin(), sorted.end());
+    const double median = sorted[sorted.size() / 2];
+    std::ofstream tsv(root + "/labels.tsv");
+    std::ofstream vcf(root + "/clinvar.vcf");
+    tsv << "chrom\tpos\tref\talt\tlabel\n";
+    vcf << "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const bool positive = llrs[i] > median;
+      tsv << rows[i][0] << "\t" << rows[i][1] << "\t" << rows[i][2] << "\t" << rows[i][3] << "\t"
+          << (positive ? "damaging" : "tolerated") << "\n";
+      vcf << "chr" << rows[i][0] << "\t" << rows[i][1] << "\t.\t" << rows[i][2] << "\t" << rows[i][3] << "\t.\t.\t"
+          << "CLNSIG=" << (positive ? "Pathogenic" : "Likely_benign") << "\n";
+    }
+    vcf << "20\t1\t.\tA\tC\t.\t.\tCLNSIG=Uncertain_significance\n";
+    labelled = rows.size();
+  }
+  static std::string root;
+  static std::size_t labelled;
+};
+std::string SupervisedCli::root;
+std::size_t SupervisedCli::labelled = 0;
+
+TEST_F(SupervisedCli, TsvLabelsGiveMetricsThatScikitLearnRecomputes) {
+  ASSERT_EQ(std::system((binary + " score --labels " + root + "/labels.tsv --positive damaging --folds 3 -o " + root +
+                         "/score > " + root + "/tsv.out 2>&1").c_str()),
+            0)
+      << read_file(root + "/tsv.out");
+  json summary = json::parse(read_file(root + "/score/supervised.json"));
+  EXPECT_EQ(summary["variants"].get<std::size_t>(), labelled);
+  EXPECT_GT(summary["auroc"].get<double>(), 0.9) << "llr is a feature and decides the label";
+  EXPECT_EQ(summary["per_fold"].size(), 3u);
+  auto lines = split(read_file(root + "/score/supervised_predictions.tsv"), '\n');
+  ASSERT_EQ(lines.size(), labelled + 1);
+  std::vector<double> probability;
+  std::vector<int> labels;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    auto cells = split(lines[i], '\t');
+    labels.push_back(std::stoi(cells[6]));
+    probability.push_back(std::stod(cells[8]));
+  }
+  EXPECT_NEAR(summary["auroc"].get<double>(), sklearn("roc_auc_score", probability, labels, root), 1e-9);
+  EXPECT_NEAR(summary["auprc"].get<double>(), sklearn("average_precision_score", probability, labels, root), 1e-9);
+}
+
+TEST_F(SupervisedCli, ClinvarVcfLabelsJoinWithOrWithoutChrAndCountWhatIsLeftOut) {
+  ASSERT_EQ(std::system((binary + " score --labels " + root + "/clinvar.vcf --folds 3 -o " + root + "/score > " +
+                         root + "/vcf.out 2>&1").c_str()),
+            0)
+      << read_file(root + "/vcf.out");
+  json summary = json::parse(read_file(root + "/score/supervised.json"));
+  EXPECT_EQ(summary["variants"].get<std::size_t>(), labelled);
+  EXPECT_EQ(summary["labels_skipped"]["CLNSIG_Uncertain_significance"], 1);
+}
+
+TEST_F(SupervisedCli, BadLabelsAreClearErrors) {
+  std::ofstream(root + "/nolabel.tsv") << "chrom\tpos\tref\talt\n20\t1\tA\tC\n";
+  std::ofstream(root + "/oneclass.tsv") << "chrom\tpos\tref\talt\tlabel\n20\t1\tA\tC\t1\n20\t2\tA\tC\t1\n";
+  struct Case {
+    std::string labels, expected;
+  };
+  for (const auto& c : {Case{root + "/nolabel.tsv", "no column 'label'"}, Case{root + "/oneclass.tsv", "exactly 2"},
+                        Case{root + "/missing.tsv", "cannot open"}}) {
+    const std::string out = root + "/bad.out";
+    EXPECT_NE(std::system((binary + " score --labels " + c.labels + " -o " + root + "/score > " + out + " 2>&1").c_str()),
+              0);
+    EXPECT_NE(read_file(out).find(c.expected), std::string::npos) << read_file(out);
+  }
+}
+
+}  // namespace
