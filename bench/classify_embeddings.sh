@@ -14,7 +14,7 @@ per_type=${1:-20}
 signal=${2:-0.5}
 work=${3:-$(mktemp -d)}
 oncolm=${ONCOLM:-$root/build/bin/oncolm}
-model=$root/models/nt-v2-small-grch37
+model=${MODEL:-$root/models/nt-v2-small-grch37}  # MODEL=DIR: any NT checkpoint with an MLM head
 reference=$root/examples/reference/GRCh37.20_X.masked.fa.gz
 echo "command: $0 $*"
 /usr/bin/python3 "$root/scripts/make_synthetic_cohort.py" -o "$work/cohort" --types 5 --samples-per-type "$per_type" \
