@@ -6,11 +6,17 @@
 
 #include <fmt/format.h>
 
-#if ONCOLM_WITH_GLOO
+#if ONCOLM_WITH_GLOO || ONCOLM_WITH_NCCL
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+#if ONCOLM_WITH_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+#if ONCOLM_WITH_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#include <torch/cuda.h>
 #endif
 
 namespace oncolm::train {
@@ -45,12 +51,34 @@ DistributedOptions distributed_from_environment() {
   return options;
 }
 
-#if ONCOLM_WITH_GLOO
+#if ONCOLM_WITH_NCCL
+bool nccl_available() { return true; }
+#else
+bool nccl_available() { return false; }
+#endif
+
+#if ONCOLM_WITH_GLOO || ONCOLM_WITH_NCCL
 
 bool data_parallel_available() { return true; }
 
+// One of the two process groups, behind the allreduce both offer.
 struct Communicator::Impl {
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+#if ONCOLM_WITH_GLOO
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+#endif
+#if ONCOLM_WITH_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
+#endif
+  at::Device device = at::kCPU;  // where the collective's tensors must be
+  c10::intrusive_ptr<c10d::Work> allreduce(std::vector<at::Tensor>& tensors) {
+#if ONCOLM_WITH_NCCL
+    if (nccl) return nccl->allreduce(tensors);
+#endif
+#if ONCOLM_WITH_GLOO
+    if (gloo) return gloo->allreduce(tensors);
+#endif
+    throw std::logic_error("no process group");
+  }
 };
 
 namespace {
@@ -75,12 +103,31 @@ c10::intrusive_ptr<c10d::Store> make_store(const DistributedOptions& o) {
 }  // namespace
 
 Communicator::Communicator(const DistributedOptions& options) : options_(options), impl_(std::make_unique<Impl>()) {
+  if (options.backend != "gloo" && options.backend != "nccl")
+    throw std::invalid_argument("backend '" + options.backend + "': gloo or nccl");
+#if !ONCOLM_WITH_NCCL
+  if (options.backend == "nccl") throw std::runtime_error("this build of oncolm has no NCCL (c10d ProcessGroupNCCL)");
+#endif
+#if !ONCOLM_WITH_GLOO
+  if (options.backend == "gloo") throw std::runtime_error("this build of oncolm has no Gloo (Debian: libgloo-dev)");
+#endif
   try {
     auto store = c10::make_intrusive<c10d::PrefixStore>("oncolm", make_store(options));
-    auto gloo = c10d::ProcessGroupGloo::Options::create(std::chrono::seconds(options.timeout_seconds));
-    gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(
-        options.rendezvous.rfind("tcp://", 0) == 0 ? std::string("0.0.0.0") : std::string("127.0.0.1")));
-    impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, options.rank, options.world_size, gloo);
+#if ONCOLM_WITH_NCCL
+    if (options.backend == "nccl") {
+      impl_->device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.rank % static_cast<int>(torch::cuda::device_count())));
+      impl_->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, options.rank, options.world_size,
+                                                                  c10d::ProcessGroupNCCL::Options::create());
+    }
+#endif
+#if ONCOLM_WITH_GLOO
+    if (options.backend == "gloo") {
+      auto gloo = c10d::ProcessGroupGloo::Options::create(std::chrono::seconds(options.timeout_seconds));
+      gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(
+          options.rendezvous.rfind("tcp://", 0) == 0 ? std::string("0.0.0.0") : std::string("127.0.0.1")));
+      impl_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(store, options.rank, options.world_size, gloo);
+    }
+#endif
   } catch (const std::exception& error) {
     throw std::runtime_error(fmt::format("rank {} of {}: cannot join the process group at {}: {}", options.rank,
                                          options.world_size, options.rendezvous, error.what()));
@@ -108,7 +155,7 @@ void Communicator::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
     std::vector<at::Tensor> views;
     for (const auto& t : bucket) views.push_back(t.reshape({-1}));
     flats.push_back({at::cat(views)});
-    pending.push_back(impl_->group->allreduce(flats.back()));  // sent while the next bucket is packed
+    pending.push_back(impl_->allreduce(flats.back()));  // sent while the next bucket is packed
   }
   try {
     for (auto& work : pending) work->wait();
@@ -130,14 +177,15 @@ void Communicator::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
 
 void Communicator::all_reduce_sum(std::vector<double>& values) {
   if (values.empty()) return;
-  std::vector<at::Tensor> tensor = {at::tensor(values, at::kDouble)};
+  std::vector<at::Tensor> tensor = {at::tensor(values, at::kDouble).to(impl_->device)};
   try {
-    impl_->group->allreduce(tensor)->wait();
+    impl_->allreduce(tensor)->wait();
   } catch (const std::exception& error) {
     throw std::runtime_error(fmt::format("rank {}: all-reduce failed (another rank stopped or timed out after {} s?): "
                                          "{}", rank(), options_.timeout_seconds, error.what()));
   }
-  const double* summed = tensor[0].data_ptr<double>();
+  const at::Tensor host = tensor[0].to(at::kCPU);
+  const double* summed = host.data_ptr<double>();
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = summed[i];
 }
 

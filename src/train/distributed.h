@@ -24,6 +24,7 @@ class Communicator {
 
   int rank() const { return options_.rank; }
   int world_size() const { return options_.world_size; }
+  const std::string& backend() const { return options_.backend; }
   // Sums the tensors over all ranks, in place, in buckets of about 4M values sent together.
   void all_reduce_sum(const std::vector<at::Tensor>& tensors);
   // Sums the values over all ranks, in place (losses and counts for logging, stop flags).

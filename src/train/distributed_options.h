@@ -10,6 +10,9 @@ struct DistributedOptions {
   int world_size = 1;
   std::string rendezvous;  // file:PATH or tcp://HOST:PORT (rank 0 serves it)
   int timeout_seconds = 300;  // a collective that waits this long for a rank that has stopped fails
+  // gloo (CPU, and CUDA tensors through the host) or nccl (CUDA: the pip wheel's NCCL, one GPU per
+  // rank, cuda:<rank % GPUs>); the trainer picks nccl on CUDA where the build has it.
+  std::string backend = "gloo";
 };
 
 // The rank, world size and rendezvous a launcher put in the environment: ONCOLM_RANK,
@@ -17,7 +20,9 @@ struct DistributedOptions {
 // for the first two. World size 1 when none is set.
 DistributedOptions distributed_from_environment();
 
-// Whether this build has c10d with Gloo (Debian's LibTorch with libgloo-dev).
+// Whether this build has c10d with Gloo (Debian's LibTorch with libgloo-dev) or with NCCL (a CUDA
+// LibTorch whose NCCL headers were found); nccl_available() for the latter alone.
 bool data_parallel_available();
+bool nccl_available();
 
 }  // namespace oncolm::train

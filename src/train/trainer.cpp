@@ -725,7 +725,13 @@ RunState read_run_state(const std::string& checkpoint, const json& fingerprint) 
 Run prepare_run(const TrainOptions& o) {
   validate_options(o);
   Run run{o, model::NtConfig::load_dir(o.model_dir), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, nullptr};
-  if (o.distributed.world_size > 1) run.comm = std::make_unique<Communicator>(o.distributed);
+  // A process group for several ranks, or for one when a rendezvous is given (the one-rank NCCL check);
+  // NCCL on CUDA where the build has it, Gloo otherwise.
+  if (o.distributed.world_size > 1 || !o.distributed.rendezvous.empty()) {
+    DistributedOptions group = o.distributed;
+    if (parse_device(o.device).is_cuda() && nccl_available()) group.backend = "nccl";
+    run.comm = std::make_unique<Communicator>(group);
+  }
   const model::NtConfig& config = run.config;
   run.tokenizer = std::make_unique<model::Tokenizer>(model::Vocabulary::load(path_join(o.model_dir, "vocab.txt")));
   const std::string model_sha256 = model::checkpoint_checksum(model::Checkpoint::load_dir(o.model_dir));
@@ -799,7 +805,7 @@ Run prepare_run(const TrainOptions& o) {
                     {"batches_per_epoch", batches_per_epoch},
                     {"data_parallel",
                      {{"ranks", run.world_size()},
-                      {"backend", run.comm ? "gloo" : "none"},
+                      {"backend", run.comm ? run.comm->backend() : std::string("none")},
                       {"micro_batches_per_step", o.grad_accumulation * run.world_size()}}}};
   if (run.primary()) write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
   log(Level::info, "training {} on {} units ({} validation, split by {}), {} steps", objective_name(o.objective),

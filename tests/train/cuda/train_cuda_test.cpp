@@ -95,4 +95,51 @@ TEST(TrainCuda, GpuRunMatchesTheCpuRunStepForStep) {
   fs::remove_all(root);
 }
 
+// The NCCL path with one rank (this machine has one GPU): the process group over a FileStore, the
+// gradients summed by NCCL, the same losses as the run without a process group.
+TEST(TrainCuda, NcclPathRunsWithOneRank) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
+  ASSERT_TRUE(train::nccl_available()) << "built without c10d/NCCL (see src/CMakeLists.txt)";
+  fs::path root = fs::fresh_dir("oncolm_train_nccl");
+  fs::create_directories(root / "windows");
+  std::mt19937 rng(2);
+  std::string fasta, tsv = "ref\talt\toffset\tref_record\talt_record\n";
+  for (int v = 0; v < 6; ++v) {
+    std::string ref(60, 'A');
+    for (auto& c : ref) c = "ACGT"[rng() % 4];
+    std::string alt = ref;
+    alt[30] = ref[30] == 'A' ? 'C' : 'A';
+    std::string name = "S0_" + std::to_string(v);
+    fasta += ">" + name + "_REF\n" + ref + "\n>" + name + "_ALT\n" + alt + "\n";
+    tsv += std::string(1, ref[30]) + "\t" + alt[30] + "\t30\t" + name + "_REF\t" + name + "_ALT\n";
+  }
+  write_gzip(root / "windows" / "S0.windows.fa.gz", fasta);
+  write_gzip(root / "windows" / "S0.windows.tsv.gz", tsv);
+  std::ofstream(root / "windows" / "manifest.tsv") << "sample_id\tdonor_id\tfasta\nS0\tD0\tS0.windows.fa.gz\n";
+  auto options = [&](const std::string& name) {
+    train::TrainOptions o;
+    o.model_dir = std::string(ONCOLM_TEST_DATA_DIR) + "/nt/nt_v2_tiny";
+    o.inputs = {(root / "windows").string()};
+    o.out_dir = (root / name).string();
+    o.objective = train::Objective::both;
+    o.steps = 3;
+    o.log_every = 1;
+    o.validation_fraction = 0;
+    o.device = "cuda";
+    o.precision = "fp32";
+    return o;
+  };
+  train::run_training(options("plain"));
+  train::TrainOptions nccl = options("nccl");
+  nccl.distributed.rendezvous = "file:" + (root / "store").string();
+  train::run_training(nccl);
+  auto plain = train_lines((root / "plain").string()), grouped = train_lines((root / "nccl").string());
+  ASSERT_EQ(plain.size(), 3u);
+  ASSERT_EQ(grouped.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_NEAR(plain[i]["loss"].get<double>(), grouped[i]["loss"].get<double>(), 1e-5) << "step " << i + 1;
+  std::ifstream provenance((root / "nccl" / "train.json").string());
+  EXPECT_EQ(json::parse(provenance)["data_parallel"]["backend"], "nccl");
+}
+
 }  // namespace
