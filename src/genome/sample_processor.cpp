@@ -1,11 +1,13 @@
 #include "genome/sample_processor.h"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <set>
 #include <vector>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -82,7 +84,7 @@ class SampleProcessor {
   int current_contig_ = -1;
   std::set<int> finished_contigs_;
   std::map<std::string, int> warnings_;
-  std::string row_;  // reused TSV row
+  fmt::memory_buffer row_;  // reused TSV row
 };
 
 std::int64_t longest_window(const WindowParams& p) {
@@ -311,23 +313,26 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
   outputs_.windows().write_fasta_record(ref_name, seq.ref);
   outputs_.windows().write_fasta_record(alt_name, seq.alt);
 
-  std::string nearby_text;
-  for (const Candidate* other : nearby)
-    nearby_text += fmt::format("{}{}:{}:{}>{}", nearby_text.empty() ? "" : ",", other->chrom, other->norm_pos,
-                               other->norm_ref, other->norm_alt);
-  row_ = fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                     sample_.id, target.chrom, target.pos, target.ref, target.alt, target.filter, target.norm_pos,
-                     target.norm_ref, target.norm_alt, type_name(target.type), g.start, g.end, g.alt_start, g.alt_end,
-                     g.offset, ref_name, alt_name, seq.ref.size(), seq.alt.size(), target.pos - target.norm_pos,
-                     nearby_text.empty() ? "." : nearby_text,
-                     evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt),
-                     germline_column(germline, true), germline_column(germline, false));
-  row_ += label_cells(sample_.labels);
-  outputs_.windows().write_tsv(row_);
+  // Compiled formats into a reused buffer: this runs once per window.
+  row_.clear();
+  auto row = std::back_inserter(row_);
+  fmt::format_to(row, FMT_COMPILE("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t"),
+                 sample_.id, target.chrom, target.pos, target.ref, target.alt, target.filter, target.norm_pos,
+                 target.norm_ref, target.norm_alt, type_name(target.type), g.start, g.end, g.alt_start, g.alt_end,
+                 g.offset, ref_name, alt_name, seq.ref.size(), seq.alt.size(), target.pos - target.norm_pos);
+  if (nearby.empty()) row_.push_back('.');
+  for (std::size_t i = 0; i < nearby.size(); ++i)
+    fmt::format_to(row, FMT_COMPILE("{}{}:{}:{}>{}"), i ? "," : "", nearby[i]->chrom, nearby[i]->norm_pos,
+                   nearby[i]->norm_ref, nearby[i]->norm_alt);
+  fmt::format_to(row, FMT_COMPILE("\t{}\t{}\t{}"),
+                 evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt),
+                 germline_column(germline, true), germline_column(germline, false));
+  for (const auto& [column, value] : sample_.labels) fmt::format_to(row, FMT_COMPILE("\t{}"), value);
+  row_.push_back('\n');
+  outputs_.windows().write_tsv(std::string_view(row_.data(), row_.size()));
 
   ++stats_.windows_by_type.at(type_name(target.type));
-  stats_.add_sequence(seq.ref);
-  stats_.add_sequence(seq.alt);
+  stats_.add_window_pair(seq.ref, seq.alt);
   if (progress_) progress_->advance();
 }
 

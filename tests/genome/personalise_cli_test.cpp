@@ -22,6 +22,7 @@ const std::string cohort = examples + "/cohort.tsv";
 const std::string example_reference = examples + "/reference/GRCh37.20_X.masked.fa.gz";
 
 using Row = std::map<std::string, std::string>;
+using Json = nlohmann::json;
 
 struct ListedSite {
   std::string chrom;
@@ -723,3 +724,55 @@ TEST(PersonaliseOptions, ThresholdsAreRecordedAndChecked) {
 }
 
 }  // namespace
+
+// stats.json against a recount of the records written (every base, non-overlapping 6-mers from each
+// record's start, 6-mers with N left out), per sample and summed for the cohort, plain and
+// personalised; and the reference bases sanitising changed, from the raw soft-masked reference.
+TEST_F(PersonaliseCli, SequenceStatisticsEqualARecountOfTheWrittenRecords) {
+  ASSERT_EQ(plain_.status, 0) << plain_.err;
+  ASSERT_EQ(personalised_.status, 0) << personalised_.err;
+  std::map<std::string, std::string> raw_reference = read_fasta(example_reference);
+  for (const std::string& dir : {plain_dir(), personalised_dir()}) {
+    Json cohort_counts = Json::object(), cohort_bases = Json::object(), cohort_lengths = Json::object();
+    auto add = [](Json& sum, const std::string& key, std::uint64_t count) {
+      sum[key] = sum.value(key, std::uint64_t{0}) + count;
+    };
+    for (const Row& sample : read_tsv(dir + "/manifest.tsv")) {
+      Json kmers = Json::object(), bases = Json::object(), lengths = Json::object();
+      for (const auto& [name, record] : read_fasta(dir + "/" + sample.at("fasta"))) {
+        add(lengths, std::to_string(record.size()), 1);
+        for (char base : record) add(bases, std::string(1, base), 1);
+        for (std::size_t start = 0; start + 6 <= record.size(); start += 6)
+          if (record.substr(start, 6).find('N') == std::string::npos)
+            add(kmers, record.substr(start, 6), 1);
+      }
+      Json stats = read_json(dir + "/" + sample.at("stats"));
+      Json written_bases = Json::object();
+      for (const auto& [base, entry] : stats["base_composition"].items())
+        if (entry["count"].get<std::uint64_t>()) written_bases[base] = entry["count"];
+      EXPECT_EQ(stats["kmer6_tokens"]["counts"], kmers) << sample.at("sample_id");
+      EXPECT_EQ(written_bases, bases) << sample.at("sample_id");
+      EXPECT_EQ(stats["window_length_distribution"]["histogram"], lengths) << sample.at("sample_id");
+      for (const auto& [key, value] : kmers.items()) add(cohort_counts, key, value.get<std::uint64_t>());
+      for (const auto& [key, value] : bases.items()) add(cohort_bases, key, value.get<std::uint64_t>());
+      for (const auto& [key, value] : lengths.items()) add(cohort_lengths, key, value.get<std::uint64_t>());
+      if (dir != plain_dir()) continue;
+      std::uint64_t soft_masked = 0;
+      for (const Row& row : read_tsv(dir + "/" + sample.at("tsv"))) {
+        const std::string& contig = raw_reference.at(row.at("chrom"));
+        std::size_t start = std::stoul(row.at("window_start")), end = std::stoul(row.at("window_end"));
+        for (std::size_t at = start - 1; at < end; ++at)
+          soft_masked += std::islower(static_cast<unsigned char>(contig[at])) != 0;
+      }
+      EXPECT_EQ(stats["reference_bases_changed"]["soft_masked_upper_cased"].get<std::uint64_t>(), soft_masked)
+          << sample.at("sample_id");
+    }
+    Json cohort = read_json(dir + "/stats.json");
+    Json cohort_written_bases = Json::object();
+    for (const auto& [base, entry] : cohort["base_composition"].items())
+      if (entry["count"].get<std::uint64_t>()) cohort_written_bases[base] = entry["count"];
+    EXPECT_EQ(cohort["kmer6_tokens"]["counts"], cohort_counts) << dir;
+    EXPECT_EQ(cohort_written_bases, cohort_bases) << dir;
+    EXPECT_EQ(cohort["window_length_distribution"]["histogram"], cohort_lengths) << dir;
+  }
+}

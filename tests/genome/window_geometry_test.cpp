@@ -2,6 +2,9 @@
 // and bcftools consensus (ALT) on the real chr20 test reference.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <random>
+
 #include "genome/small_variants/normalise.h"
 #include "genome/small_variants/window_geometry.h"
 #include "test_support.h"
@@ -106,6 +109,45 @@ TEST(Reference, UpperCasesSoftMaskAndTurnsIupacIntoN) {
   EXPECT_EQ(got, expected);
   EXPECT_EQ(counts.soft_masked, 11u);  // 10 lower-case bases and the lower-case y
   EXPECT_EQ(counts.iupac, 2u);
+}
+
+// Windows in position order, overlapping, across the reloads of the cached chunk and back within
+// it: every fetch and its counts equal the raw bases sanitised one by one.
+TEST(Reference, OverlappingFetchesAcrossChunksEqualTheRawBasesSanitised) {
+  ScratchDir dir;
+  std::mt19937 generator(7);
+  std::string raw(900000, 'A');
+  for (char& base : raw) {
+    unsigned draw = generator() % 100;
+    base = draw < 2 ? "RYKMSWN"[generator() % 7] : "ACGTacgt"[generator() % (draw < 30 ? 8 : 4)];
+  }
+  std::string fasta = ">chunky\n";
+  for (std::size_t at = 0; at < raw.size(); at += 60) fasta += raw.substr(at, 60) + "\n";
+  write_file(dir / "chunky.fa", fasta);
+  ASSERT_EQ(run_command("samtools faidx '" + (dir / "chunky.fa") + "'").status, 0);
+  Reference reference(dir / "chunky.fa");
+  std::vector<std::pair<std::int64_t, std::int64_t>> regions;
+  for (std::int64_t start = 1; start + 5993 <= 900000; start += 4111) regions.emplace_back(start, start + 5993);
+  regions.emplace_back(600000, 600000);      // back 40 kb after the last
+  regions.emplace_back(1, 300000);           // longer than a chunk
+  regions.emplace_back(899990, 900000);      // the contig's last bases
+  for (const auto& [start, end] : regions) {
+    SanitiseCounts counts;
+    std::string got = reference.fetch(0, start, end, &counts);
+    std::string expected = raw.substr(static_cast<std::size_t>(start - 1), static_cast<std::size_t>(end - start + 1));
+    std::uint64_t soft_masked = 0, iupac = 0;
+    for (char& base : expected) {
+      soft_masked += std::islower(static_cast<unsigned char>(base)) != 0;
+      base = static_cast<char>(std::toupper(static_cast<unsigned char>(base)));
+      if (std::string("ACGT").find(base) == std::string::npos) {
+        iupac += base != 'N';
+        base = 'N';
+      }
+    }
+    ASSERT_EQ(got, expected) << start << "-" << end;
+    EXPECT_EQ(counts.soft_masked, soft_masked) << start << "-" << end;
+    EXPECT_EQ(counts.iupac, iupac) << start << "-" << end;
+  }
 }
 
 TEST(CentredSpan, OffsetIsHalfTheLengthUnlessClipped) {

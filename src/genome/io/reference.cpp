@@ -58,6 +58,26 @@ void sanitise_sequence(std::string& sequence, SanitiseCounts* counts) {
   }
 }
 
+namespace {
+// Sanitises `sequence` in place and fills the running counts (entry i: changes in [0, i)).
+void sanitise_with_running_counts(std::string& sequence, std::vector<std::uint32_t>& soft_masked_before,
+                                  std::vector<std::uint32_t>& iupac_before) {
+  soft_masked_before.resize(sequence.size() + 1);
+  iupac_before.resize(sequence.size() + 1);
+  std::uint32_t soft_masked = 0, iupac = 0;
+  for (std::size_t i = 0; i < sequence.size(); ++i) {
+    soft_masked_before[i] = soft_masked;
+    iupac_before[i] = iupac;
+    auto byte = static_cast<unsigned char>(sequence[i]);
+    sequence[i] = sanitise_table.out[byte];
+    soft_masked += sanitise_table.soft_masked[byte];
+    iupac += sanitise_table.iupac[byte];
+  }
+  soft_masked_before[sequence.size()] = soft_masked;
+  iupac_before[sequence.size()] = iupac;
+}
+}  // namespace
+
 Reference::Reference(const std::string& path) : path_(path) {
   if (!readable(path)) throw input_error(path, 0, "cannot read reference FASTA (missing or unreadable)");
   if (!readable(path + ".fai"))
@@ -99,22 +119,30 @@ void Reference::load_chunk(int contig, std::int64_t start, std::int64_t end) {
   }
   chunk_.assign(bases, static_cast<std::size_t>(got));
   std::free(bases);
+  sanitise_with_running_counts(chunk_, soft_masked_before_, iupac_before_);
   chunk_contig_ = contig;
   chunk_start_ = from;
 }
 
 std::string Reference::fetch(int contig, std::int64_t start, std::int64_t end, SanitiseCounts* counts) {
-  if (start > end) return "";
+  return std::string(fetch_view(contig, start, end, counts));
+}
+
+std::string_view Reference::fetch_view(int contig, std::int64_t start, std::int64_t end, SanitiseCounts* counts) {
+  if (start > end) return {};
   if (contig < 0 || contig >= static_cast<int>(contigs_.size()) || start < 1 || end > contigs_[contig].length)
     throw input_error(path_, 0, "region {}:{}-{} is outside the reference",
                       contig >= 0 && contig < static_cast<int>(contigs_.size()) ? contigs_[contig].name : "?",
                       start, end);
   std::int64_t chunk_end = chunk_start_ + static_cast<std::int64_t>(chunk_.size()) - 1;
   if (contig != chunk_contig_ || start < chunk_start_ || end > chunk_end) load_chunk(contig, start, end);
-  std::string sequence = chunk_.substr(static_cast<std::size_t>(start - chunk_start_),
-                                       static_cast<std::size_t>(end - start + 1));
-  sanitise_sequence(sequence, counts);
-  return sequence;
+  auto first = static_cast<std::size_t>(start - chunk_start_);
+  auto past_last = static_cast<std::size_t>(end - chunk_start_ + 1);
+  if (counts) {
+    counts->soft_masked += soft_masked_before_[past_last] - soft_masked_before_[first];
+    counts->iupac += iupac_before_[past_last] - iupac_before_[first];
+  }
+  return std::string_view(chunk_).substr(first, past_last - first);
 }
 
 std::string reference_fai_sha256(const std::string& reference_path) {

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +36,8 @@ class Reference {
   // Bases start..end (1-based, inclusive), sanitised. start > end gives "". Throws InputError
   // when the range leaves the contig or the file cannot be read there (e.g. truncated bgzip).
   std::string fetch(int contig, std::int64_t start, std::int64_t end, SanitiseCounts* counts = nullptr);
+  // The same bases without a copy: valid until the next fetch or fetch_view.
+  std::string_view fetch_view(int contig, std::int64_t start, std::int64_t end, SanitiseCounts* counts = nullptr);
 
  private:
   void load_chunk(int contig, std::int64_t start, std::int64_t end);
@@ -47,7 +50,11 @@ class Reference {
   // window fetches into a few large sequential reads.
   int chunk_contig_ = -1;
   std::int64_t chunk_start_ = 0;  // 1-based position of chunk_[0]
-  std::string chunk_;
+  std::string chunk_;             // sanitised
+  // Running counts of what sanitising changed in chunk_[0, i): windows overlap (each base lies in
+  // dozens of them), so the chunk is sanitised once and a window's counts are two lookups.
+  std::vector<std::uint32_t> soft_masked_before_;
+  std::vector<std::uint32_t> iupac_before_;
 };
 
 // SHA-256 of the reference's .fai: identifies the assembly (names and lengths) in provenance.

@@ -4,8 +4,10 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <vector>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace oncolm::genome {
@@ -81,11 +83,19 @@ void WindowFiles::write_fasta_record(const std::string& name, const std::string&
   // One line per record: the line is the whole sequence (samtools faidx writes the same numbers).
   std::size_t width = line_width_ > 0 ? line_width_ : sequence.size();
   std::uint64_t sequence_offset = fasta_.uncompressed_offset() + name.size() + 2;
-  fai_ += fmt::format("{}\t{}\t{}\t{}\t{}\n", name, sequence.size(), sequence_offset, width, width + 1);
+  fmt::format_to(std::back_inserter(fai_), FMT_COMPILE("{}\t{}\t{}\t{}\t{}\n"), name, sequence.size(), sequence_offset,
+                 width, width + 1);
   record_.clear();
   record_ += '>';
   record_ += name;
   record_ += '\n';
+  if (width == sequence.size() && !sequence.empty()) {
+    // One line: the sequence goes to the compressor's buffer as it is, without a copy here.
+    fasta_.write(record_);
+    fasta_.write(sequence);
+    fasta_.write("\n");
+    return;
+  }
   for (std::size_t at = 0; at < sequence.size(); at += width) {
     record_.append(sequence, at, width);
     record_ += '\n';

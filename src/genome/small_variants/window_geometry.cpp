@@ -44,10 +44,13 @@ WindowSequences window_sequences(Reference& reference, int contig, const WindowG
   out.ref = reference.fetch(contig, geometry.start, geometry.end, counts);
   // The ALT flanks are cut from the same fetched bases where they overlap the REF window, so the
   // left flank is identical by construction.
-  out.alt = out.ref.substr(0, static_cast<std::size_t>(pos - geometry.start));
-  out.alt += alt;
   std::int64_t after_ref = pos + static_cast<std::int64_t>(ref.size());
-  out.alt += reference.fetch(contig, after_ref, geometry.alt_end);
+  std::string_view right_flank = reference.fetch_view(contig, after_ref, geometry.alt_end);
+  auto left_flank = static_cast<std::size_t>(pos - geometry.start);
+  out.alt.reserve(left_flank + alt.size() + right_flank.size());
+  out.alt.append(out.ref, 0, left_flank);
+  out.alt += alt;
+  out.alt += right_flank;
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "genome/stats/window_stats.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <tuple>
 
@@ -167,7 +168,7 @@ SampleStats& SampleStats::operator+=(const SampleStats& other) {
   normalised_moved += other.normalised_moved;
   add_counts(window_lengths, other.window_lengths);
   for (std::size_t i = 0; i < kmer6.size(); ++i) kmer6[i] += other.kmer6[i];
-  for (std::size_t i = 0; i < bases.size(); ++i) bases[i] += other.bases[i];
+  for (std::size_t i = 0; i < loose_bases.size(); ++i) loose_bases[i] += other.loose_bases[i];
   reference_changes.soft_masked += other.reference_changes.soft_masked;
   reference_changes.iupac += other.reference_changes.iupac;
   sv += other.sv;
@@ -222,25 +223,122 @@ struct BaseCodes {
   }
 };
 const BaseCodes base_codes;
+
+// Two bases at a time (the first in the low byte of a little-endian 16-bit read): their 4-bit
+// 6-mer digits, or 4096 when either is not ACGT, so that a token's index is three lookups and
+// any N lifts it out of 0..4095. Only the ~25 entries of ACGTN pairs are hot, so the table stays
+// in cache.
+struct PairCodes {
+  std::uint16_t code[65536];
+  PairCodes() {
+    for (unsigned pair = 0; pair < 65536; ++pair) {
+      unsigned first = base_codes.code[pair & 0xffu], second = base_codes.code[pair >> 8];
+      code[pair] = static_cast<std::uint16_t>(first < 4 && second < 4 ? first * 4 + second : 4096);
+    }
+  }
+};
+const PairCodes pair_codes;
+
+unsigned pair_at(const unsigned char* bytes) {
+  return static_cast<unsigned>(bytes[0]) | static_cast<unsigned>(bytes[1]) << 8;
+}
 }  // namespace
+
+namespace {
+// Adds `weight` per 6-mer token of bytes[from, to) (both multiples of 6 from the record start) to
+// kmer6, and the bases of tokens holding an N to loose_bases.
+void count_tokens(const unsigned char* bytes, std::size_t from, std::size_t to, std::uint64_t weight,
+                  std::vector<std::uint64_t>& kmer6, std::array<std::uint64_t, 5>& loose_bases) {
+  for (std::size_t start = from; start < to; start += 6) {
+    unsigned index = pair_codes.code[pair_at(bytes + start)] << 8 | pair_codes.code[pair_at(bytes + start + 2)] << 4 |
+                     pair_codes.code[pair_at(bytes + start + 4)];
+    if (index < 4096) {
+      kmer6[index] += weight;
+    } else {
+      for (std::size_t i = start; i < start + 6; ++i) loose_bases[base_codes.code[bytes[i]]] += weight;
+    }
+  }
+}
+
+void count_loose(const unsigned char* bytes, std::size_t from, std::size_t to, std::uint64_t weight,
+                 std::array<std::uint64_t, 5>& loose_bases) {
+  for (std::size_t i = from; i < to; ++i) loose_bases[base_codes.code[bytes[i]]] += weight;
+}
+
+// Leading bytes that a and b share, of the first `length`; 8 bytes per step.
+std::size_t common_prefix(const char* a, const char* b, std::size_t length) {
+  std::size_t at = 0;
+  for (; at + 8 <= length; at += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a + at, 8);
+    std::memcpy(&y, b + at, 8);
+    if (x != y) return at + static_cast<std::size_t>(__builtin_ctzll(x ^ y) / 8);  // little-endian
+  }
+  while (at < length && a[at] == b[at]) ++at;
+  return at;
+}
+
+// Trailing bytes that a and b (both `length` long) share.
+std::size_t common_suffix(const char* a, const char* b, std::size_t length) {
+  std::size_t shared = 0;
+  for (; shared + 8 <= length; shared += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a + length - shared - 8, 8);
+    std::memcpy(&y, b + length - shared - 8, 8);
+    if (x != y) return shared + static_cast<std::size_t>(__builtin_clzll(x ^ y) / 8);  // little-endian
+  }
+  while (shared < length && a[length - 1 - shared] == b[length - 1 - shared]) ++shared;
+  return shared;
+}
+
+const unsigned char* as_bytes(const std::string& text) { return reinterpret_cast<const unsigned char*>(text.data()); }
+}  // namespace
+
+std::array<std::uint64_t, 5> SampleStats::base_counts() const {
+  std::array<std::uint64_t, 5> counts = loose_bases;
+  for (std::size_t index = 0; index < kmer6.size(); ++index) {
+    if (!kmer6[index]) continue;
+    for (int shift = 0; shift < 12; shift += 2) counts[(index >> shift) & 3u] += kmer6[index];
+  }
+  return counts;
+}
 
 void SampleStats::add_sequence(const std::string& sequence) {
   ++window_lengths[static_cast<std::int64_t>(sequence.size())];
-  // One pass for bases and 6-mer tokens (this runs on every written record).
   std::size_t whole_tokens = sequence.size() / 6 * 6;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(sequence.data());
-  for (std::size_t start = 0; start < whole_tokens; start += 6) {
-    std::size_t index = 0;
-    unsigned invalid = 0;
-    for (std::size_t i = start; i < start + 6; ++i) {
-      unsigned code = base_codes.code[bytes[i]];
-      ++bases[code];
-      invalid |= code >> 2;  // 4 (N) has bit 2 set; ACGT do not
-      index = index * 4 + (code & 3u);
-    }
-    if (!invalid) ++kmer6[index];
+  count_tokens(as_bytes(sequence), 0, whole_tokens, 1, kmer6, loose_bases);
+  count_loose(as_bytes(sequence), whole_tokens, sequence.size(), 1, loose_bases);
+}
+
+void SampleStats::add_window_pair(const std::string& ref, const std::string& alt) {
+  ++window_lengths[static_cast<std::int64_t>(ref.size())];
+  ++window_lengths[static_cast<std::int64_t>(alt.size())];
+  std::size_t shortest = std::min(ref.size(), alt.size());
+  std::size_t prefix = common_prefix(ref.data(), alt.data(), shortest);
+  // Tokens wholly inside the shared prefix are the same tokens in both records.
+  std::size_t shared_before = prefix / 6 * 6;
+  std::size_t ref_tokens_end = ref.size() / 6 * 6, alt_tokens_end = alt.size() / 6 * 6;
+  count_tokens(as_bytes(ref), 0, shared_before, 2, kmer6, loose_bases);
+  if (ref.size() != alt.size() || prefix == ref.size()) {
+    // An indel shifts the token frame right of it: the rest is counted record by record.
+    count_tokens(as_bytes(ref), shared_before, ref_tokens_end, 1, kmer6, loose_bases);
+    count_tokens(as_bytes(alt), shared_before, alt_tokens_end, 1, kmer6, loose_bases);
+    count_loose(as_bytes(ref), std::max(shared_before, ref_tokens_end), ref.size(), 1, loose_bases);
+    count_loose(as_bytes(alt), std::max(shared_before, alt_tokens_end), alt.size(), 1, loose_bases);
+    return;
   }
-  for (std::size_t i = whole_tokens; i < sequence.size(); ++i) ++bases[base_codes.code[bytes[i]]];
+  // Same length (SNV, MNV): tokens right of the last difference are shared too.
+  std::size_t last_difference = ref.size() - 1 - common_suffix(ref.data(), alt.data(), ref.size());
+  std::size_t shared_after = std::min((last_difference / 6 + 1) * 6, ref_tokens_end);
+  for (const std::string* record : {&ref, &alt})
+    count_tokens(as_bytes(*record), shared_before, shared_after, 1, kmer6, loose_bases);
+  count_tokens(as_bytes(ref), shared_after, ref_tokens_end, 2, kmer6, loose_bases);
+  if (last_difference >= ref_tokens_end) {
+    for (const std::string* record : {&ref, &alt})
+      count_loose(as_bytes(*record), ref_tokens_end, ref.size(), 1, loose_bases);
+  } else {
+    count_loose(as_bytes(ref), ref_tokens_end, ref.size(), 2, loose_bases);
+  }
 }
 
 std::string kmer6_name(std::size_t index) {
@@ -278,9 +376,13 @@ Json top_kmer6(const std::vector<std::uint64_t>& kmer6) {
     top.push_back({{"kmer", kmer6_name(order[i])},
                    {"count", kmer6[order[i]]},
                    {"fraction", fraction(kmer6[order[i]], tokens)}});
-  Json counts = Json::object();  // every 6-mer seen, alphabetical: what `oncolm windows merge` adds up
+  // Every 6-mer seen, alphabetical: what `oncolm windows merge` adds up. Appended to the object's
+  // storage directly: the indices are unique and already in key order, and operator[] would search
+  // the ordered object linearly for each of up to 4,096 keys.
+  Json counts = Json::object();
+  auto& entries = *counts.get_ptr<Json::object_t*>();
   for (std::size_t i = 0; i < kmer6.size(); ++i)
-    if (kmer6[i]) counts[kmer6_name(i)] = kmer6[i];
+    if (kmer6[i]) entries.Container::emplace_back(kmer6_name(i), kmer6[i]);
   return {{"total", tokens}, {"top15", top}, {"counts", counts}};
 }
 
@@ -322,7 +424,7 @@ Json to_json(const SampleStats& s) {
   out["normalisation"] = {{"changed", s.normalised_changed}, {"moved", s.normalised_moved}};
   out["window_length_distribution"] = length_distribution(s.window_lengths);
   out["kmer6_tokens"] = top_kmer6(s.kmer6);
-  out["base_composition"] = base_composition(s.bases);
+  out["base_composition"] = base_composition(s.base_counts());
   out["reference_bases_changed"] = {{"soft_masked_upper_cased", s.reference_changes.soft_masked},
                                     {"iupac_to_n", s.reference_changes.iupac}};
   out["sv"] = sv_json(s.sv);
@@ -350,13 +452,18 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
     s.normalised_moved = json.at("normalisation").at("moved").get<std::uint64_t>();
     for (const auto& [key, value] : read_counts(json.at("window_length_distribution").at("histogram")))
       s.window_lengths[std::stoll(key)] = value;
-    for (int i = 0; i < 5; ++i)
-      s.bases[static_cast<std::size_t>(i)] =
-          json.at("base_composition").at(std::string(1, base_names[i])).at("count").get<std::uint64_t>();
     for (const auto& [key, value] : json.at("kmer6_tokens").at("counts").items()) {
       std::size_t index = 0;
       for (char base : key) index = index * 4 + static_cast<std::size_t>(acgt_index(base));
       s.kmer6.at(index) = value.get<std::uint64_t>();
+    }
+    std::array<std::uint64_t, 5> in_tokens = s.base_counts();  // loose_bases are still 0 here
+    for (std::size_t i = 0; i < 5; ++i) {
+      auto count = json.at("base_composition").at(std::string(1, base_names[i])).at("count").get<std::uint64_t>();
+      if (count < in_tokens[i])
+        throw input_error(file, 0, "base_composition counts {} {} bases, fewer than its 6-mer tokens hold ({})", count,
+                          base_names[i], in_tokens[i]);
+      s.loose_bases[i] = count - in_tokens[i];
     }
     s.reference_changes.soft_masked =
         json.at("reference_bases_changed").at("soft_masked_upper_cased").get<std::uint64_t>();
@@ -464,7 +571,7 @@ CohortOutputs aggregate_cohort(std::vector<SampleStats> samples, const Json& run
   stats["normalisation"] = {{"changed", total.normalised_changed}, {"moved", total.normalised_moved}};
   stats["window_length_distribution"] = length_distribution(total.window_lengths);
   stats["kmer6_tokens"] = top_kmer6(total.kmer6);
-  stats["base_composition"] = base_composition(total.bases);
+  stats["base_composition"] = base_composition(total.base_counts());
   for (const char* column : {"histology_abbreviation", "organ_system"})
     stats[column] = label_counts.count(column) ? counts_json(label_counts[column]) : Json::object();
   stats["labels"] = Json::object();

@@ -37,10 +37,10 @@ struct SvStats {
   std::uint64_t records = 0;
   std::map<std::string, std::uint64_t> junctions_by_class;  // DEL DUP INV TRA INS, all present
   std::map<std::string, std::uint64_t> skipped;             // sv_skip_reasons, all present
-  std::uint64_t ref_base_mismatches = 0;  // warned; the reference base was used
-  std::uint64_t unpaired_breakends = 0;   // junction built from one BND record (mate never seen)
+  std::uint64_t ref_base_mismatches = 0;                    // warned; the reference base was used
+  std::uint64_t unpaired_breakends = 0;                     // junction built from one BND record (mate never seen)
   std::uint64_t imprecise = 0;
-  std::uint64_t max_waiting_mates = 0;    // memory bound; for a cohort the largest of any sample
+  std::uint64_t max_waiting_mates = 0;                   // memory bound; for a cohort the largest of any sample
   std::map<std::int64_t, std::uint64_t> window_lengths;  // lengths of REF1, REF2 and ALT records
 
   SvStats();
@@ -58,7 +58,7 @@ struct BamStats {
 // --personalise (personalise.h): germline sites listed in the windows and SV TSVs, counted per
 // window or junction row (a site inside two counts twice), by the tag the TSVs give them.
 struct GermlineStats {
-  bool personalised = false;  // --personalise given and the sample has a normal BAM
+  bool personalised = false;          // --personalise given and the sample has a normal BAM
   std::uint64_t windows_changed = 0;  // small-variant windows and SV junction rows with an applied site
   std::uint64_t hom_applied = 0;
   std::uint64_t het_phased_applied = 0;
@@ -77,16 +77,18 @@ struct SampleStats {
   std::vector<std::pair<std::string, std::string>> inputs;   // column -> path
   std::vector<std::pair<std::string, std::string>> outputs;  // kind -> file name in OUTDIR
 
-  std::uint64_t records_read = 0;       // alleles of snv/indel VCF records, after splitting
-  std::uint64_t multiallelic_split = 0; // VCF lines with more than one ALT
+  std::uint64_t records_read = 0;        // alleles of snv/indel VCF records, after splitting
+  std::uint64_t multiallelic_split = 0;  // VCF lines with more than one ALT
   std::map<std::string, std::uint64_t> windows_by_type;
   std::map<std::string, std::uint64_t> skipped;
-  std::uint64_t normalised_changed = 0;  // position or alleles changed (bcftools' "realigned")
-  std::uint64_t normalised_moved = 0;    // position changed
+  std::uint64_t normalised_changed = 0;                  // position or alleles changed (bcftools' "realigned")
+  std::uint64_t normalised_moved = 0;                    // position changed
   std::map<std::int64_t, std::uint64_t> window_lengths;  // lengths of REF and ALT records
   std::vector<std::uint64_t> kmer6 = std::vector<std::uint64_t>(4096, 0);
-  std::array<std::uint64_t, 5> bases{};  // A C G T N over REF and ALT records
-  SanitiseCounts reference_changes;      // in REF windows
+  // A C G T N of REF and ALT records outside the counted 6-mer tokens (tokens with an N, tails
+  // shorter than 6); base_counts() adds the bases of kmer6, so the per-base loop counts tokens only.
+  std::array<std::uint64_t, 5> loose_bases{};
+  SanitiseCounts reference_changes;  // in REF windows
   SvStats sv;
   std::map<std::string, BamStats> bams;       // "tumour" / "normal", for the BAMs the sample has
   std::uint64_t indels_without_evidence = 0;  // complex indels: no read counting method (columns '.')
@@ -94,11 +96,16 @@ struct SampleStats {
   Json provenance = Json::object();
 
   SampleStats();
-  std::uint64_t windows() const;         // small-variant windows (REF/ALT pairs)
-  std::uint64_t set_aside_sv() const;    // SV-like records of the small-variant VCFs
-  std::uint64_t skipped_total() const;   // not counting set_aside_sv()
+  std::uint64_t windows() const;                     // small-variant windows (REF/ALT pairs)
+  std::uint64_t set_aside_sv() const;                // SV-like records of the small-variant VCFs
+  std::uint64_t skipped_total() const;               // not counting set_aside_sv()
+  std::array<std::uint64_t, 5> base_counts() const;  // A C G T N over REF and ALT records
   // Adds one written record's sequence: length, bases, and its 6-mer tokens (kmer6 below).
   void add_sequence(const std::string& sequence);
+  // Adds a REF window and its ALT window, as add_sequence on each. The tokens they share (all but
+  // those over the variant for an SNV or MNV, those left of it for an indel) are read once and
+  // counted twice: this runs on every written pair.
+  void add_window_pair(const std::string& ref, const std::string& alt);
   // Adds another sample's counts (identity fields, labels and provenance are left as they are): the
   // cohort's totals are the sum of its samples' stats.
   SampleStats& operator+=(const SampleStats& other);
