@@ -2,7 +2,12 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <stdexcept>
+#include <utility>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -10,6 +15,9 @@
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #endif
 #if ONCOLM_WITH_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -48,6 +56,16 @@ DistributedOptions distributed_from_environment() {
   if (options.world_size > 1 && options.rendezvous.empty())
     throw std::invalid_argument("data-parallel training needs ONCOLM_RENDEZVOUS (file:PATH on a shared file system, "
                                 "or tcp://HOST:PORT of rank 0)");
+  return options;
+}
+
+BucketOptions bucket_options_from_environment() {
+  BucketOptions options;
+  options.bucket_bytes = std::int64_t{environment_int("ONCOLM_GRAD_BUCKET_KB", 0)} << 10;
+  options.first_bucket_bytes = std::int64_t{environment_int("ONCOLM_GRAD_FIRST_BUCKET_KB", 0)} << 10;
+  if (options.bucket_bytes <= 0) options.bucket_bytes = BucketOptions{}.bucket_bytes;
+  if (options.first_bucket_bytes <= 0) options.first_bucket_bytes = std::min(options.bucket_bytes, BucketOptions{}.first_bucket_bytes);
+  options.overlap = environment_int("ONCOLM_GRAD_OVERLAP", 1) != 0;
   return options;
 }
 
@@ -136,45 +154,6 @@ Communicator::Communicator(const DistributedOptions& options) : options_(options
 
 Communicator::~Communicator() = default;
 
-void Communicator::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
-  constexpr std::int64_t bucket_values = 4 << 20;
-  std::vector<std::vector<at::Tensor>> buckets(1);
-  std::int64_t filled = 0;
-  for (const auto& t : tensors) {
-    if (filled > 0 && filled + t.numel() > bucket_values) {
-      buckets.emplace_back();
-      filled = 0;
-    }
-    buckets.back().push_back(t);
-    filled += t.numel();
-  }
-  std::vector<std::vector<at::Tensor>> flats;
-  std::vector<c10::intrusive_ptr<c10d::Work>> pending;
-  for (const auto& bucket : buckets) {
-    if (bucket.empty()) continue;
-    std::vector<at::Tensor> views;
-    for (const auto& t : bucket) views.push_back(t.reshape({-1}));
-    flats.push_back({at::cat(views)});
-    pending.push_back(impl_->allreduce(flats.back()));  // sent while the next bucket is packed
-  }
-  try {
-    for (auto& work : pending) work->wait();
-  } catch (const std::exception& error) {
-    throw std::runtime_error(fmt::format("rank {}: gradient all-reduce failed (another rank stopped or timed out "
-                                         "after {} s?): {}", rank(), options_.timeout_seconds, error.what()));
-  }
-  std::size_t b = 0;
-  for (const auto& bucket : buckets) {
-    if (bucket.empty()) continue;
-    std::int64_t offset = 0;
-    for (const auto& t : bucket) {
-      t.copy_(flats[b][0].slice(0, offset, offset + t.numel()).view(t.sizes()));
-      offset += t.numel();
-    }
-    ++b;
-  }
-}
-
 void Communicator::all_reduce_sum(std::vector<double>& values) {
   if (values.empty()) return;
   std::vector<at::Tensor> tensor = {at::tensor(values, at::kDouble).to(impl_->device)};
@@ -194,6 +173,233 @@ void Communicator::barrier() {
   all_reduce_sum(nothing);
 }
 
+// --- GradientReducer ---
+
+namespace {
+
+// Calls back once the autograd engine has accumulated a parameter's gradient into .grad: a post hook
+// on the parameter's AccumulateGrad node (a Tensor hook runs before accumulation, so it would see
+// only this micro-batch's share). The signature is the same in LibTorch 1.13 and 2.x, and the hook
+// compiled autograd would want (compiled_args) has a default there.
+class AccumulatedHook final : public torch::autograd::FunctionPostHook {
+ public:
+  explicit AccumulatedHook(std::function<void()> accumulated) : accumulated_(std::move(accumulated)) {}
+  torch::autograd::variable_list operator()(const torch::autograd::variable_list& outputs,
+                                            const torch::autograd::variable_list& /*inputs*/) override {
+    accumulated_();
+    return outputs;
+  }
+
+ private:
+  std::function<void()> accumulated_;
+};
+
+// The bucket knobs reach each rank through its own environment (under srun too), and ranks that cut
+// different buckets would pair collectives of different sizes: they must agree before the first step.
+void check_same_buckets(Communicator& comm, std::size_t buckets, std::int64_t first_bucket_values) {
+  const double count = static_cast<double>(buckets), first = static_cast<double>(first_bucket_values);
+  std::vector<double> sums = {count, count * count, first, first * first};
+  comm.all_reduce_sum(sums);
+  // N values are all equal exactly when the square of their sum is N times the sum of their squares.
+  const double n = comm.world_size();
+  if (sums[0] * sums[0] != n * sums[1] || sums[2] * sums[2] != n * sums[3])
+    throw std::invalid_argument(fmt::format("rank {}: the ranks cut the gradients into different buckets (here {}); "
+                                            "set ONCOLM_GRAD_BUCKET_KB and ONCOLM_GRAD_FIRST_BUCKET_KB alike on every "
+                                            "rank", comm.rank(), buckets));
+}
+
+}  // namespace
+
+struct GradientReducer::Impl {
+  struct Bucket {
+    std::vector<std::size_t> members;   // parameter indices, in the order they sit in `flat`
+    std::vector<std::int64_t> offsets;  // where each member starts in `flat`
+    std::int64_t numel = 0;
+    std::vector<at::Tensor> flat;       // the one tensor sent (a vector: c10d's allreduce takes one)
+    std::size_t waiting = 0;            // members whose gradient this step has not accumulated yet
+    c10::intrusive_ptr<c10d::Work> work;
+  };
+
+  BucketOptions options;
+  ReducerStats stats;
+  std::function<c10::intrusive_ptr<c10d::Work>(std::vector<at::Tensor>&)> allreduce;
+  int rank = 0, timeout_seconds = 0;
+  std::vector<at::Tensor> params;
+  std::vector<std::size_t> bucket_of, slot_of;  // per parameter
+  std::vector<char> arrived;                    // per parameter, this step
+  std::vector<Bucket> buckets;
+  std::vector<std::pair<std::shared_ptr<torch::autograd::Node>, std::uintptr_t>> hooks;
+  std::mutex mutex;      // on CUDA the engine runs the hooks on its device thread
+  bool armed = false;    // the step's last backward is running and overlap is on
+  std::size_t next = 0;  // buckets start in index order on every rank: this one is next
+
+  void make_buckets();
+  void add_hooks();
+  void reset();
+  void accumulated(std::size_t param);
+  void copy_in(std::size_t param);
+  void launch_ready();
+  void launch(Bucket& bucket);
+  void copy_out(const Bucket& bucket);
+};
+
+// Reverse registration order (the output side of the model first, where backward starts), a new
+// bucket when the size cap would be passed or the dtype or device changes.
+void GradientReducer::Impl::make_buckets() {
+  std::int64_t filled = 0;
+  for (std::size_t i = params.size(); i-- > 0;) {
+    const at::Tensor& p = params[i];
+    const std::int64_t bytes = p.numel() * static_cast<std::int64_t>(p.element_size());
+    const std::int64_t cap = buckets.size() <= 1 ? options.first_bucket_bytes : options.bucket_bytes;
+    const bool fits = !buckets.empty() && (filled == 0 || filled + bytes <= cap) &&
+                      p.scalar_type() == params[buckets.back().members.front()].scalar_type() &&
+                      p.device() == params[buckets.back().members.front()].device();
+    if (!fits) {
+      buckets.emplace_back();
+      filled = 0;
+    }
+    Bucket& b = buckets.back();
+    bucket_of[i] = buckets.size() - 1;
+    slot_of[i] = b.members.size();
+    b.members.push_back(i);
+    b.offsets.push_back(b.numel);
+    b.numel += p.numel();
+    filled += bytes;
+  }
+  for (Bucket& b : buckets) {
+    const at::Tensor& first = params[b.members.front()];
+    b.flat = {at::empty({b.numel}, first.options().requires_grad(false))};
+    stats.bytes_per_step += b.numel * static_cast<std::int64_t>(first.element_size());
+  }
+  stats.buckets = buckets.size();
+}
+
+void GradientReducer::Impl::add_hooks() {
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    // The engine holds a leaf's accumulator only while a graph uses it; holding it here keeps the
+    // hook for every later step.
+    std::shared_ptr<torch::autograd::Node> accumulator = torch::autograd::impl::grad_accumulator(params[i]);
+    const std::uintptr_t key = accumulator->add_post_hook(std::make_unique<AccumulatedHook>([this, i] { accumulated(i); }));
+    hooks.emplace_back(std::move(accumulator), key);
+  }
+}
+
+void GradientReducer::Impl::reset() {
+  armed = false;
+  next = 0;
+  std::fill(arrived.begin(), arrived.end(), 0);
+  for (Bucket& b : buckets) {
+    b.waiting = b.members.size();
+    b.work.reset();
+  }
+}
+
+void GradientReducer::Impl::accumulated(std::size_t param) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!armed) return;
+  Bucket& b = buckets[bucket_of[param]];
+  if (arrived[param]) {
+    // Only a reentrant backward inside this one could accumulate a parameter twice (none in oncolm:
+    // activation checkpointing uses autograd::grad); once its bucket is on the wire, the ranks could
+    // no longer agree on what was summed.
+    if (b.work)
+      throw std::logic_error(fmt::format("rank {}: a gradient was accumulated again after its bucket was sent", rank));
+    copy_in(param);
+    return;
+  }
+  arrived[param] = 1;
+  copy_in(param);
+  --b.waiting;
+  launch_ready();
+}
+
+void GradientReducer::Impl::copy_in(std::size_t param) {
+  at::NoGradGuard no_grad;
+  const Bucket& b = buckets[bucket_of[param]];
+  const at::Tensor& p = params[param];
+  at::Tensor slot = b.flat[0].narrow(0, b.offsets[slot_of[param]], p.numel()).view(p.sizes());
+  // A parameter this rank's micro-batches never reached still takes part, as zeros.
+  if (p.grad().defined())
+    slot.copy_(p.grad());
+  else
+    slot.zero_();
+}
+
+void GradientReducer::Impl::launch_ready() {
+  while (next < buckets.size() && buckets[next].waiting == 0) launch(buckets[next++]);
+}
+
+void GradientReducer::Impl::launch(Bucket& bucket) { bucket.work = allreduce(bucket.flat); }
+
+void GradientReducer::Impl::copy_out(const Bucket& bucket) {
+  at::NoGradGuard no_grad;
+  for (std::size_t k = 0; k < bucket.members.size(); ++k) {
+    const at::Tensor& p = params[bucket.members[k]];
+    at::Tensor sum = bucket.flat[0].narrow(0, bucket.offsets[k], p.numel()).view(p.sizes());
+    at::Tensor& grad = p.mutable_grad();
+    if (grad.defined())
+      grad.copy_(sum);
+    else
+      grad = sum.clone();
+  }
+}
+
+GradientReducer::GradientReducer(Communicator& comm, const std::vector<at::Tensor>& parameters,
+                                 const BucketOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& r = *impl_;
+  r.options = options;
+  r.allreduce = [group = comm.impl_.get()](std::vector<at::Tensor>& tensors) { return group->allreduce(tensors); };
+  r.rank = comm.rank();
+  r.timeout_seconds = comm.options_.timeout_seconds;
+  for (const at::Tensor& p : parameters)
+    if (p.requires_grad()) r.params.push_back(p);  // frozen weights have no gradient to sum
+  r.bucket_of.resize(r.params.size());
+  r.slot_of.resize(r.params.size());
+  r.arrived.resize(r.params.size());
+  r.make_buckets();
+  check_same_buckets(comm, r.buckets.size(), r.buckets.empty() ? 0 : r.buckets.front().numel);
+  r.add_hooks();
+  r.reset();
+}
+
+GradientReducer::~GradientReducer() {
+  for (auto& [accumulator, key] : impl_->hooks) accumulator->del_post_hook(key);
+}
+
+void GradientReducer::prepare_backward(bool last_micro_batch) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->armed = last_micro_batch && impl_->options.overlap;
+}
+
+void GradientReducer::finish_step() {
+  Impl& r = *impl_;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.armed = false;
+    r.stats.launched_in_backward = r.next;
+    for (; r.next < r.buckets.size(); ++r.next) {  // not full during backward, or overlap off
+      Impl::Bucket& b = r.buckets[r.next];
+      for (std::size_t param : b.members)
+        if (!r.arrived[param]) r.copy_in(param);
+      r.launch(b);
+    }
+  }
+  try {
+    for (Impl::Bucket& b : r.buckets) {
+      b.work->wait();
+      r.copy_out(b);
+    }
+  } catch (const std::exception& error) {
+    throw std::runtime_error(fmt::format("rank {}: gradient all-reduce failed (another rank stopped or timed out "
+                                         "after {} s?): {}", r.rank, r.timeout_seconds, error.what()));
+  }
+  r.reset();
+  ++r.stats.steps;
+  r.stats.wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 #else
 
 bool data_parallel_available() { return false; }
@@ -205,10 +411,25 @@ Communicator::Communicator(const DistributedOptions& options) : options_(options
                            std::to_string(options.world_size) + " processes");
 }
 Communicator::~Communicator() = default;
-void Communicator::all_reduce_sum(const std::vector<at::Tensor>&) {}
 void Communicator::all_reduce_sum(std::vector<double>&) {}
 void Communicator::barrier() {}
 
+struct GradientReducer::Impl {
+  BucketOptions options;
+  ReducerStats stats;
+};
+// Unreachable: no Communicator can be made in this build.
+GradientReducer::GradientReducer(Communicator&, const std::vector<at::Tensor>&, const BucketOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+}
+GradientReducer::~GradientReducer() = default;
+void GradientReducer::prepare_backward(bool) {}
+void GradientReducer::finish_step() {}
+
 #endif
+
+const ReducerStats& GradientReducer::stats() const { return impl_->stats; }
+const BucketOptions& GradientReducer::options() const { return impl_->options; }
 
 }  // namespace oncolm::train

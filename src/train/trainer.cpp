@@ -301,19 +301,6 @@ double learning_rate(const TrainOptions& o, std::int64_t step, std::int64_t tota
   return floor + (o.lr - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
-// Data parallel: each rank's gradients hold its micro-batches' share of the step's mean loss; their
-// sum over ranks is the gradient of the whole step, the same on every rank.
-void sum_gradients_over_ranks(const std::vector<model::NamedTensor>& parameters, Communicator& comm) {
-  at::NoGradGuard no_grad;
-  std::vector<at::Tensor> gradients;
-  for (const auto& p : parameters) {
-    // A rank whose micro-batches never reached a parameter still sends zeros for it.
-    if (!p.tensor.grad().defined()) p.tensor.mutable_grad() = at::zeros_like(p.tensor);
-    gradients.push_back(p.tensor.grad());
-  }
-  comm.all_reduce_sum(gradients);
-}
-
 // Global L2 norm of the gradients; scales them to max_norm when above it (max_norm 0: no clipping).
 double clip_gradients(const std::vector<model::NamedTensor>& parameters, double max_norm) {
   at::NoGradGuard no_grad;
@@ -702,6 +689,9 @@ struct Run {
   RunState state;
   std::int64_t total_steps = 0;
   std::unique_ptr<Communicator> comm;  // data-parallel runs only
+  // Data parallel: each rank's gradients hold its micro-batches' share of the step's mean loss; the
+  // reducer sums them over the ranks (during backward), the gradient of the whole step on every rank.
+  std::unique_ptr<GradientReducer> reducer;  // after comm: destroyed before it
   bool primary() const { return !comm || comm->rank() == 0; }
   int rank() const { return comm ? comm->rank() : 0; }
   int world_size() const { return comm ? comm->world_size() : 1; }
@@ -721,10 +711,31 @@ RunState read_run_state(const std::string& checkpoint, const json& fingerprint) 
   return state;
 }
 
+// What the gradient all-reduce sends (train.json data_parallel).
+json reducer_layout(const GradientReducer& reducer) {
+  const BucketOptions& b = reducer.options();
+  return {{"gradient_buckets", reducer.stats().buckets},
+          {"gradient_bytes_per_step", reducer.stats().bytes_per_step},
+          {"bucket_bytes", b.bucket_bytes},
+          {"first_bucket_bytes", b.first_bucket_bytes},
+          {"overlap_with_backward", b.overlap}};
+}
+
+// How it went, on rank 0 (train.json result): the buckets sent before the last step's backward
+// returned, and the time from backward's return to the summed gradients, the communication
+// backward did not hide.
+json reducer_result(const GradientReducer& reducer) {
+  const ReducerStats& s = reducer.stats();
+  return {{"steps", s.steps},
+          {"buckets_sent_during_last_backward", s.launched_in_backward},
+          {"wait_after_backward_s", s.wait_seconds},
+          {"wait_after_backward_ms_per_step", s.steps > 0 ? 1000.0 * s.wait_seconds / static_cast<double>(s.steps) : 0.0}};
+}
+
 // Every check on the model, the inputs and the output directory happens here, before any step.
 Run prepare_run(const TrainOptions& o) {
   validate_options(o);
-  Run run{o, model::NtConfig::load_dir(o.model_dir), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, nullptr};
+  Run run{o, model::NtConfig::load_dir(o.model_dir), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, nullptr, nullptr};
   // A process group for several ranks, or for one when a rendezvous is given (the one-rank NCCL check);
   // NCCL on CUDA where the build has it, Gloo otherwise.
   if (o.distributed.world_size > 1 || !o.distributed.rendezvous.empty()) {
@@ -774,6 +785,11 @@ Run prepare_run(const TrainOptions& o) {
     throw input_error(o.model_dir, 0, "the checkpoint has no MLM head (lm_head.*), which --objective {} needs",
                       objective_name(o.objective));
   run.optimizer = make_optimizer(run.model, o);
+  if (run.comm) {
+    std::vector<at::Tensor> tensors;
+    for (const auto& p : run.model.parameters()) tensors.push_back(p.tensor);
+    run.reducer = std::make_unique<GradientReducer>(*run.comm, tensors, bucket_options_from_environment());
+  }
   if (!resume_dir.empty()) torch::load(*run.optimizer, path_join(resume_dir, "optimizer.pt"));
   run.objectives = std::make_unique<Objectives>(o, *run.data, device, config.vocab_size);
 
@@ -807,6 +823,7 @@ Run prepare_run(const TrainOptions& o) {
                      {{"ranks", run.world_size()},
                       {"backend", run.comm ? run.comm->backend() : std::string("none")},
                       {"micro_batches_per_step", o.grad_accumulation * run.world_size()}}}};
+  if (run.reducer) run.provenance["data_parallel"].update(reducer_layout(*run.reducer));
   if (run.primary()) write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
   log(Level::info, "training {} on {} units ({} validation, split by {}), {} steps", objective_name(o.objective),
       run.split.train.size(), run.split.validation.size(), run.split.method, run.total_steps);
@@ -863,6 +880,7 @@ void train_loop(Run& run, TrainResult& result) {
     // batches and works on every world_size-th one, with the random streams of its position in the
     // step, so N ranks take exactly the step one process takes with N times the accumulation.
     const int micro_batches = o.grad_accumulation * run.world_size();
+    int mine = 0;  // this rank's micro-batches so far in the step
     for (int micro = 0; micro < micro_batches; ++micro) {
       if (state.batch >= static_cast<std::int64_t>(epoch_batches.size())) {
         ++state.epoch;
@@ -875,10 +893,11 @@ void train_loop(Run& run, TrainResult& result) {
       std::mt19937_64 rng(stream_seed(o.seed, 0x57e9, step, part));  // masks and second views
       at::manual_seed(stream_seed(o.seed, 0xd209, step, part));       // LoRA dropout
       BatchLosses losses = run.objectives->compute(run.model, units, rng, true);
+      if (run.reducer) run.reducer->prepare_backward(++mine == o.grad_accumulation);
       (losses.total / static_cast<double>(micro_batches)).backward();
       tally.add(losses);
     }
-    if (run.comm) sum_gradients_over_ranks(parameters, *run.comm);
+    if (run.reducer) run.reducer->finish_step();
     const double grad_norm = clip_gradients(parameters, o.max_grad_norm);
     run.optimizer->step();
     ++state.step;
@@ -949,6 +968,7 @@ TrainResult run_training(const TrainOptions& o) {
                               {"last_train_loss", number_or_null(result.last_train_loss)},
                               {"best_validation_loss", number_or_null(result.best_validation_loss)},
                               {"final", "final/"}};
+  if (run.reducer) run.provenance["result"]["gradient_all_reduce"] = reducer_result(*run.reducer);
   write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
   if (run.comm) run.comm->barrier();  // the others exit after final/ exists
   return result;

@@ -723,7 +723,8 @@ TEST(TrainCli, SigintWritesACheckpointAtTheNextStepAndExitsWithTempfail) {
 }
 
 // Data parallel (c10d/Gloo): 2 processes with one micro-batch each take the steps one process takes
-// with two micro-batches per step: the same losses, gradient norms and final weights within 1e-5.
+// with two micro-batches per step: the same losses, gradient norms and final weights within 1e-5 (the
+// gradients all-reduced in small buckets during backward).
 TEST(TrainDataParallel, TwoProcessesFollowTheOneProcessRunWithTheSameGlobalBatch) {
   fs::path root = fs::fresh_dir("oncolm_train_ddp");
   std::string windows = write_windows_dir(root / "windows", 4, 3, 54, 31);
@@ -732,7 +733,9 @@ TEST(TrainDataParallel, TwoProcessesFollowTheOneProcessRunWithTheSameGlobalBatch
                              "--eval-every 2 --validation-fraction 0.25 --threads 1 " + windows;
   std::string output;
   ASSERT_EQ(run_command(common + " -o " + (root / "one").string() + " --grad-accumulation 2", output), 0) << output;
-  ASSERT_EQ(run_command(common + " -o " + (root / "two").string() + " --nproc 2", output), 0) << output;
+  // LoRA adapters and the projection head in 4 KB buckets: several, sent while backward runs.
+  ASSERT_EQ(run_command("ONCOLM_GRAD_BUCKET_KB=4 ONCOLM_GRAD_FIRST_BUCKET_KB=1 " + common + " -o " +
+                        (root / "two").string() + " --nproc 2", output), 0) << output;
   auto one = read_metrics((root / "one").string()), two = read_metrics((root / "two").string());
   ASSERT_EQ(one.size(), two.size());
   std::size_t compared = 0;
@@ -746,6 +749,9 @@ TEST(TrainDataParallel, TwoProcessesFollowTheOneProcessRunWithTheSameGlobalBatch
   json provenance = json::parse(read_text((root / "two" / "train.json").string()));
   EXPECT_EQ(provenance["data_parallel"]["ranks"], 2);
   EXPECT_EQ(provenance["data_parallel"]["micro_batches_per_step"], 2);
+  EXPECT_GE(provenance["data_parallel"]["gradient_buckets"].get<int>(), 3) << provenance["data_parallel"].dump();
+  EXPECT_EQ(provenance["result"]["gradient_all_reduce"]["buckets_sent_during_last_backward"],
+            provenance["data_parallel"]["gradient_buckets"]);
   auto a = model::Checkpoint::load_dir((root / "one" / "final").string());
   auto b = model::Checkpoint::load_dir((root / "two" / "final").string());
   for (const auto& [name, view] : a.tensors()) {
@@ -754,6 +760,61 @@ TEST(TrainDataParallel, TwoProcessesFollowTheOneProcessRunWithTheSameGlobalBatch
     EXPECT_LT((model::tensor_from_view(view) - model::tensor_from_view(*other)).abs().max().item<double>(), 1e-5)
         << name;
   }
+  fs::remove_all(root);
+}
+
+// Gradients all-reduced in small buckets while backward runs (ONCOLM_GRAD_BUCKET_KB), with the lower
+// layers frozen and two micro-batches per rank (only the last one communicates): 2 processes still take
+// the steps of 1 process with 4 micro-batches, every bucket leaves before backward returns, and the
+// same run with the all-reduce after backward (ONCOLM_GRAD_OVERLAP=0) gives the same steps.
+TEST(TrainDataParallel, BucketsSentDuringBackwardWithFrozenLayersFollowTheOneProcessRun) {
+  fs::path root = fs::fresh_dir("oncolm_train_ddp_buckets");
+  std::string windows = write_windows_dir(root / "windows", 4, 3, 54, 37);
+  const std::string common = std::string(ONCOLM_BINARY) + " train --model " + v2_model +
+                             " --objective mlm --freeze-below 1 --steps 3 --batch-tokens 256 --lr 1e-3 --log-every 1 "
+                             "--eval-every 3 --validation-fraction 0.25 --threads 1 " + windows;
+  const std::string small_buckets = "ONCOLM_GRAD_BUCKET_KB=16 ONCOLM_GRAD_FIRST_BUCKET_KB=4 ";
+  std::string output;
+  ASSERT_EQ(run_command(common + " -o " + (root / "one").string() + " --grad-accumulation 4", output), 0) << output;
+  ASSERT_EQ(run_command(small_buckets + common + " -o " + (root / "two").string() + " --grad-accumulation 2 --nproc 2",
+                        output), 0) << output;
+  ASSERT_EQ(run_command("ONCOLM_GRAD_OVERLAP=0 " + small_buckets + common + " -o " + (root / "after").string() +
+                        " --grad-accumulation 2 --nproc 2", output), 0) << output;
+  const auto one = read_metrics((root / "one").string());
+  for (const char* run : {"two", "after"}) {
+    const auto other = read_metrics((root / run).string());
+    ASSERT_EQ(one.size(), other.size()) << run;
+    std::size_t compared = 0;
+    for (std::size_t i = 0; i < one.size(); ++i)
+      for (const char* key : {"loss", "mlm_loss", "grad_norm"}) {
+        if (!one[i].contains(key) || one[i][key].is_null()) continue;
+        EXPECT_NEAR(one[i][key].get<double>(), other[i][key].get<double>(), 1e-5) << run << ": " << key << " in line " << i;
+        ++compared;
+      }
+    EXPECT_GT(compared, 8u) << run;
+    auto a = model::Checkpoint::load_dir((root / "one" / "final").string());
+    auto b = model::Checkpoint::load_dir((root / run / "final").string());
+    for (const auto& [name, view] : a.tensors()) {
+      const model::TensorView* theirs = b.find(name);
+      ASSERT_NE(theirs, nullptr) << name;
+      EXPECT_LT((model::tensor_from_view(view) - model::tensor_from_view(*theirs)).abs().max().item<double>(), 1e-5)
+          << run << ": " << name;
+    }
+  }
+  // Layer 1, the final LayerNorm and the MLM head train: the 1 MB decoder alone, the rest in 16 KB
+  // buckets; all of them get a gradient in every micro-batch, so each is sent from inside backward.
+  json overlapped = json::parse(read_text((root / "two" / "train.json").string()));
+  const json& layout = overlapped["data_parallel"];
+  EXPECT_GE(layout["gradient_buckets"].get<int>(), 4) << layout.dump();
+  EXPECT_EQ(layout["bucket_bytes"], 16 << 10);
+  EXPECT_EQ(layout["overlap_with_backward"], true);
+  const json& sent = overlapped["result"]["gradient_all_reduce"];
+  EXPECT_EQ(sent["steps"], 3);
+  EXPECT_EQ(sent["buckets_sent_during_last_backward"], layout["gradient_buckets"]) << sent.dump();
+  json after = json::parse(read_text((root / "after" / "train.json").string()));
+  EXPECT_EQ(after["data_parallel"]["gradient_buckets"], layout["gradient_buckets"]);
+  EXPECT_EQ(after["data_parallel"]["gradient_bytes_per_step"], layout["gradient_bytes_per_step"]);
+  EXPECT_EQ(after["result"]["gradient_all_reduce"]["buckets_sent_during_last_backward"], 0);
   fs::remove_all(root);
 }
 
