@@ -193,9 +193,10 @@ struct BatchLosses {
   at::Tensor total;
   double mlm = not_a_number, contrastive = not_a_number;
   std::int64_t selected = 0, correct = 0, anchors = 0, tokens = 0;
-  // Evaluation only: the pooled encoder embeddings of the contrastive pass (ALT rows first) and
-  // the row of each ALT's (first) REF window.
-  at::Tensor pooled;
+  // Evaluation only: the pooled encoder embeddings of the contrastive pass (ALT rows first), their
+  // projections (the embeddings the contrastive loss compares) and the row of each ALT's (first)
+  // REF window.
+  at::Tensor pooled, projected;
   std::vector<std::int64_t> ref_rows;
 };
 
@@ -273,6 +274,7 @@ class Objectives {
     auto pooled = pool_hidden(hidden, input.mask, spans, pooling);
     if (!training) out.pooled = pooled.detach();
     auto z = model.head->forward(pooled);
+    if (!training) out.projected = z.detach();
     const auto n = static_cast<std::int64_t>(units.size());
     auto loss = contrastive_loss(z.slice(0, 0, n), z.slice(0, n, 2 * n), z.slice(0, 2 * n), owners,
                                  options_.temperature, options_.hard_negative_weight);
@@ -477,18 +479,29 @@ struct Tally {
   std::int64_t selected = 0, correct = 0, anchors = 0, tokens = 0;
   // Cosine distances between pooled encoder embeddings: each ALT and its own REF, and each ALT and
   // the REF windows of the batch's other variants.
+  // The same between their projections (the embeddings the contrastive loss compares).
   double own_distance_sum = 0, unrelated_distance_sum = 0;
+  double own_projected_sum = 0, unrelated_projected_sum = 0;
   std::int64_t own_pairs = 0, unrelated_pairs = 0;
+  // Sums of the cosine distances of each ALT row to its own REF and to the other variants' REFs.
+  static std::pair<double, double> distance_sums(const at::Tensor& rows, const std::vector<std::int64_t>& ref_rows) {
+    const auto n = static_cast<std::int64_t>(ref_rows.size());
+    auto z = rows.to(at::kCPU, at::kDouble);
+    z = z / z.norm(2, -1, true);
+    auto refs = z.index_select(0, at::tensor(ref_rows, at::kLong));
+    auto distance = 1.0 - at::matmul(z.slice(0, 0, n), refs.t());  // [ALT i, REF j]
+    const double own = distance.diagonal().sum().item<double>();
+    return {own, distance.sum().item<double>() - own};
+  }
   void add_distances(const BatchLosses& l) {
     const auto n = static_cast<std::int64_t>(l.ref_rows.size());
     if (!l.pooled.defined() || n < 2) return;
-    auto z = l.pooled.to(at::kCPU, at::kDouble);
-    z = z / z.norm(2, -1, true);
-    auto refs = z.index_select(0, at::tensor(l.ref_rows, at::kLong));
-    auto distance = 1.0 - at::matmul(z.slice(0, 0, n), refs.t());  // [ALT i, REF j]
-    const double own = distance.diagonal().sum().item<double>();
+    auto [own, unrelated] = distance_sums(l.pooled, l.ref_rows);
+    auto [own_projected, unrelated_projected] = distance_sums(l.projected, l.ref_rows);
     own_distance_sum += own;
-    unrelated_distance_sum += distance.sum().item<double>() - own;
+    unrelated_distance_sum += unrelated;
+    own_projected_sum += own_projected;
+    unrelated_projected_sum += unrelated_projected;
     own_pairs += n;
     unrelated_pairs += n * (n - 1);
   }
@@ -667,6 +680,11 @@ json evaluate(const Trainable& model, const Objectives& objectives,
     j["alt_ref_distance"] = own;
     j["unrelated_distance"] = unrelated;
     j["alt_ref_distance_ratio"] = number_or_null(own / unrelated);
+    const double own_projected = tally.own_projected_sum / static_cast<double>(tally.own_pairs);
+    const double unrelated_projected = tally.unrelated_projected_sum / static_cast<double>(tally.unrelated_pairs);
+    j["projected_alt_ref_distance"] = own_projected;
+    j["projected_unrelated_distance"] = unrelated_projected;
+    j["projected_alt_ref_distance_ratio"] = number_or_null(own_projected / unrelated_projected);
   }
   return j;
 }

@@ -337,6 +337,10 @@ TEST(Train, ContrastiveTrainingLowersItsLossAndReportsAltRefDistances) {
     EXPECT_GT(own, 0.0);
     EXPECT_GT(unrelated, own) << "an ALT is closer to its own REF than to other variants' REF windows";
     EXPECT_NEAR(record["alt_ref_distance_ratio"].get<double>(), own / unrelated, 1e-12);
+    const double own_projected = record["projected_alt_ref_distance"].get<double>();
+    const double unrelated_projected = record["projected_unrelated_distance"].get<double>();
+    EXPECT_GT(own_projected, 0.0);
+    EXPECT_NEAR(record["projected_alt_ref_distance_ratio"].get<double>(), own_projected / unrelated_projected, 1e-12);
   }
   fs::remove_all(root);
 }
