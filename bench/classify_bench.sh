@@ -4,7 +4,7 @@
 # scripts/make_synthetic_cohort.py, their windows (201-base windows: classify reads each REF window
 # once, so longer windows only add decompression time), and embedding files of the right shape from
 # tests/downstream/fake_embeddings.py (HIDDEN columns; classify's time does not depend on the
-# values). Only `classify cv` is timed. Usage: bench/classify_bench.sh [N] [THREADS] [HIDDEN] [WORKDIR]
+# values). Only `classify cv` is timed: wall and CPU time; --verbosity info logs the phases. Usage: bench/classify_bench.sh [N] [THREADS] [HIDDEN] [WORKDIR]
 set -euo pipefail
 n=${1:-2000}
 threads=${2:-2}
@@ -25,12 +25,17 @@ fi
 if [ ! -f "$work/embed/embed.json" ]; then
   "$python" "$root/tests/downstream/fake_embeddings.py" "$work/windows" "$work/embed" --hidden "$hidden"
 fi
+# The CPU time of classify alone (bash's `times` in a subshell: its children only) beside the wall
+# time, since the wall time on a shared machine depends on what else runs.
 start=$(date +%s.%N)
-"$oncolm" classify cv --windows "$work/windows" --embeddings "$work/embed" --label tumour_type \
-  --features signature,density,embedding --classifier logreg,mlp --folds 5 --threads "$threads" \
-  --verbosity info -o "$work/cv"
+cpu=$( (
+  "$oncolm" classify cv --windows "$work/windows" --embeddings "$work/embed" --label tumour_type \
+    --features signature,density,embedding --classifier logreg,mlp --folds 5 --threads "$threads" \
+    --verbosity info -o "$work/cv" >&2 || exit 1
+  times
+) | tail -1)
 end=$(date +%s.%N)
 samples=$(($(wc -l < "$work/windows/manifest.tsv") - 1))
 variants=$(awk -F'\t' 'NR > 1 { s += $9 } END { print s }' "$work/windows/manifest.tsv")
-printf 'classify cv: %d samples, %d small variants, 3 feature sets + combined x logreg, mlp, 5 folds, %s threads: %.1f s\n' \
-  "$samples" "$variants" "$threads" "$(echo "$end - $start" | bc)"
+printf 'classify cv: %d samples, %d small variants, 3 feature sets + combined x logreg, mlp, 5 folds, %s threads: %.1f s (CPU: %s user, %s system)\n' \
+  "$samples" "$variants" "$threads" "$(echo "$end - $start" | bc)" $cpu

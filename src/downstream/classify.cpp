@@ -1,12 +1,17 @@
 #include "downstream/classify.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <exception>
+#include <functional>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -17,6 +22,7 @@
 #include "core/json_file.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/threads.h"
 #include "core/version.h"
 #include "downstream/cv.h"
 #include "downstream/metrics.h"
@@ -182,6 +188,94 @@ void check_training_inputs(const TrainingOptions& options) {
   if (options.mlp.dropout < 0 || options.mlp.dropout >= 1) throw std::invalid_argument("--dropout must be in [0, 1)");
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The training and test rows (and training labels) of each cross-validation fold.
+struct FoldSplit {
+  std::vector<std::vector<std::size_t>> train, test;
+  std::vector<std::vector<int>> y_train;
+  FoldSplit(const std::vector<int>& y, const std::vector<int>& fold, int folds)
+      : train(static_cast<std::size_t>(folds)), test(train.size()), y_train(train.size()) {
+    for (std::size_t f = 0; f < train.size(); ++f)
+      for (std::size_t i = 0; i < y.size(); ++i) {
+        if (static_cast<std::size_t>(fold[i]) == f) {
+          test[f].push_back(i);
+        } else {
+          train[f].push_back(i);
+          y_train[f].push_back(y[i]);
+        }
+      }
+  }
+};
+
+// One fit of the cross-validation: a feature combination, a classifier and the fold held out.
+struct FoldTask {
+  std::size_t combination, model;
+  int fold;
+  double cost;  // relative amount of arithmetic, so that the largest fits start first
+};
+struct FoldResult {
+  Matrix proba;  // the held-out rows x classes
+  double seconds = 0;
+};
+
+// Multiply-adds per training sample, up to a common factor: an MLP epoch costs features x hidden, a
+// logistic-regression evaluation features x classes.
+double fit_cost(const TrainingOptions& options, const std::string& model, std::size_t features, int classes) {
+  double per_feature = model == "mlp" ? static_cast<double>(options.mlp.hidden) * options.mlp.epochs
+                                      : static_cast<double>(classes) * options.logreg.max_iter;
+  return static_cast<double>(features) * per_feature;
+}
+
+// Standardise on the training rows, fit, predict the held-out rows.
+FoldResult fit_fold(const Matrix& x, const FoldSplit& split, int fold, const std::string& model_name,
+                    const TrainingOptions& options, int k) {
+  auto started = std::chrono::steady_clock::now();
+  std::size_t f = static_cast<std::size_t>(fold);
+  StandardScaler scaler;
+  Matrix x_train = take_rows(x, split.train[f]);
+  scaler.fit(x_train);
+  auto model = make_classifier(model_name, options, fold);
+  model->fit(scaler.transform(x_train), split.y_train[f], k);
+  FoldResult result;
+  result.proba = model->predict_proba(scaler.transform(take_rows(x, split.test[f])));
+  result.seconds = seconds_since(started);
+  return result;
+}
+
+// Runs run(t) for every task on `threads` threads (this one included), the costliest first. Each fit
+// keeps to its thread (LibTorch and BLAS pinned to one), so a fit computes the same numbers whatever
+// the thread count. The first failure in task order is rethrown once all have stopped.
+void run_tasks(const std::vector<FoldTask>& tasks, int threads, const std::function<void(std::size_t)>& run) {
+  std::vector<std::size_t> order(tasks.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return tasks[a].cost > tasks[b].cost; });
+  set_estimator_threads(1);
+  set_blas_threads(1);
+  std::vector<std::exception_ptr> errors(tasks.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&]() {
+    for (std::size_t i = next++; i < order.size(); i = next++) {
+      try {
+        run(order[i]);
+      } catch (...) {
+        errors[order[i]] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < std::min(static_cast<std::size_t>(std::max(1, threads)), tasks.size()); ++t)
+    pool.emplace_back(worker);
+  worker();
+  for (auto& thread : pool) thread.join();
+  set_blas_threads(std::max(1, threads));
+  for (const auto& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
 }  // namespace
 
 std::string run_classify_cv(const CvOptions& options) {
@@ -204,50 +298,64 @@ std::string run_classify_cv(const CvOptions& options) {
   for (int f = 0; f < options.folds; ++f)
     if (std::find(fold.begin(), fold.end(), f) == fold.end())
       throw input_error(cohort.manifest, 0, "fold {} got no samples", f);
+  auto load_started = std::chrono::steady_clock::now();
   Loaded loaded = load(options.inputs, nullptr, std::move(cohort));
+  log(Level::info, "features read in {:.1f} s", seconds_since(load_started));
 
   Matrix x_all = take_rows(loaded.table.values, labelled.rows);
   std::vector<std::vector<FeatureSet>> combinations;
   for (auto set : options.inputs.sets) combinations.push_back({set});
   if (options.inputs.sets.size() > 1) combinations.push_back(options.inputs.sets);
+  std::vector<Matrix> x;
+  for (const auto& sets : combinations) x.push_back(take_columns(x_all, loaded.table.columns_of(sets)));
+  FoldSplit split(labelled.y, fold, options.folds);
+
+  // Every (feature set, classifier, fold) fit is independent: run them all on the --threads pool,
+  // then put the results together in a fixed order, so the outputs do not depend on --threads.
+  std::vector<FoldTask> tasks;
+  for (std::size_t c = 0; c < combinations.size(); ++c)
+    for (std::size_t m = 0; m < options.classifiers.size(); ++m)
+      for (int f = 0; f < options.folds; ++f)
+        tasks.push_back({c, m, f, fit_cost(options, options.classifiers[m], x[c].cols, k)});
+  std::vector<FoldResult> fold_results(tasks.size());
+  auto fits_started = std::chrono::steady_clock::now();
+  run_tasks(tasks, options.inputs.threads, [&](std::size_t t) {
+    const FoldTask& task = tasks[t];
+    fold_results[t] = fit_fold(x[task.combination], split, task.fold, options.classifiers[task.model], options, k);
+  });
+  set_estimator_threads(options.inputs.threads);
+  double fits_seconds = seconds_since(fits_started), fit_seconds_total = 0;
+  for (const auto& r : fold_results) fit_seconds_total += r.seconds;
+  log(Level::info, "{} fits in {:.1f} s on {} thread(s) ({:.1f} s of fitting summed over fits)", tasks.size(),
+      fits_seconds, options.inputs.threads, fit_seconds_total);
 
   std::string predictions = prediction_header(labelled.classes, true);
   nlohmann::json results = nlohmann::json::array();
   std::string summary = fmt::format("{:<36} {:<7} {:>8} {:>9} {:>8} {:>6}\n", "features", "model", "accuracy",
                                     "balanced", "macro_f1", "top3");
-  for (const auto& sets : combinations) {
-    Matrix x = take_columns(x_all, loaded.table.columns_of(sets));
+  std::size_t next_task = 0;
+  for (std::size_t c = 0; c < combinations.size(); ++c) {
+    const auto& sets = combinations[c];
     for (const auto& model_name : options.classifiers) {
-      auto started = std::chrono::steady_clock::now();
       Matrix proba(n, static_cast<std::size_t>(k));
       std::vector<double> fold_accuracy;
+      double seconds = 0;
       for (int f = 0; f < options.folds; ++f) {
-        std::vector<std::size_t> train, test;
-        std::vector<int> y_train;
-        for (std::size_t i = 0; i < n; ++i) {
-          if (fold[i] == f) test.push_back(i);
-          else {
-            train.push_back(i);
-            y_train.push_back(labelled.y[i]);
-          }
-        }
-        StandardScaler scaler;
-        Matrix x_train = take_rows(x, train);
-        scaler.fit(x_train);
-        auto model = make_classifier(model_name, options, f);
-        model->fit(scaler.transform(x_train), y_train, k);
-        Matrix p = model->predict_proba(scaler.transform(take_rows(x, test)));
+        const FoldResult& result = fold_results[next_task++];
+        const std::vector<std::size_t>& test = split.test[static_cast<std::size_t>(f)];
         std::size_t correct = 0;
-        std::vector<int> predicted = argmax_rows(p);
+        std::vector<int> predicted = argmax_rows(result.proba);
         for (std::size_t j = 0; j < test.size(); ++j) {
-          for (std::size_t c = 0; c < static_cast<std::size_t>(k); ++c) proba(test[j], c) = p(j, c);
+          for (std::size_t cls = 0; cls < static_cast<std::size_t>(k); ++cls)
+            proba(test[j], cls) = result.proba(j, cls);
           correct += predicted[j] == labelled.y[test[j]];
         }
         fold_accuracy.push_back(static_cast<double>(correct) / static_cast<double>(test.size()));
+        seconds += result.seconds;
       }
       std::vector<int> predicted = argmax_rows(proba);
       ClassificationMetrics metrics = classification_metrics(labelled.y, predicted, proba, k);
-      nlohmann::json entry = {{"feature_set", sets_name(sets)}, {"model", model_name}, {"n_features", x.cols}};
+      nlohmann::json entry = {{"feature_set", sets_name(sets)}, {"model", model_name}, {"n_features", x[c].cols}};
       entry.update(metrics_to_json(metrics, labelled.classes));
       entry["fold_accuracy"] = fold_accuracy;
       results.push_back(entry);
@@ -258,13 +366,14 @@ std::string run_classify_cv(const CvOptions& options) {
                                    labelled.classes[static_cast<std::size_t>(predicted[i])]) +
                        probabilities(proba, i) + "\n";
       }
-      log(Level::info, "{} {}: {} folds in {:.1f} s, accuracy {:.3f}", sets_name(sets), model_name, options.folds,
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), metrics.accuracy);
+      log(Level::info, "{} {}: {} folds, {:.1f} s of fitting, accuracy {:.3f}", sets_name(sets), model_name,
+          options.folds, seconds, metrics.accuracy);
       summary += fmt::format("{:<36} {:<7} {:>8.3f} {:>9.3f} {:>8.3f} {:>6.3f}\n", sets_name(sets), model_name,
                              metrics.accuracy, metrics.balanced_accuracy, metrics.macro_f1, metrics.top3_accuracy);
     }
   }
 
+  auto outputs_started = std::chrono::steady_clock::now();
   make_directories(options.out_dir);
   nlohmann::json metrics = {{"label", options.label},
                             {"classes", labelled.classes},
@@ -298,6 +407,7 @@ std::string run_classify_cv(const CvOptions& options) {
                                        {"weight_decay", options.mlp.weight_decay}, {"seed", options.mlp.seed}}}};
   provenance["outputs"] = {"metrics.json", "predictions.tsv", "features.tsv"};
   write_file_atomically(path_join(options.out_dir, "classify.json"), provenance.dump(1) + "\n");
+  log(Level::info, "outputs written in {:.1f} s", seconds_since(outputs_started));
 
   std::string head = fmt::format("classify cv: {} samples, {} donors, {} classes of '{}', {} folds", n, n_donors, k,
                                  options.label, options.folds);
@@ -321,6 +431,8 @@ std::string run_classify_fit(const TrainingOptions& options) {
   StandardScaler scaler;
   scaler.fit(x);
   auto model = make_classifier(options.classifiers.front(), options, 0);
+  // An MLP's minibatch GEMMs are too small to share among threads (cv runs each fit on one, too).
+  set_blas_threads(options.classifiers.front() == "mlp" ? 1 : std::max(1, options.inputs.threads));
   model->fit(scaler.transform(x), labelled.y, k);
   Matrix proba = model->predict_proba(scaler.transform(x));
   ClassificationMetrics training = classification_metrics(labelled.y, argmax_rows(proba), proba, k);

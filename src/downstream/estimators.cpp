@@ -7,11 +7,17 @@
 #include <set>
 #include <stdexcept>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/DistributionsHelper.h>
 #include <torch/torch.h>
 
 #include "core/log.h"
-#include "core/threads.h"
 #include "downstream/cv.h"
+#include "downstream/dense.h"
 
 namespace oncolm::downstream {
 namespace {
@@ -117,8 +123,6 @@ void LogisticRegression::fit(const Matrix& x, const std::vector<int>& y, int n_c
   seen_ = seen_classes(y, local);
   long m = static_cast<long>(seen_.size()), d = static_cast<long>(x.cols);
   double n = static_cast<double>(x.rows);
-  torch::Tensor X = to_tensor(x, torch::kFloat64);
-  torch::Tensor Y = torch::tensor(local, torch::kLong);
   torch::Tensor W = torch::zeros({d, m}, torch::kFloat64).requires_grad_(true);
   torch::Tensor b = torch::zeros({m}, torch::kFloat64).requires_grad_(true);
   if (m > 1) {
@@ -132,16 +136,16 @@ void LogisticRegression::fit(const Matrix& x, const std::vector<int>& y, int n_c
     torch::optim::LBFGS optimizer({W, b}, options);
     double penalty = 1.0 / (2.0 * params_.C * n);
     int evaluations = 0;
+    // The objective and its gradient by hand (dense.h): one pass over x per evaluation and no
+    // autograd graph; L-BFGS reads the gradient from W.grad() and b.grad().
+    W.mutable_grad() = torch::zeros_like(W);
+    b.mutable_grad() = torch::zeros_like(b);
     auto closure = [&]() {
       ++evaluations;
-      optimizer.zero_grad();
-      torch::Tensor loss =
-          torch::nn::functional::cross_entropy(
-              X.mm(W) + b, Y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
-              n +
-          penalty * (W * W).sum();
-      loss.backward();
-      return loss;
+      double loss = multinomial_loss_gradient(x.values.data(), x.rows, x.cols, local.data(), W.data_ptr<double>(),
+                                              b.data_ptr<double>(), static_cast<std::size_t>(m), penalty,
+                                              W.grad().data_ptr<double>(), b.grad().data_ptr<double>());
+      return torch::tensor(loss, torch::kFloat64);
     };
     // One step runs up to max_iter iterations; a line search that stalls early gets one restart.
     optimizer.step(closure);
@@ -201,50 +205,214 @@ std::unique_ptr<LogisticRegression> LogisticRegression::from_json(const nlohmann
 
 // ---- MLP ----
 
+namespace {
+
+// torch::optim::Adam's update (L2 weight decay added to the gradient), operation by operation in
+// float32. The update of the first layer's weights runs after every minibatch and, left scalar,
+// costs as much as the minibatch's GEMMs; the compiler keeps it scalar because sqrt may set errno.
+// So it runs 16 (AVX-512) or 4 (SSE2) lanes at a time with the same operations in the same order as
+// the scalar tail, and never contracted to FMA: all three paths give the same numbers.
+struct AdamScalars {
+  float decay, beta1, beta2, one_minus_beta1, one_minus_beta2, root_correction2, eps, step_size;
+};
+
+__attribute__((optimize("fp-contract=off"))) void adam_scalar(float* value, const float* grad, float* exp_avg,
+                                                                float* exp_avg_sq, std::size_t begin, std::size_t n,
+                                                                const AdamScalars& a) {
+  for (std::size_t i = begin; i < n; ++i) {
+    float g = grad[i] + a.decay * value[i];
+    exp_avg[i] = exp_avg[i] * a.beta1 + a.one_minus_beta1 * g;
+    exp_avg_sq[i] = exp_avg_sq[i] * a.beta2 + a.one_minus_beta2 * g * g;
+    float denom = std::sqrt(exp_avg_sq[i]) / a.root_correction2 + a.eps;
+    value[i] += a.step_size * (exp_avg[i] / denom);
+  }
+}
+
+#if defined(__x86_64__)
+// Returns how many leading entries it updated (a multiple of 16).
+__attribute__((target("avx512f"), optimize("fp-contract=off"))) std::size_t adam_avx512(
+    float* value, const float* grad, float* exp_avg, float* exp_avg_sq, std::size_t n, const AdamScalars& a) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 p = _mm512_loadu_ps(value + i), g = _mm512_loadu_ps(grad + i) + a.decay * p;
+    __m512 m = _mm512_loadu_ps(exp_avg + i) * a.beta1 + a.one_minus_beta1 * g;
+    __m512 v = _mm512_loadu_ps(exp_avg_sq + i) * a.beta2 + a.one_minus_beta2 * g * g;
+    __m512 denom = _mm512_maskz_sqrt_ps(0xffff, v) / a.root_correction2 + a.eps;  // maskz: no -Wmaybe-uninitialized
+    _mm512_storeu_ps(exp_avg + i, m);
+    _mm512_storeu_ps(exp_avg_sq + i, v);
+    _mm512_storeu_ps(value + i, p + a.step_size * (m / denom));
+  }
+  return i;
+}
+
+// The same on SSE2, which every x86-64 CPU has (a multiple of 4).
+__attribute__((optimize("fp-contract=off"))) std::size_t adam_sse2(float* value, const float* grad, float* exp_avg,
+                                                                     float* exp_avg_sq, std::size_t n,
+                                                                     const AdamScalars& a) {
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    __m128 p = _mm_loadu_ps(value + i), g = _mm_loadu_ps(grad + i) + a.decay * p;
+    __m128 m = _mm_loadu_ps(exp_avg + i) * a.beta1 + a.one_minus_beta1 * g;
+    __m128 v = _mm_loadu_ps(exp_avg_sq + i) * a.beta2 + a.one_minus_beta2 * g * g;
+    __m128 denom = _mm_sqrt_ps(v) / a.root_correction2 + a.eps;
+    _mm_storeu_ps(exp_avg + i, m);
+    _mm_storeu_ps(exp_avg_sq + i, v);
+    _mm_storeu_ps(value + i, p + a.step_size * (m / denom));
+  }
+  return i;
+}
+#endif
+
+void adam_update(float* value, const float* grad, float* exp_avg, float* exp_avg_sq, std::size_t n,
+                 const AdamScalars& a) {
+  std::size_t done = 0;
+#if defined(__x86_64__)
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  done = avx512 ? adam_avx512(value, grad, exp_avg, exp_avg_sq, n, a)
+                : adam_sse2(value, grad, exp_avg, exp_avg_sq, n, a);
+#endif
+  adam_scalar(value, grad, exp_avg, exp_avg_sq, done, n, a);
+}
+
+// One parameter tensor of the MLP with its gradient and Adam's moments, in float32 as torch::nn::Linear
+// and torch::optim::Adam keep them.
+struct AdamParameter {
+  std::vector<float> value, grad, exp_avg, exp_avg_sq;
+
+  void assign(const torch::Tensor& initial) {
+    torch::Tensor t = initial.contiguous();
+    value.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    grad.assign(value.size(), 0.0f);
+    exp_avg.assign(value.size(), 0.0f);
+    exp_avg_sq.assign(value.size(), 0.0f);
+  }
+
+  // Adam's defaults (betas 0.9, 0.999, eps 1e-8), the scalars rounded to float as LibTorch does.
+  void adam_step(const MlpParams& params, long step) {
+    const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, t = static_cast<double>(step);
+    AdamScalars a{static_cast<float>(params.weight_decay),
+                  static_cast<float>(beta1),
+                  static_cast<float>(beta2),
+                  static_cast<float>(1 - beta1),
+                  static_cast<float>(1 - beta2),
+                  static_cast<float>(std::sqrt(1 - std::pow(beta2, t))),
+                  static_cast<float>(eps),
+                  static_cast<float>(-params.learning_rate / (1 - std::pow(beta1, t)))};
+    adam_update(value.data(), grad.data(), exp_avg.data(), exp_avg_sq.data(), value.size(), a);
+  }
+};
+
+// torch::nn::Linear(in, out)'s initial weight (out x in) and bias, drawn from `generator` in the
+// order and with the bounds of its reset_parameters(): kaiming_uniform_(a = sqrt(5)), then
+// uniform(-1/sqrt(in), 1/sqrt(in)). The same seed gives the weights torch::manual_seed would.
+void init_linear(long in, long out, at::Generator& generator, AdamParameter& weight, AdamParameter& bias) {
+  torch::NoGradGuard guard;
+  double gain = std::sqrt(2.0 / (1 + std::pow(std::sqrt(5.0), 2)));
+  double bound = std::sqrt(3.0) * (gain / std::sqrt(static_cast<double>(in)));
+  weight.assign(torch::empty({out, in}, torch::kFloat32).uniform_(-bound, bound, generator));
+  double bias_bound = 1 / std::sqrt(static_cast<double>(in));
+  bias.assign(torch::empty({out}, torch::kFloat32).uniform_(-bias_bound, bias_bound, generator));
+}
+
+// The MLP's parameters and the scratch of one minibatch (rows x features, rows x hidden, ...).
+struct MlpState {
+  std::size_t d, h, m;
+  AdamParameter w1, b1, w2, b2;
+  std::vector<float> xb, hidden, active, mask, logits, d_active;
+
+  MlpState(std::size_t features, std::size_t hidden_units, std::size_t classes, std::size_t batch)
+      : d(features), h(hidden_units), m(classes), xb(batch * features), hidden(batch * hidden_units),
+        active(batch * hidden_units), mask(batch * hidden_units), logits(batch * classes),
+        d_active(batch * hidden_units) {}
+};
+
+void add_bias_rows(float* out, const std::vector<float>& bias, std::size_t rows) {
+  for (std::size_t r = 0; r < rows; ++r) std::copy(bias.begin(), bias.end(), out + r * bias.size());
+}
+
+void column_sums(const float* in, std::size_t rows, std::vector<float>& out) {
+  std::fill(out.begin(), out.end(), 0.0f);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < out.size(); ++c) out[c] += in[r * out.size() + c];
+}
+
+// Forward with dropout and backward of the mean cross-entropy for the samples `rows`: the gradients
+// land in the parameters' grad. The dropout mask takes one Bernoulli draw per hidden activation in
+// row-major order, as Tensor::bernoulli_ on CPU does, so it equals torch::nn::functional::dropout's.
+void minibatch_gradients(const std::vector<float>& x, const long* rows, const long* labels, std::size_t bs,
+                         double dropout, at::CPUGeneratorImpl* generator, MlpState& s) {
+  std::size_t d = s.d, h = s.h, m = s.m;
+  for (std::size_t r = 0; r < bs; ++r)
+    std::copy_n(x.data() + static_cast<std::size_t>(rows[r]) * d, d, s.xb.data() + r * d);
+  add_bias_rows(s.hidden.data(), s.b1.value, bs);
+  gemm(false, true, bs, h, d, 1.0f, s.xb.data(), d, s.w1.value.data(), d, 1.0f, s.hidden.data(), h);
+  float keep_scale = 1.0f / static_cast<float>(1.0 - dropout);  // as noise.div_(1 - p) in float
+  at::bernoulli_distribution<double> keep(1.0 - dropout);
+  for (std::size_t i = 0; i < bs * h; ++i) {
+    s.mask[i] = dropout > 0 ? static_cast<float>(keep(generator)) * keep_scale : 1.0f;
+    s.active[i] = std::max(s.hidden[i], 0.0f) * s.mask[i];
+  }
+  add_bias_rows(s.logits.data(), s.b2.value, bs);
+  gemm(false, true, bs, m, h, 1.0f, s.active.data(), h, s.w2.value.data(), h, 1.0f, s.logits.data(), m);
+  // logits -> (softmax - one-hot) / bs, the gradient of the mean cross-entropy.
+  for (std::size_t r = 0; r < bs; ++r) {
+    float* z = s.logits.data() + r * m;
+    float top = *std::max_element(z, z + m), sum = 0;
+    for (std::size_t c = 0; c < m; ++c) sum += std::exp(z[c] - top);
+    for (std::size_t c = 0; c < m; ++c)
+      z[c] = (std::exp(z[c] - top) / sum - (static_cast<long>(c) == labels[r] ? 1.0f : 0.0f)) / static_cast<float>(bs);
+  }
+  gemm(true, false, m, h, bs, 1.0f, s.logits.data(), m, s.active.data(), h, 0.0f, s.w2.grad.data(), h);
+  column_sums(s.logits.data(), bs, s.b2.grad);
+  gemm(false, false, bs, h, m, 1.0f, s.logits.data(), m, s.w2.value.data(), h, 0.0f, s.d_active.data(), h);
+  for (std::size_t i = 0; i < bs * h; ++i) s.d_active[i] = s.hidden[i] > 0 ? s.d_active[i] * s.mask[i] : 0.0f;
+  gemm(true, false, h, d, bs, 1.0f, s.d_active.data(), h, s.xb.data(), d, 0.0f, s.w1.grad.data(), d);
+  column_sums(s.d_active.data(), bs, s.b1.grad);
+}
+
+Matrix float_matrix(const std::vector<float>& values, std::size_t rows, std::size_t cols) {
+  Matrix out(rows, cols);
+  std::copy(values.begin(), values.end(), out.values.begin());
+  return out;
+}
+
+}  // namespace
+
+// The same training as torch::nn::Linear layers + dropout + cross_entropy + torch::optim::Adam with
+// torch::manual_seed(seed) (same initial weights, dropout masks and batch order), written out on
+// float arrays: a minibatch is a few small GEMMs, where LibTorch spent most of its time dispatching
+// ops and recording the autograd graph. Results differ from LibTorch's only by float rounding. Uses
+// a generator of its own, so fits on several threads do not share one.
 void Mlp::fit(const Matrix& x, const std::vector<int>& y, int n_classes) {
   if (x.rows != y.size() || x.rows == 0) throw std::invalid_argument("MLP: empty or mismatched data");
   n_classes_ = n_classes;
   std::vector<long> local;
   seen_ = seen_classes(y, local);
-  long m = static_cast<long>(seen_.size()), d = static_cast<long>(x.cols), h = params_.hidden;
-  // Minibatches are small: thread hand-offs would cost more than they save, so train on one thread.
-  int threads = torch::get_num_threads();
-  torch::set_num_threads(1);
-  set_blas_threads(1);
-  torch::manual_seed(params_.seed);
-  torch::nn::Linear l1(d, h), l2(h, m);
-  std::vector<torch::Tensor> parameters = l1->parameters();
-  for (const auto& p : l2->parameters()) parameters.push_back(p);
-  torch::optim::Adam optimizer(parameters,
-                               torch::optim::AdamOptions(params_.learning_rate).weight_decay(params_.weight_decay));
-  torch::Tensor X = to_tensor(x, torch::kFloat32);
-  torch::Tensor Y = torch::tensor(local, torch::kLong);
   std::size_t n = x.rows, batch = static_cast<std::size_t>(std::max(1, params_.batch_size));
-  std::vector<long> order(n);
+  MlpState state(x.cols, static_cast<std::size_t>(params_.hidden), seen_.size(), std::min(batch, n));
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(params_.seed);
+  init_linear(static_cast<long>(state.d), static_cast<long>(state.h), generator, state.w1, state.b1);
+  init_linear(static_cast<long>(state.h), static_cast<long>(state.m), generator, state.w2, state.b2);
+  auto* draws = generator.get<at::CPUGeneratorImpl>();
+  std::vector<float> xf(x.values.begin(), x.values.end());
+  std::vector<long> order(n), labels(batch);
   std::iota(order.begin(), order.end(), 0);
   SplitMix64 rng(params_.seed ^ 0x6d6c70ULL);
+  long step = 0;
   for (int epoch = 0; epoch < params_.epochs; ++epoch) {
     for (std::size_t i = n - 1; i >= 1; --i) std::swap(order[i], order[rng.next() % (i + 1)]);
     for (std::size_t start = 0; start < n; start += batch) {
-      std::size_t end = std::min(n, start + batch);
-      torch::Tensor index = torch::tensor(std::vector<long>(order.begin() + static_cast<long>(start),
-                                                            order.begin() + static_cast<long>(end)),
-                                          torch::kLong);
-      optimizer.zero_grad();
-      torch::Tensor hidden = torch::relu(l1->forward(X.index_select(0, index)));
-      hidden = torch::nn::functional::dropout(
-          hidden, torch::nn::functional::DropoutFuncOptions().p(params_.dropout).training(true));
-      torch::Tensor loss = torch::nn::functional::cross_entropy(l2->forward(hidden), Y.index_select(0, index));
-      loss.backward();
-      optimizer.step();
+      std::size_t bs = std::min(n, start + batch) - start;
+      for (std::size_t r = 0; r < bs; ++r) labels[r] = local[static_cast<std::size_t>(order[start + r])];
+      minibatch_gradients(xf, order.data() + start, labels.data(), bs, params_.dropout, draws, state);
+      ++step;
+      for (AdamParameter* p : {&state.w1, &state.b1, &state.w2, &state.b2}) p->adam_step(params_, step);
     }
   }
-  torch::set_num_threads(threads);
-  set_blas_threads(threads);
-  w1_ = to_matrix(l1->weight.detach());
-  b1_ = to_vector(l1->bias.detach());
-  w2_ = to_matrix(l2->weight.detach());
-  b2_ = to_vector(l2->bias.detach());
+  w1_ = float_matrix(state.w1.value, state.h, state.d);
+  b1_.assign(state.b1.value.begin(), state.b1.value.end());
+  w2_ = float_matrix(state.w2.value, state.m, state.h);
+  b2_.assign(state.b2.value.begin(), state.b2.value.end());
 }
 
 Matrix Mlp::predict_proba(const Matrix& x) const {

@@ -1,6 +1,7 @@
 // Estimators on plain matrices (scikit-learn's fit / predict_proba): a standard scaler, multinomial
-// logistic regression and a one-hidden-layer MLP. LibTorch does the optimisation; this header does
-// not expose it. Every estimator saves to and loads from JSON.
+// logistic regression and a one-hidden-layer MLP. LibTorch's L-BFGS and random generator drive the
+// fits, hand-written kernels (dense.h) do the arithmetic; this header exposes neither. Every
+// estimator saves to and loads from JSON.
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -221,7 +220,9 @@ class SampleExtractor {
       seen[it->second] = true;
       ++found;
       const SmallVariant& v = variants_[it->second];
-      for (char& c : record.sequence) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      // ASCII upper case (what std::toupper does in the C locale) without a libc call per base.
+      for (char& c : record.sequence)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
       if (v.type == snv) {
         int index = v.alt.size() == 1 ? sbs96_index_in_window(record.sequence, v.offset, v.alt[0]) : -1;
         if (index >= 0) sbs[static_cast<std::size_t>(index)] += 1;

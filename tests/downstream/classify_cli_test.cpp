@@ -162,6 +162,22 @@ TEST_F(SyntheticCohort, CrossValidationBeatsChanceAndMatchesScikitLearn) {
   }
 }
 
+// cv runs its fits in parallel on --threads: every number written must be the same on one thread.
+TEST_F(SyntheticCohort, CrossValidationOutputsDoNotDependOnThreads) {
+  for (std::string threads : {"1", "2"}) {
+    Result cv = oncolm("classify cv --windows '" + path("windows") + "' --embeddings '" + path("embed") +
+                       "' --label tumour_type --features signature,density,embedding --classifier logreg,mlp "
+                       "--epochs 20 --threads " + threads + " --verbosity warning -o '" + path("cv_threads" + threads) +
+                       "'");
+    ASSERT_EQ(cv.status, 0) << cv.err;
+  }
+  for (std::string file : {"metrics.json", "predictions.tsv", "features.tsv"}) {
+    std::string one = read_file(path("cv_threads1/" + file)), two = read_file(path("cv_threads2/" + file));
+    EXPECT_FALSE(one.empty()) << file;
+    EXPECT_TRUE(one == two) << file << " differs between --threads 1 and --threads 2";
+  }
+}
+
 TEST_F(SyntheticCohort, FitThenPredictReproducesTheFittedModel) {
   Result fit = oncolm("classify fit --windows '" + path("windows") + "' --label tumour_type --features signature,density "
                       "--classifier logreg --verbosity warning -o '" + path("model") + "'");

@@ -10,6 +10,7 @@
 
 #include "../test_fs.h"
 #include "core/error.h"
+#include "downstream/dense.h"
 #include "downstream/estimators.h"
 #include "downstream/metrics.h"
 #include "downstream/npy_reader.h"
@@ -48,6 +49,71 @@ TEST(StandardScaler, UsesPopulationStandardDeviationAndLeavesConstantColumns) {
   Matrix z = scaler.transform(x);
   EXPECT_DOUBLE_EQ(z(0, 1), 0.0);
   EXPECT_NEAR(z(3, 0), 1.5 / std::sqrt(1.25), 1e-12);
+}
+
+// The hand-written kernels against the textbook formulas, on sizes that leave partial blocks of rows
+// (4) and of vector lanes (8).
+TEST(DenseKernels, LossAndGradientEqualTheDirectFormulas) {
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::size_t n = 11, d = 13, m = 3;
+  std::vector<double> x(n * d), w(d * m), b(m);
+  std::vector<long> y(n);
+  for (auto& v : x) v = normal(rng);
+  for (auto& v : w) v = 0.3 * normal(rng);
+  for (auto& v : b) v = normal(rng);
+  for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<long>(i % m);
+  double penalty = 0.05;
+  std::vector<double> grad_w(d * m), grad_b(m);
+  double loss = multinomial_loss_gradient(x.data(), n, d, y.data(), w.data(), b.data(), m, penalty, grad_w.data(),
+                                          grad_b.data());
+  double want_loss = 0;
+  std::vector<double> want_w(d * m), want_b(m);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<double> z(b);
+    for (std::size_t c = 0; c < m; ++c)
+      for (std::size_t j = 0; j < d; ++j) z[c] += x[i * d + j] * w[j * m + c];
+    double norm = 0;
+    for (double v : z) norm += std::exp(v);
+    want_loss += std::log(norm) - z[static_cast<std::size_t>(y[i])];
+    for (std::size_t c = 0; c < m; ++c) {
+      double r = (std::exp(z[c]) / norm - (static_cast<long>(c) == y[i])) / static_cast<double>(n);
+      want_b[c] += r;
+      for (std::size_t j = 0; j < d; ++j) want_w[j * m + c] += r * x[i * d + j];
+    }
+  }
+  want_loss /= static_cast<double>(n);
+  for (std::size_t k = 0; k < d * m; ++k) {
+    want_loss += penalty * w[k] * w[k];
+    want_w[k] += 2 * penalty * w[k];
+  }
+  EXPECT_NEAR(loss, want_loss, 1e-12);
+  for (std::size_t k = 0; k < d * m; ++k) EXPECT_NEAR(grad_w[k], want_w[k], 1e-12) << k;
+  for (std::size_t c = 0; c < m; ++c) EXPECT_NEAR(grad_b[c], want_b[c], 1e-12) << c;
+}
+
+TEST(DenseKernels, GemmHandlesEachTransposition) {
+  std::size_t m = 5, n = 3, k = 7;
+  std::vector<float> a(m * k), b(k * n);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i % 5) - 2.0f;
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = 0.5f * static_cast<float>(i % 3);
+  for (bool trans_a : {false, true})
+    for (bool trans_b : {false, true}) {
+      // a holds op(A) = m x k either row-major (no transpose) or as its transpose k x m.
+      std::vector<float> a_stored(m * k), b_stored(k * n), c(m * n, 1.0f);
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t p = 0; p < k; ++p) (trans_a ? a_stored[p * m + i] : a_stored[i * k + p]) = a[i * k + p];
+      for (std::size_t p = 0; p < k; ++p)
+        for (std::size_t j = 0; j < n; ++j) (trans_b ? b_stored[j * k + p] : b_stored[p * n + j]) = b[p * n + j];
+      gemm(trans_a, trans_b, m, n, k, 2.0f, a_stored.data(), trans_a ? m : k, b_stored.data(), trans_b ? k : n, 1.0f,
+           c.data(), n);
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+          float want = 1.0f;
+          for (std::size_t p = 0; p < k; ++p) want += 2.0f * a[i * k + p] * b[p * n + j];
+          EXPECT_FLOAT_EQ(c[i * n + j], want) << trans_a << trans_b << " " << i << "," << j;
+        }
+    }
 }
 
 TEST(LogisticRegression, ReachesTheOptimumOfTheL2Objective) {
