@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
 
+#include "core/blas_kernels.h"
 #include "core/threads.h"
 #include "model/batching.h"
 #include "model/config.h"
@@ -155,6 +156,8 @@ nlohmann::json length_mix(const NtEncoder& encoder, const std::string& shape, co
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The kernels and OpenMP wait policy `oncolm` runs with (a restart when either changes).
+  oncolm::select_blas_kernels(argv);
   CLI::App app{"NT embedding throughput with random weights"};
   Settings s;
   app.add_option("--device", s.device, "cpu or cuda");
@@ -194,6 +197,9 @@ int main(int argc, char** argv) {
   std::printf("embed_bench: torch %s, device %s, %s, attention %s (backend %s), GEMM ceiling %.2f TFLOP/s\n",
               TORCH_VERSION, device.str().c_str(), s.dtype.c_str(),
               TORCH_VERSION_MAJOR >= 2 ? "scaled_dot_product_attention" : "matmul+softmax", s.sdpa.c_str(), ceiling);
+  if (cpu)
+    std::printf("embed_bench: OpenBLAS kernels %s, OpenMP wait policy %s\n", oncolm::blas_kernels_description().c_str(),
+                oncolm::openmp_wait_description().c_str());
   nlohmann::json results = nlohmann::json::array();
   std::string rest = s.shapes;
   while (!rest.empty()) {

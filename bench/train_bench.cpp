@@ -36,6 +36,7 @@
 #include <torch/optim/adamw.h>
 #include <torch/version.h>
 
+#include "core/blas_kernels.h"
 #include "core/threads.h"
 #include "model/config.h"
 #include "model/nt_encoder.h"
@@ -202,6 +203,8 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The kernels and OpenMP wait policy `oncolm` runs with (a restart when either changes).
+  oncolm::select_blas_kernels(argv);
   CLI::App app{"NT MLM training throughput with random weights"};
   Settings s;
   app.add_option("--device", s.device, "cpu or cuda");
@@ -242,6 +245,9 @@ int main(int argc, char** argv) {
   }
   std::printf("train_bench: torch %s, device %s, %s, GEMM ceiling (%s) %.3f TFLOP/s\n", TORCH_VERSION,
               device.str().c_str(), s.precision.c_str(), s.precision == "bf16" ? "bfloat16" : "float32", ceiling);
+  if (cpu)
+    std::printf("train_bench: OpenBLAS kernels %s, OpenMP wait policy %s\n", oncolm::blas_kernels_description().c_str(),
+                oncolm::openmp_wait_description().c_str());
   auto split = [](const std::string& list) {
     std::vector<std::string> items;
     std::string rest = list;

@@ -45,7 +45,7 @@ int run_subcommand(CLI::App& app, CommonOptions& options, int argc, char** argv,
   Progress::set_enabled(level >= Level::info);
   options.threads = resolve_thread_count(options.threads);
   if (std::string kernels = blas_kernels_description(); !kernels.empty())
-    log(Level::info, "OpenBLAS kernels: {}", kernels);
+    log(Level::info, "OpenBLAS kernels: {}; OpenMP wait policy: {}", kernels, openmp_wait_description());
   try {
     return body();
   } catch (const InputError& error) {

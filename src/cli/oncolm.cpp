@@ -79,6 +79,7 @@ std::string torch_program() {
 
 int run_in_torch_program(char** argv) {
   std::string program = torch_program();
+  oncolm::prefer_passive_openmp_waits();  // before oncolm-torch loads the OpenMP runtime
   ::execv(program.c_str(), argv);
   std::fprintf(stderr, "oncolm: cannot run %s (%s): the commands that use LibTorch live there; it is built "
                "with oncolm when LibTorch is found\n", program.c_str(), std::strerror(errno));

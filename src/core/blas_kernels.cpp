@@ -16,6 +16,8 @@ namespace {
 
 // Set on the re-executed program: the core OpenBLAS had detected (and a guard against a loop).
 constexpr const char* selected_marker = "ONCOLM_BLAS_SELECTED_FROM";
+// Set with OMP_WAIT_POLICY when oncolm chose it (provenance tells it from a user's setting).
+constexpr const char* passive_marker = "ONCOLM_OMP_WAIT_POLICY_SET";
 
 std::string loaded_core_name() {
   using CoreName = char* (*)();
@@ -48,15 +50,38 @@ std::string core_to_select() {
   return better_blas_core(detected, cpu_has_avx512(), cpu_has_avx2());
 }
 
-void reexec_with(const std::string& core, char** argv) {
+// Restarts with the environment as prefer_passive_openmp_waits() left it and, when `core` is not
+// empty, OPENBLAS_CORETYPE=core.
+void restart(const std::string& core, char** argv) {
   std::string detected = loaded_core_name();
-  ::setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
-  ::setenv(selected_marker, detected.c_str(), 1);
+  if (!core.empty()) {
+    ::setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
+    ::setenv(selected_marker, detected.c_str(), 1);
+  }
   ::execv("/proc/self/exe", argv);
-  // Still here: the program runs on with the kernels it has. Undo, so provenance stays true.
+  // Still here: the program runs on as it was loaded. Undo, so provenance stays true.
   ::unsetenv("OPENBLAS_CORETYPE");
   ::unsetenv(selected_marker);
-  log(Level::warning, "could not restart with OPENBLAS_CORETYPE={}; OpenBLAS keeps its {} kernels", core, detected);
+  if (std::getenv(passive_marker) != nullptr) {
+    ::unsetenv("OMP_WAIT_POLICY");
+    ::unsetenv(passive_marker);
+  }
+  log(Level::warning, "could not restart the program: OpenBLAS keeps its {} kernels, OpenMP its wait policy",
+      detected);
+}
+
+// The restart's arguments, from /proc/self/cmdline.
+std::vector<std::string> own_command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> arguments;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\0', start);
+    if (end == std::string::npos) end = text.size();
+    arguments.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return arguments;
 }
 
 }  // namespace
@@ -70,27 +95,38 @@ std::string better_blas_core(const std::string& detected, bool avx512, bool avx2
 }
 
 void select_blas_kernels(char** argv) {
+  const bool passive = prefer_passive_openmp_waits();
   std::string core = core_to_select();
-  if (!core.empty()) reexec_with(core, argv);
+  if (!core.empty() || passive) restart(core, argv);
 }
 
 void select_blas_kernels_from_proc() {
+  const bool passive = prefer_passive_openmp_waits();
   std::string core = core_to_select();
-  if (core.empty()) return;
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::string> arguments;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\0', start);
-    if (end == std::string::npos) end = text.size();
-    arguments.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
+  if (core.empty() && !passive) return;
+  std::vector<std::string> arguments = own_command_line();
+  if (arguments.empty()) return;
   std::vector<char*> argv;
   for (auto& argument : arguments) argv.push_back(argument.data());
   argv.push_back(nullptr);
-  if (arguments.empty()) return;
-  reexec_with(core, argv.data());
+  restart(core, argv.data());
+}
+
+bool prefer_passive_openmp_waits() {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return false;
+  const char* setting = std::getenv("ONCOLM_OMP_WAIT_POLICY");
+  if (setting != nullptr && std::string(setting) == "off") return false;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::setenv(passive_marker, "1", 1);
+  return true;
+}
+
+std::string openmp_wait_description() {
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  if (policy != nullptr)
+    return std::string(policy) + (std::getenv(passive_marker) != nullptr ? " (set by oncolm)" : " (OMP_WAIT_POLICY)");
+  if (const char* spins = std::getenv("GOMP_SPINCOUNT")) return std::string("GOMP_SPINCOUNT=") + spins;
+  return "runtime default";
 }
 
 std::string blas_kernels_description() {

@@ -12,8 +12,21 @@ namespace oncolm {
 // OPENBLAS_CORETYPE is unset, ONCOLM_BLAS_CORETYPE is not "off", and the core OpenBLAS chose lacks
 // vector units the CPU has (CPUID), sets OPENBLAS_CORETYPE to the matching core (SkylakeX for
 // AVX-512, Haswell for AVX2) and re-executes the program once with the same arguments. A value the
-// environment already sets is never changed: some machines set it on purpose.
+// environment already sets is never changed: some machines set it on purpose. The same restart
+// applies prefer_passive_openmp_waits() when it changes the environment.
 void select_blas_kernels(char** argv);
+
+// LibTorch's element-wise ops run on OpenMP threads, which by default spin for a while after each
+// parallel region, on the cores that OpenBLAS's own threads need for the next GEMM: on 2 cores that
+// cost 30% of CPU embedding (bench/README.md). When neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is
+// set and ONCOLM_OMP_WAIT_POLICY is not "off", sets OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads
+// sleep) and returns true. The OpenMP runtime reads it when it is loaded, so this runs before
+// LibTorch is: in `oncolm` before it starts oncolm-torch, or through select_blas_kernels' restart.
+bool prefer_passive_openmp_waits();
+
+// The OpenMP wait policy in use, for logs and provenance: "PASSIVE (set by oncolm)",
+// "ACTIVE (OMP_WAIT_POLICY)", "GOMP_SPINCOUNT=1000", or "runtime default".
+std::string openmp_wait_description();
 
 // The same, for a program whose argv is not at hand (test binaries): reads /proc/self/cmdline.
 void select_blas_kernels_from_proc();

@@ -223,6 +223,7 @@ nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& e
   json["git_hash"] = git_hash();
   json["command"] = options.command_line;
   json["blas_kernels"] = blas_kernels_description();  // "" on a build without OpenBLAS
+  json["openmp_wait_policy"] = openmp_wait_description();
   json["model"] = {{"dir", absolute_path(options.model_dir)},
                    {"architecture", embedder.config().describe()},
                    {"weights_format", embedder.weights_format()},

@@ -157,6 +157,7 @@ nlohmann::json provenance(const ScoreOptions& options, const VariantScorer& scor
   json["git_hash"] = git_hash();
   json["command"] = options.command_line;
   json["blas_kernels"] = blas_kernels_description();  // "" on a build without OpenBLAS
+  json["openmp_wait_policy"] = openmp_wait_description();
   json["model"] = {{"dir", absolute_path(options.model_dir)},
                    {"architecture", scorer.config().describe()},
                    {"weights_format", scorer.weights_format()},

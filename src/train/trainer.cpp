@@ -821,6 +821,7 @@ Run prepare_run(const TrainOptions& o) {
                     {"git_hash", git_hash()},
                     {"command", o.command_line},
                     {"blas_kernels", blas_kernels_description()},
+                    {"openmp_wait_policy", openmp_wait_description()},
                     {"model",
                      {{"dir", absolute_path(o.model_dir)},
                       {"sha256", model_sha256},

@@ -2,9 +2,12 @@
 // makes the test binary restart the way oncolm-torch does, before any test, and checks the result
 // against the CPU's features read here with the compiler's own CPUID builtins.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/blas_kernels.h"
 
@@ -42,5 +45,54 @@ TEST(BlasKernels, TestsRunOnTheKernelsOncolmSelects) {
     EXPECT_EQ(oncolm::better_blas_core(core, cpu_avx512(), cpu_avx2()), "") << kernels;
   } else {
     EXPECT_NE(kernels.find("OPENBLAS_CORETYPE"), std::string::npos) << kernels;
+  }
+}
+
+// The rule of prefer_passive_openmp_waits, on this process's environment (restored afterwards): it
+// sets OMP_WAIT_POLICY=PASSIVE only when neither the policy nor GOMP_SPINCOUNT is set and the
+// switch is not off; a value the environment sets is never changed.
+TEST(OpenMpWaits, PassiveUnlessTheEnvironmentSaysOtherwise) {
+  const char* names[] = {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "ONCOLM_OMP_WAIT_POLICY", "ONCOLM_OMP_WAIT_POLICY_SET"};
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const char* name : names) {
+    if (const char* value = std::getenv(name)) saved.emplace_back(name, value);
+    ::unsetenv(name);
+  }
+  EXPECT_EQ(oncolm::openmp_wait_description(), "runtime default");
+  EXPECT_TRUE(oncolm::prefer_passive_openmp_waits());
+  EXPECT_EQ(std::string(std::getenv("OMP_WAIT_POLICY")), "PASSIVE");
+  EXPECT_EQ(oncolm::openmp_wait_description(), "PASSIVE (set by oncolm)");
+  EXPECT_FALSE(oncolm::prefer_passive_openmp_waits()) << "already set: nothing to change, no restart";
+  for (const char* name : names) ::unsetenv(name);
+
+  ::setenv("OMP_WAIT_POLICY", "ACTIVE", 1);
+  EXPECT_FALSE(oncolm::prefer_passive_openmp_waits());
+  EXPECT_EQ(std::string(std::getenv("OMP_WAIT_POLICY")), "ACTIVE");
+  EXPECT_EQ(oncolm::openmp_wait_description(), "ACTIVE (OMP_WAIT_POLICY)");
+  ::unsetenv("OMP_WAIT_POLICY");
+
+  ::setenv("GOMP_SPINCOUNT", "1000", 1);
+  EXPECT_FALSE(oncolm::prefer_passive_openmp_waits());
+  EXPECT_EQ(std::getenv("OMP_WAIT_POLICY"), nullptr);
+  EXPECT_EQ(oncolm::openmp_wait_description(), "GOMP_SPINCOUNT=1000");
+  ::unsetenv("GOMP_SPINCOUNT");
+
+  ::setenv("ONCOLM_OMP_WAIT_POLICY", "off", 1);
+  EXPECT_FALSE(oncolm::prefer_passive_openmp_waits());
+  EXPECT_EQ(std::getenv("OMP_WAIT_POLICY"), nullptr);
+
+  for (const char* name : names) ::unsetenv(name);
+  for (const auto& [name, value] : saved) ::setenv(name.c_str(), value.c_str(), 1);
+}
+
+// The restart before the tests (as oncolm-torch's) applied the policy unless the environment set one.
+TEST(OpenMpWaits, TestsRunWithThePolicyOncolmSelects) {
+  ASSERT_TRUE(kernels_selected);
+  const char* switch_value = std::getenv("ONCOLM_OMP_WAIT_POLICY");
+  if (std::getenv("ONCOLM_OMP_WAIT_POLICY_SET") != nullptr) {
+    EXPECT_EQ(oncolm::openmp_wait_description(), "PASSIVE (set by oncolm)");
+  } else if (switch_value == nullptr || std::string(switch_value) != "off") {
+    EXPECT_TRUE(std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr)
+        << "no policy in the environment, and oncolm did not set one";
   }
 }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "core/fasta_reader.h"
 #include "core/sha256.h"
@@ -269,6 +270,8 @@ TEST_F(EmbedPipeline, FastaRowsMatchTheEncoderOneSequenceAtATime) {
   EXPECT_EQ(json["layer"], 2);
   EXPECT_EQ(json["truncation"]["max_tokens"], 60);
   EXPECT_EQ(json["outputs"][0]["records"], 6);
+  // The command inherits this process's environment, so it reports the same OpenMP wait policy.
+  EXPECT_EQ(json["openmp_wait_policy"], oncolm::openmp_wait_description());
   for (const auto& entry : fs::directory_iterator(dir / "out"))
     EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
   fs::remove_all(dir);
