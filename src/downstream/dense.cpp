@@ -69,6 +69,13 @@ constexpr std::size_t block_rows = 4;  // block_logits and block_gradient spell 
 typedef double Lanes __attribute__((vector_size(64)));
 constexpr std::size_t lanes = 8;
 
+// One clone per vector width on x86-64 (GCC picks one at load time); elsewhere the default only.
+#if defined(__x86_64__)
+#define ONCOLM_LANE_KERNEL __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
+#else
+#define ONCOLM_LANE_KERNEL __attribute__((optimize("fp-contract=off")))
+#endif
+
 // By reference: a 64-byte vector passed by value would change the ABI between the clones.
 inline __attribute__((always_inline)) void load(const double* p, Lanes& v) { std::memcpy(&v, p, sizeof v); }
 inline __attribute__((always_inline)) double lane_sum(const Lanes& v) {
@@ -77,7 +84,7 @@ inline __attribute__((always_inline)) double lane_sum(const Lanes& v) {
 
 // z[r * m + c] = b[c] + x_r . wt_c for the block_rows rows x_r (wt: classes x d, the transposed
 // weights). Each dot product sums lane-wise partial sums, then the lanes in a fixed order.
-__attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off"))) void block_logits(
+ONCOLM_LANE_KERNEL void block_logits(
     const double* const* x, std::size_t d, const double* wt, const double* b, std::size_t m, double* z) {
   const double *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
   for (std::size_t c = 0; c < m; ++c) {
@@ -111,7 +118,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contrac
 }
 
 // gt_c += sum_r residual[r * m + c] * x_r for every class c (gt: classes x d).
-__attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off"))) void block_gradient(
+ONCOLM_LANE_KERNEL void block_gradient(
     const double* const* x, std::size_t d, const double* residual, std::size_t m, double* gt) {
   const double *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
   for (std::size_t c = 0; c < m; ++c) {
