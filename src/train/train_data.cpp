@@ -18,7 +18,8 @@
 namespace oncolm::train {
 namespace {
 
-// donor_id by sample file name and by sample id, from a windows directory's manifest.tsv.
+// donor_id by sample id and by the file names of its small-variant and SV-junction FASTAs, from a windows
+// directory's manifest.tsv (file names are the sanitised id, so the id alone does not find them).
 std::map<std::string, std::string> read_donors(const std::string& manifest_path) {
   std::map<std::string, std::string> donors;
   std::ifstream in(manifest_path);
@@ -31,6 +32,8 @@ std::map<std::string, std::string> read_donors(const std::string& manifest_path)
     return static_cast<std::size_t>(found - header.begin());
   };
   const std::size_t sample = column("sample_id"), donor = column("donor_id"), fasta = column("fasta");
+  auto optional_column = std::find(header.begin(), header.end(), "sv_fasta");
+  const std::size_t sv_fasta = static_cast<std::size_t>(optional_column - header.begin());
   std::size_t number = 1;
   while (std::getline(in, line)) {
     ++number;
@@ -41,6 +44,7 @@ std::map<std::string, std::string> read_donors(const std::string& manifest_path)
                         header.size());
     donors[fields[sample]] = fields[donor];
     if (!fields[fasta].empty()) donors[file_name(fields[fasta])] = fields[donor];
+    if (sv_fasta < fields.size() && !fields[sv_fasta].empty()) donors[file_name(fields[sv_fasta])] = fields[donor];
   }
   return donors;
 }

@@ -397,6 +397,40 @@ TEST(Train, SvJunctionWindowsGiveAnAltWithTwoReferenceWindows) {
   fs::remove_all(root);
 }
 
+// Sample ids with characters the file names replace (TCGA-..., PCAWG's UUIDs): the donor of an SV junction
+// file is found through the manifest's sv_fasta column, not by the id.
+TEST(Train, DonorsOfSvJunctionFilesComeFromTheManifestWhenIdsDifferFromFileNames) {
+  fs::path root = fs::fresh_dir("oncolm_train_sv_ids");
+  std::string windows = write_windows_dir(root / "windows", 2, 2, 48, 16);
+  std::mt19937 rng(17);
+  std::string fasta, fai, tsv = "sample_id\tid\tref1_offset\tref1_record\tref2_offset\tref2_record\talt_record\talt_junction_offset\n";
+  for (const char* part : {"_REF1", "_REF2", "_ALT"}) {
+    fasta += std::string(">S1_sv0") + part + "\n" + window_bases(rng, 48, false) + "\n";
+    fai += std::string("S1_sv0") + part + "\t48\t0\t48\t49\n";
+  }
+  tsv += "DO-1\tsv0\t24\tS1_sv0_REF1\t24\tS1_sv0_REF2\tS1_sv0_ALT\t24\n";
+  write_gzip(windows + "/S1.sv_windows.fa.gz", fasta);
+  std::ofstream(windows + "/S1.sv_windows.fa.gz.fai") << fai;
+  write_gzip(windows + "/S1.sv_windows.tsv.gz", tsv);
+  std::ofstream(windows + "/manifest.tsv")
+      << "sample_id\tdonor_id\tfasta\ttsv\tsv_fasta\tsv_tsv\tstats\n"
+      << "DO-0\tdonor-0\tS0.windows.fa.gz\tS0.windows.tsv.gz\t\t\tS0.stats.json\n"
+      << "DO-1\tdonor-1\tS1.windows.fa.gz\tS1.windows.tsv.gz\tS1.sv_windows.fa.gz\tS1.sv_windows.tsv.gz\tS1.stats.json\n";
+  Corpus corpus = load_corpus({windows});
+  std::size_t junctions = 0;
+  for (const auto& pair : corpus.pairs) {
+    const std::string& donor = corpus.sources[corpus.sequences[pair.alt].source].donor;
+    if (pair.refs.size() == 2) {
+      ++junctions;
+      EXPECT_EQ(donor, "donor-1");
+    } else {
+      EXPECT_TRUE(donor == "donor-0" || donor == "donor-1") << donor;
+    }
+  }
+  EXPECT_EQ(junctions, 1u);
+  fs::remove_all(root);
+}
+
 TEST(Train, ActivationCheckpointingLeavesTheRunUnchanged) {
   fs::path root = fs::fresh_dir("oncolm_train_recompute");
   std::string windows = write_windows_dir(root / "windows", 3, 3, 54, 14);
