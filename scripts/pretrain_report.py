@@ -20,6 +20,7 @@ final = first_validation(f"{work}/heldout-eval-run/metrics.jsonl")
 init = first_validation(f"{work}/heldout-eval-init/metrics.jsonl")
 held_eval = json.load(open(f"{work}/heldout-eval-run/train.json"))["split"]
 metrics = records(f"{work}/run/metrics.jsonl")
+batch_tokens = run["config"]["batch-tokens"]
 train = {r["step"]: r for r in metrics if r["split"] == "train"}
 valid = [r for r in metrics if r["split"] == "validation"]
 beats = final["mlm_perplexity"] < base["perplexity"] and final["mlm_accuracy"] > base["most_frequent_accuracy"]
@@ -41,9 +42,8 @@ positions, the real NT v2 vocabulary of {config['vocab_size']:,} tokens), pre-tr
 language modelling with `oncolm train` on the real GRCh37 chromosome 20 (`GRCh37.chr20.fa.gz`, the complete
 chromosome from Debian's `vt-examples` package, `/usr/share/doc/vt-examples`), {h0 // 1_000_000}-{h1 // 1_000_000} Mb held out.
 Hugging Face layout: `oncolm model info`, `oncolm embed --model` and `oncolm train --model` load it. It is
-small and briefly trained: it has learnt the 6-mer statistics of one chromosome and a little context, enough
-for the demo and tests to run on weights that are not random; it is no substitute for a published NT
-checkpoint.
+small and trained for half an hour on one chromosome: enough for the demo and tests to run on weights that have
+learnt something of DNA (the held-out comparison below), no substitute for a published NT checkpoint.
 
 ## How it was made
 
@@ -64,8 +64,8 @@ other jobs at the time.) The script
 
        {run['command']}
 
-   ({run['steps']} steps of 4,096 padded tokens, about {run['steps'] * 4096 / 1e6:.1f} M tokens: a small share of one
-   epoch). `oncolm train` splits FASTA input by record (a hash of the record name and the seed) and has no option
+   ({run['steps']} steps of {batch_tokens:,} padded tokens, at most {run['steps'] * batch_tokens / 1e6:.1f} M tokens,
+   {max(r['epoch'] for r in metrics):.2f} epochs of the training windows). `oncolm train` splits FASTA input by record (a hash of the record name and the seed) and has no option
    for a separate validation file, so the validation set of this run (the curve below) is the
    {run['split']['validation_units']} training-region windows its split held out of training;
 4. scores the held-out region: a second `oncolm train` run on the held-out FASTA with `--lr 1e-12 --steps 1
@@ -93,8 +93,8 @@ The baseline predicts every masked token from the 6-mer frequencies of the train
 predicting the most frequent 6-mer, `{base['most_frequent_token']}`. The baseline counts all held-out tokens, the
 model's evaluation the masked tokens of 95% of the held-out windows. **The model {'beats' if beats else 'does NOT beat'}
 the baseline** (perplexity {final['mlm_perplexity'] / base['perplexity']:.3f}x the baseline's, accuracy
-{final['mlm_accuracy'] / base['most_frequent_accuracy']:.2f}x). The margin is what a 0.6 M-parameter model learns from
-context in {run['steps'] * 4096 / 1e6:.1f} M tokens; expect it to be small.
+{final['mlm_accuracy'] / base['most_frequent_accuracy']:.2f}x). The margin is what a {run['model']['parameters'] / 1e6:.1f} M-parameter model learns from
+context in {run['steps'] * batch_tokens / 1e6:.1f} M tokens.
 
 ## Training curve
 

@@ -23,7 +23,7 @@ ROOT=$(dirname "$HERE")
 WORK=${2:-$ROOT/build/pretrain-small}
 MODEL=${3:-$ROOT/models/nt-v2-small-grch37}
 ONCOLM=${ONCOLM:-$ROOT/build/bin/oncolm}
-STEPS=${STEPS:-400}
+STEPS=${STEPS:-2500}
 HELD_START=50000000 HELD_END=51000000
 mkdir -p "$WORK"
 
@@ -33,8 +33,8 @@ python3 "$HERE/make_random_nt_v2.py" "$WORK/init" "$ROOT/models/nt-v2-tiny-rando
 
 start=$SECONDS
 "$ONCOLM" train --model "$WORK/init" --objective mlm -o "$WORK/run" --overwrite --threads 2 \
-  --steps "$STEPS" --batch-tokens 4096 --lr 5e-3 --warmup-steps 30 --decay cosine --min-lr-ratio 0.1 \
-  --seed 1 --validation-fraction 0.005 --eval-every 100 --log-every 20 --checkpoint-every 1000 \
+  --steps "$STEPS" --batch-tokens 8192 --lr 5e-3 --warmup-steps 50 --decay cosine --min-lr-ratio 0.1 \
+  --seed 1 --validation-fraction 0.005 --eval-every 250 --log-every 50 --checkpoint-every 500 \
   "$WORK/train.fa"
 train_seconds=$((SECONDS - start))
 
