@@ -1,17 +1,14 @@
 #include "downstream/classify.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <functional>
 #include <map>
 #include <numeric>
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -247,7 +244,7 @@ FoldResult fit_fold(const Matrix& x, const FoldSplit& split, int fold, const std
 
 // Runs run(t) for every task on `threads` threads (this one included), the costliest first. Each fit
 // keeps to its thread (LibTorch and BLAS pinned to one), so a fit computes the same numbers whatever
-// the thread count. The first failure in task order is rethrown once all have stopped.
+// the thread count. The first failure in cost order is rethrown once all have stopped.
 void run_tasks(const std::vector<FoldTask>& tasks, int threads, const std::function<void(std::size_t)>& run) {
   std::vector<std::size_t> order(tasks.size());
   std::iota(order.begin(), order.end(), 0);
@@ -255,25 +252,13 @@ void run_tasks(const std::vector<FoldTask>& tasks, int threads, const std::funct
                    [&](std::size_t a, std::size_t b) { return tasks[a].cost > tasks[b].cost; });
   set_estimator_threads(1);
   set_blas_threads(1);
-  std::vector<std::exception_ptr> errors(tasks.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&]() {
-    for (std::size_t i = next++; i < order.size(); i = next++) {
-      try {
-        run(order[i]);
-      } catch (...) {
-        errors[order[i]] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < std::min(static_cast<std::size_t>(std::max(1, threads)), tasks.size()); ++t)
-    pool.emplace_back(worker);
-  worker();
-  for (auto& thread : pool) thread.join();
+  try {
+    parallel_for_each(order.size(), threads, [&](std::size_t i) { run(order[i]); });
+  } catch (...) {
+    set_blas_threads(std::max(1, threads));
+    throw;
+  }
   set_blas_threads(std::max(1, threads));
-  for (const auto& error : errors)
-    if (error) std::rethrow_exception(error);
 }
 
 }  // namespace

@@ -1,17 +1,14 @@
 #include "downstream/features.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <unordered_map>
 
 #include <zlib.h>
@@ -22,6 +19,7 @@
 #include "core/json_file.h"
 #include "core/paths.h"
 #include "core/text.h"
+#include "core/threads.h"
 #include "downstream/mutation_classes.h"
 #include "downstream/npy_reader.h"
 
@@ -567,24 +565,8 @@ FeatureTable extract_features(const Cohort& cohort, FeatureOptions& options) {
   }
   std::size_t n = cohort.samples.size();
   std::vector<SampleFeatures> results(n);
-  std::vector<std::exception_ptr> errors(n);
-  std::atomic<std::size_t> next{0};
-  auto worker = [&]() {
-    for (std::size_t i = next++; i < n; i = next++) {
-      try {
-        results[i] = SampleExtractor(cohort, cohort.samples[i], options).run();
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::size_t threads = static_cast<std::size_t>(std::max(1, options.threads));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < std::min(threads, n); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& thread : pool) thread.join();
-  for (const auto& error : errors)
-    if (error) std::rethrow_exception(error);
+  parallel_for_each(n, options.threads,
+                    [&](std::size_t i) { results[i] = SampleExtractor(cohort, cohort.samples[i], options).run(); });
 
   FeatureTable table;
   for (FeatureSet set : options.sets) {

@@ -3,8 +3,11 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -73,4 +76,28 @@ TEST(SetBlasThreads, SetsTheThreadCountOfAnOpenBlasAlreadyLoaded) {
   EXPECT_EQ(get(), 2);
   set_blas_threads(1);
   EXPECT_EQ(get(), 1);
+}
+
+TEST(ParallelForEach, RunsEveryIndexOnceOnAnyThreadCount) {
+  for (int threads : {1, 2, 7}) {
+    std::vector<std::atomic<int>> calls(50);
+    parallel_for_each(calls.size(), threads, [&](std::size_t i) { ++calls[i]; });
+    for (std::size_t i = 0; i < calls.size(); ++i) EXPECT_EQ(calls[i].load(), 1) << "index " << i << ", " << threads;
+  }
+}
+
+TEST(ParallelForEach, RethrowsTheLowestFailingIndexAfterRunningTheRest) {
+  for (int threads : {1, 3}) {
+    std::atomic<int> ran{0};
+    try {
+      parallel_for_each(20, threads, [&](std::size_t i) {
+        ++ran;
+        if (i == 17 || i == 5) throw std::runtime_error("index " + std::to_string(i));
+      });
+      ADD_FAILURE() << "no error";
+    } catch (const std::runtime_error& error) {
+      EXPECT_STREQ(error.what(), "index 5");
+    }
+    EXPECT_EQ(ran.load(), 20) << threads << " thread(s)";
+  }
 }
