@@ -1,6 +1,7 @@
 // MLM training throughput of the NT encoder with random weights, the step `oncolm train` takes:
 // 15% of the tokens selected (80% <mask>, 10% random, 10% unchanged), forward with the MLM head
-// (logits at every position, as the trainer computes them), cross-entropy on the selected positions,
+// (logits at the selected positions only, as the trainer computes them; Hugging Face's
+// EsmForMaskedLM computes them at every position), cross-entropy on the selected positions,
 // backward, global-norm clipping at 1, AdamW. Precision as `oncolm train --precision`: fp32 on CPU,
 // bf16 mixed precision on CUDA by default (GEMMs and attention in bfloat16, float32 weights, AdamW
 // state, LayerNorms and loss; MFU then counts against a bfloat16 GEMM). Modes: full
@@ -14,14 +15,25 @@
 // Model FLOPs of a training step = 3 x forward FLOPs (backward = 2 x forward; for LoRA the frozen
 // weights' gradients are not needed, so the true work is nearer 2x: the 3x figure is the usual
 // convention and is used for both). Forward FLOPs per token = NtConfig::forward_flops_per_token(T)
-// (encoder, docs/performance.md) + the MLM head 2 (H^2 + H V).
+// (encoder, docs/performance.md) + the MLM head 2 (H^2 + H V) times the share of tokens selected
+// (~0.15: the head runs on those only).
 //
 //   train_bench [--device cpu|cuda] [--shapes a,b] [--modes full,lora] [--batch N] [--tokens T]
-//               [--steps N] [--threads N] [--precision fp32|bf16] [--json FILE]
+//               [--steps N] [--threads N] [--precision fp32|bf16] [--activation-checkpointing]
+//               [--full-logits] [--json FILE]
 // Shapes: tiny (2 layers, hidden 64, 4 heads, FFN 128: models/nt-v2-tiny-random), small (the same with
 // hidden 128, FFN 256) or any NtConfig preset (nt-v2-50m, nt-v2-500m, nt-v1-500m, ...).
 // CPU defaults: tiny and nt-v2-50m, batch 2 x 512 tokens, 3 timed steps after 1 warm-up.
 // CUDA defaults: nt-v2-50m, nt-v2-500m, nt-v1-500m at 1,000 tokens, batch 16 (50m) or 4, 10 steps.
+// --activation-checkpointing: as `oncolm train --activation-checkpointing` (each layer recomputed in
+// the backward pass). Memory: on CUDA, the device memory this process holds after the last step
+// (total minus free from cudaMemGetInfo: the CUDA context plus every block LibTorch's caching
+// allocator has reserved, i.e. what a GPU must have for the run; run one shape per process for a
+// clean figure); on CPU, the peak resident set. --full-logits: the MLM head at every position, as
+// Hugging Face computes it (the trainer's own step before it ran the head on the selected tokens only).
+#include <dlfcn.h>
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -30,6 +42,7 @@
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -59,8 +72,26 @@ struct Settings {
   int threads = 0;
   std::string precision;  // default: fp32 on CPU, bf16 on CUDA
   std::string sdpa = "auto";
+  bool activation_checkpointing = false;
+  bool full_logits = false;
   std::string json;
 };
+
+// GiB of device memory in use (CUDA: total - free of the current device, through the CUDA runtime
+// that LibTorch's CUDA library loads, so no CUDA headers are needed; CPU: peak resident set), or a
+// negative value when it cannot be read.
+double memory_in_use_gib(at::Device device) {
+  if (device.is_cpu()) {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);
+  }
+  using MemGetInfo = int (*)(std::size_t*, std::size_t*);
+  auto mem_get_info = reinterpret_cast<MemGetInfo>(::dlsym(RTLD_DEFAULT, "cudaMemGetInfo"));
+  std::size_t free_bytes = 0, total_bytes = 0;
+  if (mem_get_info == nullptr || mem_get_info(&free_bytes, &total_bytes) != 0) return -1;
+  return static_cast<double>(total_bytes - free_bytes) / (1024.0 * 1024.0 * 1024.0);
+}
 
 void synchronize(const at::Tensor& t) { t.sum().item<float>(); }
 
@@ -138,9 +169,12 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
   encoder.set_trainable(mode != "lora", 0);
   const std::int64_t h = config.hidden_size, v = config.vocab_size;
   auto on = at::TensorOptions().device(device).dtype(at::kFloat);
-  auto head_dense_w = (at::randn({h, h}, at::kFloat) * 0.02).to(device), head_dense_b = at::zeros({h}, on);
+  // The head from a seeded generator (LibTorch seeds its default one at random), so that runs, with and
+  // without --activation-checkpointing, start from the same weights and their losses compare.
+  auto head_generator = at::detail::createCPUGenerator(1);
+  auto head_dense_w = (at::randn({h, h}, head_generator, at::kFloat) * 0.02).to(device), head_dense_b = at::zeros({h}, on);
   auto head_ln_w = at::ones({h}, on), head_ln_b = at::zeros({h}, on);
-  auto head_decoder_w = (at::randn({v, h}, at::kFloat) * 0.02).to(device), head_bias = at::zeros({v}, on);
+  auto head_decoder_w = (at::randn({v, h}, head_generator, at::kFloat) * 0.02).to(device), head_bias = at::zeros({v}, on);
   std::vector<at::Tensor> head = {head_dense_w, head_dense_b, head_ln_w, head_ln_b, head_decoder_w, head_bias};
   std::vector<at::Tensor> parameters;
   std::int64_t trainable = 0;
@@ -166,11 +200,18 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
   for (int i = 0; i < 2; ++i) batches.push_back(mlm_batch(batch, tokens, config.vocab_size, rng, device));
   ForwardOptions options;
   options.training = true;
+  options.checkpoint_activations = s.activation_checkpointing;
   double loss_value = 0;
   auto step = [&](const Batch& b) {
     optimizer.zero_grad();
     auto out = encoder.forward(b.ids, at::Tensor(), options);
-    auto result = train::mlm_loss(lm_logits(out.selected), b.labels);
+    train::MlmResult result;
+    if (s.full_logits) {  // the head at every position, as Hugging Face's EsmForMaskedLM runs it
+      result = train::mlm_loss(lm_logits(out.selected), b.labels);
+    } else {  // the head on the scored positions only, as the trainer runs it
+      auto selected = b.labels.ne(-100);
+      result = train::mlm_loss(lm_logits(out.selected.index({selected})), b.labels.index({selected}));
+    }
     result.loss.backward();
     // Global-norm clipping as the trainer does it (the norm is read back, which syncs the device).
     std::vector<at::Tensor> norms;
@@ -188,11 +229,18 @@ nlohmann::json bench_one(const std::string& shape, const std::string& mode, cons
   for (int i = 0; i < steps; ++i) step(batches[static_cast<std::size_t>(i) % 2]);
   synchronize(parameters.front());
   const double elapsed = seconds_since(start);
+  const double memory_gib = memory_in_use_gib(device);
   const double tokens_per_s = static_cast<double>(batch) * tokens * steps / elapsed;
-  const double forward = config.forward_flops_per_token(tokens) + 2.0 * static_cast<double>(h * h + h * v);
+  const double selected_share =
+      s.full_logits ? 1.0
+                    : batches[0].labels.ne(-100).sum().item<double>() / static_cast<double>(batches[0].labels.numel());
+  const double forward =
+      config.forward_flops_per_token(tokens) + selected_share * 2.0 * static_cast<double>(h * h + h * v);
   const double tflops = 3.0 * forward * tokens_per_s / 1e12;
   return {{"model", shape},       {"mode", mode},         {"precision", s.precision}, {"sdpa", s.sdpa},
           {"batch", batch},       {"T", tokens},
+          {"activation_checkpointing", s.activation_checkpointing}, {"full_logits", s.full_logits},
+          {device.is_cpu() ? "peak_rss_gib" : "device_memory_gib", memory_gib},
           {"trainable_parameters", trainable},
           {"steps_per_s", steps / elapsed},
           {"tokens_per_s", static_cast<std::int64_t>(tokens_per_s)},
@@ -217,6 +265,10 @@ int main(int argc, char** argv) {
   app.add_option("--precision", s.precision, "fp32 or bf16 (default: fp32 on CPU, bf16 on CUDA)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--sdpa", s.sdpa, "attention backend: auto, flash, efficient, math, cudnn (LibTorch >= 2.4)");
+  app.add_flag("--activation-checkpointing", s.activation_checkpointing,
+               "recompute each layer in the backward pass, as oncolm train --activation-checkpointing");
+  app.add_flag("--full-logits", s.full_logits,
+               "the MLM head at every position (as Hugging Face), not only at the selected ones (as oncolm train)");
   app.add_option("--json", s.json, "also write the results to this file");
   CLI11_PARSE(app, argc, argv);
 

@@ -8,7 +8,8 @@
 # CUDA against the same run on CPU); bench/train_bench --device cuda (MLM training steps, full
 # fine-tuning and LoRA, nt-v2-50m/500m and nt-v1-500m at 1,000 tokens) and hf_bench.py's MLM training
 # step (it runs unless --embed-only; only the sdpa implementation, to fit the time) in the same call;
-# the summary adds a training line per shape with the ratio to HF sdpa. Every step has a time limit
+# the summary adds a training line per shape with the ratio to HF sdpa, and the device memory and speed of
+# NT-v2-500m trained with and without --activation-checkpointing (64 x 1,000 tokens). Every step has a time limit
 # and the script goes on past a failing step; the whole run fits in about 9 minutes (DEADLINE=540
 # seconds by default; the CPU tests come last and are the first to be cut).
 #
@@ -110,6 +111,15 @@ if [ -d "$E2E_WINDOWS" ]; then
     python3 -c \"print('score, nt-v2-50m shape, 2,000 variants on cuda: %.1f s wall' % (\$end - \$start))\""
 fi
 step train_bench 120 "$BUILD/bench/train_bench" --device cuda --json "$OUT/train_bench.json"
+# Activation checkpointing (issue 8): NT-v2-500m, full fine-tuning at 1,000-token windows, 64 windows a
+# step, with and without recomputation, one process each so that the device memory each reports
+# (cudaMemGetInfo after the steps: context + LibTorch's reserved blocks) is its own; the goal is a run
+# that fits an 80 GB GPU. The losses of the two must agree (same weights and batches).
+for recompute in on off; do
+  step "checkpointing_$recompute" 90 "$BUILD/bench/train_bench" --device cuda --shapes nt-v2-500m --modes full \
+    --batch 64 --tokens 1000 --steps 3 $([ "$recompute" = on ] && echo --activation-checkpointing) \
+    --json "$OUT/checkpointing_$recompute.json"
+done
 mkdir -p "$OUT/hf"
 if [ -f "$HF_BENCH" ]; then
   # Without --embed-only: embedding (full length and --mix) and the MLM training step, sdpa only.
@@ -152,6 +162,12 @@ for backend in ("flash", "efficient", "cudnn"):
     if os.path.exists(path):
         for r in json.load(open(path))["results"]:
             lines.append(f'sdpa {backend:9s} {r["model"]:11s} full-length {r["tokens_per_s"]:>10,} tok/s  MFU {r["mfu_vs_gemm"]:.2f}')
+for recompute in ("on", "off"):
+    path = f"{out}/checkpointing_{recompute}.json"
+    if os.path.exists(path):
+        for r in json.load(open(path))["results"]:
+            lines.append(f'activation checkpointing {recompute:3s} {r["model"]} batch {r["batch"]} x {r["T"]}: '
+                         f'{r["tokens_per_s"]:>8,} tok/s, device memory {r["device_memory_gib"]:.1f} GiB, loss {r["last_loss"]:.4f}')
 if os.path.exists(f"{out}/e2e_embed.json"):
     e2e = json.loads(open(f"{out}/e2e_embed.json").read().strip().splitlines()[-1])
     line = f'oncolm embed end to end, nt-v2-50m shape: {e2e["tokens"]:,} tokens in {e2e["seconds"]:.1f} s = {e2e["tokens_per_s"]:,} tok/s (process start included)'

@@ -483,6 +483,9 @@ ForwardOutput NtEncoder::forward(const at::Tensor& ids, const at::Tensor& attent
     throw std::invalid_argument("a batch of " + std::to_string(ids.size(1)) +
                                 " tokens exceeds the model's maximum of " + std::to_string(config_.max_tokens));
   if (options.logits && !has_lm_head()) throw std::invalid_argument("this checkpoint has no MLM head");
+  if (options.logits_positions.defined() &&
+      (options.logits_positions.scalar_type() != at::kBool || options.logits_positions.sizes() != ids.sizes()))
+    throw std::invalid_argument("logits_positions must be a bool tensor shaped like the token ids");
   const bool run_all = options.all_hidden_states || options.logits || layer == num_layers;
   const int last_layer = run_all ? num_layers : layer;
   at::Tensor key_mask = attention_mask.defined() ? attention_mask.ne(0) : at::Tensor();
@@ -504,7 +507,8 @@ ForwardOutput NtEncoder::forward(const at::Tensor& ids, const at::Tensor& attent
     x = final_norm(x);
     if (options.all_hidden_states) out.hidden_states.push_back(x);
     if (layer == num_layers) out.selected = x;
-    if (options.logits) out.logits = lm_logits(x);
+    if (options.logits)
+      out.logits = lm_logits(options.logits_positions.defined() ? x.index({options.logits_positions}) : x);
   }
   return out;
 }

@@ -34,6 +34,10 @@ struct ForwardOptions {
   // dropout in training (the recomputation would draw other masks).
   bool checkpoint_activations = false;
   bool logits = false;             // MLM head output
+  // With `logits`: when defined, a [B, T] bool tensor on the model's device; the head then runs only
+  // on the positions it marks (MLM training scores ~15% of them, and the 4,107-way head is most of a
+  // small model's work) and `logits` is [N, vocab], one row per marked position in row-major order.
+  at::Tensor logits_positions;
   int layer = -1;                  // which hidden state `selected` holds: 0..L, -1 = L (after the final
                                    // LayerNorm); layers above it are skipped when nothing else needs them
 };
@@ -41,7 +45,7 @@ struct ForwardOptions {
 struct ForwardOutput {
   at::Tensor selected;                    // [B, T, H] hidden_states[layer]
   std::vector<at::Tensor> hidden_states;  // when requested: [0] embeddings ... [L] final
-  at::Tensor logits;                      // when requested: [B, T, vocab]
+  at::Tensor logits;                      // when requested: [B, T, vocab] ([N, vocab] with logits_positions)
 };
 
 struct LayerCheckpoint;  // the autograd function behind ForwardOptions::checkpoint_activations

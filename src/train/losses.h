@@ -36,7 +36,8 @@ struct MlmResult {
   std::int64_t correct = 0;   // argmax hits among S
 };
 
-// logits [B, T, V]; labels [B, T] int64 with ignore_label (-100) where not selected.
+// logits [B, T, V]; labels [B, T] int64 with ignore_label (-100) where not selected. Or logits [N, V]
+// and labels [N] (the head run on the selected positions only: ForwardOptions::logits_positions).
 MlmResult mlm_loss(const at::Tensor& logits, const at::Tensor& labels);
 
 // One pooling choice for the contrastive embedding.

@@ -233,9 +233,12 @@ class Objectives {
     auto label_tensor = pad_rows(labels, ignore_label, device_).ids;
     model::ForwardOptions forward;
     forward.logits = true;
+    // The head only where the loss looks: the selected tokens (the same loss and gradients).
+    forward.logits_positions = label_tensor.ne(ignore_label);
     forward.training = training;
     forward.checkpoint_activations = options_.activation_checkpointing;
-    MlmResult result = mlm_loss(model.encoder->forward(input.ids, input.mask, forward).logits, label_tensor);
+    MlmResult result = mlm_loss(model.encoder->forward(input.ids, input.mask, forward).logits,
+                                label_tensor.index({forward.logits_positions}));
     out.total = out.total + options_.mlm_weight * result.loss;
     out.mlm = result.loss.item<double>();
     out.selected = result.selected;

@@ -200,6 +200,51 @@ TEST_P(Models, CheckpointedActivationsGiveTheSameGradients) {
   EXPECT_GT(plain.front().abs().max().item<double>(), 0.0);
 }
 
+// The trainer runs the MLM head on the selected positions only (ForwardOptions::logits_positions):
+// the same loss, accuracy and gradients as the head over every position.
+TEST_P(Models, HeadOnSelectedPositionsGivesTheSameLossAndGradients) {
+  NtEncoder encoder = load_fixture(GetParam());
+  encoder.to(at::kCPU, at::kDouble);
+  encoder.set_trainable(true, 0);
+  Batch batch = fixture_batch(GetParam());
+  auto labels = batch.ids.clone().masked_fill_(batch.mask.eq(0), ignore_label);
+  labels.index_put_({at::arange(labels.size(1)).remainder(3).ne(1).expand_as(labels)}, ignore_label);
+  auto selected = labels.ne(ignore_label);
+  ASSERT_GT(selected.sum().item<std::int64_t>(), 0);
+  ASSERT_LT(selected.sum().item<std::int64_t>(), labels.numel());
+  struct Outcome {
+    double loss;
+    std::int64_t correct, scored;
+    std::vector<at::Tensor> grads;
+  };
+  auto run = [&](bool only_selected) {
+    for (auto& p : encoder.trainable_parameters()) p.tensor.mutable_grad() = at::Tensor();
+    ForwardOptions options;
+    options.logits = true;
+    options.training = true;
+    if (only_selected) options.logits_positions = selected;
+    auto logits = encoder.forward(batch.ids, batch.mask, options).logits;
+    EXPECT_EQ(logits.dim(), only_selected ? 2 : 3);
+    MlmResult result = mlm_loss(logits, only_selected ? labels.index({selected}) : labels);
+    result.loss.backward();
+    Outcome outcome{result.loss.item<double>(), result.correct, result.selected, {}};
+    for (auto& p : encoder.trainable_parameters()) outcome.grads.push_back(p.tensor.grad().clone());
+    return outcome;
+  };
+  Outcome everywhere = run(false), selected_only = run(true);
+  EXPECT_NEAR(everywhere.loss, selected_only.loss, 1e-12);
+  EXPECT_EQ(everywhere.correct, selected_only.correct);
+  EXPECT_EQ(everywhere.scored, selected_only.scored);
+  ASSERT_EQ(everywhere.grads.size(), selected_only.grads.size());
+  for (std::size_t i = 0; i < everywhere.grads.size(); ++i)
+    EXPECT_LT((everywhere.grads[i] - selected_only.grads[i]).abs().max().item<double>(), 1e-12)
+        << encoder.trainable_parameters()[i].name;
+  ForwardOptions wrong;
+  wrong.logits = true;
+  wrong.logits_positions = selected.to(at::kLong);
+  EXPECT_THROW(encoder.forward(batch.ids, batch.mask, wrong), std::invalid_argument);
+}
+
 TEST_P(Models, ZeroInitialisedAdaptersGiveExactlyTheBaseOutputs) {
   c10::InferenceMode guard;
   NtEncoder base = load_fixture(GetParam());
