@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/compile.h>
@@ -50,6 +51,7 @@ struct Source {
   bool has_record = false;
   std::vector<std::optional<ContigMatch>> contigs;  // by header contig id
   int contig = -1;                                   // reference contig of the current record
+  std::unordered_map<int, int> header_rank;          // reference contig -> its place among the header's contigs
 };
 
 class SampleProcessor {
@@ -62,6 +64,7 @@ class SampleProcessor {
   void open_source(const std::string& path);
   void resolve_contig(Source& source);
   Source* pick_next();
+  bool still_ahead_elsewhere(int contig) const;
   void start_contig(Source& source);
   void process_line(Source& source);
   void process_allele(Source& source, const std::string& ref_text, const std::string& alt_text);
@@ -130,7 +133,10 @@ void SampleProcessor::open_source(const std::string& path) {
   Source source;
   source.reader = std::make_unique<VcfReader>(path);
   // Header lengths are checked before any record: a VCF of another assembly fails at once.
-  for (const auto& [name, length] : source.reader->declared_contigs()) resolver_.resolve(name, length, path);
+  for (const auto& [name, length] : source.reader->declared_contigs()) {
+    ContigMatch match = resolver_.resolve(name, length, path);
+    if (match.contig >= 0) source.header_rank.emplace(match.contig, static_cast<int>(source.header_rank.size()));
+  }
   sources_.push_back(std::move(source));
 }
 
@@ -178,16 +184,32 @@ void SampleProcessor::resolve_contig(Source& source) {
 }
 
 // The next line in merged order: records on unknown contigs at once (they only get counted), then
-// the current contig in position order, then the next contig in reference order.
+// the current contig in position order, then a new contig: the first in reference order among those
+// that no other file may still reach (files need not follow the reference's contig order, only one
+// order between them: an SNV file with chr20 only beside an indel file with chrX then chr20, both
+// declaring chrX first, must start with chrX although the reference has chr20 first).
 Source* SampleProcessor::pick_next() {
   Source* best = nullptr;
   auto key = [&](const Source& s) {
     int rank = s.contig < 0 ? -1 : (s.contig == current_contig_ ? 0 : 1);
-    return std::make_tuple(rank, s.contig, s.reader->pos());
+    bool waits = rank == 1 && sources_.size() > 1 && still_ahead_elsewhere(s.contig);
+    return std::make_tuple(rank, waits, s.contig, s.reader->pos());
   };
   for (auto& source : sources_)
     if (source.has_record && (!best || key(source) < key(*best))) best = &source;
   return best;
+}
+
+// Whether another file is on a contig its header declares before `contig`, so that it may have
+// records on `contig` still to come. Headers give each file's order (bcftools sorts by them).
+bool SampleProcessor::still_ahead_elsewhere(int contig) const {
+  for (const auto& other : sources_) {
+    if (!other.has_record || other.contig < 0 || other.contig == contig) continue;
+    auto here = other.header_rank.find(other.contig), there = other.header_rank.find(contig);
+    if (here != other.header_rank.end() && there != other.header_rank.end() && there->second > here->second)
+      return true;
+  }
+  return false;
 }
 
 void SampleProcessor::start_contig(Source& source) {

@@ -233,6 +233,37 @@ TEST(BadInput, IupacAltIsSkippedAndCounted) {
   EXPECT_EQ(stats_of(dir / "out")["windows"], 11);
 }
 
+// A sample's two VCFs need not follow the reference's contig order, only one order between them:
+// here both declare MT before 20 (the reference has 20 first), the SNV file has 20 only and the indel
+// file MT then 20. The contigs are taken in the files' order; both orders really disagreeing stays
+// an error naming the file and line.
+TEST(BadInput, TwoVcfsFollowTheirHeadersContigOrderNotTheReferences) {
+  ScratchDir dir;
+  const std::string mt_first = "##contig=<ID=MT,length=16569>\n##contig=<ID=20,length=63025520>\n";
+  auto vcf = [&](const std::string& name, const std::string& contigs, const std::string& records) {
+    std::string path = dir / name;
+    write_file(path, "##fileformat=VCFv4.1\n" + contigs + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + records);
+    return path;
+  };
+  std::string snv = vcf("snv.vcf", mt_first, "20\t4705126\ta\tG\tA\t.\tPASS\t.\n");
+  std::string indel = vcf("indel.vcf", mt_first,
+                          "MT\t100\tb\tG\tGA\t.\tPASS\t.\nMT\t2000\tc\tC\tT\t.\tPASS\t.\n"
+                          "20\t4705126\td\tG\tGT\t.\tPASS\t.\n");
+  CommandResult result = run_windows(sheet_for(dir, snv, indel), dir / "out", "--window-length 21");
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_EQ(stats_of(dir / "out")["windows"], 4);
+  std::vector<std::string> contigs;
+  for (const auto& row : read_tsv(dir / "out/s1.windows.tsv.gz")) contigs.push_back(row.at("chrom"));
+  EXPECT_EQ(contigs, (std::vector<std::string>{"MT", "MT", "20", "20"}));
+  // Orders that disagree: the SNV file now has 20 then MT.
+  std::string crossed = vcf("crossed.vcf", "##contig=<ID=20,length=63025520>\n##contig=<ID=MT,length=16569>\n",
+                            "20\t4705126\ta\tG\tA\t.\tPASS\t.\nMT\t2000\te\tC\tA\t.\tPASS\t.\n");
+  CommandResult crossing = run_windows(sheet_for(dir, crossed, indel), dir / "crossed", "--window-length 21");
+  EXPECT_EQ(crossing.status, 1);
+  EXPECT_TRUE(contains(crossing.err, "must list contigs in the same order")) << crossing.err;
+  expect_no_complete_output(dir / "crossed");
+}
+
 TEST(BadInput, UnsortedVcfIsAnError) {
   ScratchDir dir;
   // The real colon2 calls in their file's own order (not sorted by position).

@@ -39,8 +39,11 @@ TEST(OutputFormat, LayoutsHoldTheSameRecordsAndSamtoolsIndexesEach) {
   ScratchDir dir;
   ASSERT_EQ(run_windows(dir / "one_line", "").status, 0);
   ASSERT_EQ(run_windows(dir / "wrapped", "--line-width 60").status, 0);
+  // Wider than every record: each record's only line is shorter than the width, and samtools takes
+  // the line length from that line.
+  ASSERT_EQ(run_windows(dir / "wide", "--line-width 100000").status, 0);
   std::string sample = "colon2.windows.fa.gz";
-  for (const char* layout : {"one_line", "wrapped"}) {
+  for (const char* layout : {"one_line", "wrapped", "wide"}) {
     std::string fasta = dir / (std::string(layout) + "/" + sample);
     expect_samtools_indexes_alike(fasta, dir.str());
   }
@@ -48,6 +51,7 @@ TEST(OutputFormat, LayoutsHoldTheSameRecordsAndSamtoolsIndexesEach) {
   auto wrapped = read_fasta(dir / ("wrapped/" + sample));
   ASSERT_FALSE(one_line.empty());
   EXPECT_EQ(one_line, wrapped);
+  EXPECT_EQ(read_text(dir / ("one_line/" + sample)), read_text(dir / ("wide/" + sample)));
   // Default: each record is one line; --line-width 60 wraps as samtools does.
   EXPECT_GT(lines_longer_than(dir / ("one_line/" + sample), 60), 0);
   EXPECT_EQ(lines_longer_than(dir / ("wrapped/" + sample), 60), 0);

@@ -80,8 +80,9 @@ WindowFiles::WindowFiles(const std::string& out_dir, const std::string& stem, ht
 
 void WindowFiles::write_fasta_record(const std::string& name, const std::string& sequence) {
   // .fai: name, length, offset of the first base, bases per line, bytes per line (samtools' layout).
-  // One line per record: the line is the whole sequence (samtools faidx writes the same numbers).
-  std::size_t width = line_width_ > 0 ? line_width_ : sequence.size();
+  // One line per record, or a record shorter than the line width: the line is the whole sequence
+  // (samtools faidx takes the numbers from the record's first line).
+  std::size_t width = line_width_ > 0 ? std::min(line_width_, sequence.size()) : sequence.size();
   std::uint64_t sequence_offset = fasta_.uncompressed_offset() + name.size() + 2;
   fmt::format_to(std::back_inserter(fai_), FMT_COMPILE("{}\t{}\t{}\t{}\t{}\n"), name, sequence.size(), sequence_offset,
                  width, width + 1);
