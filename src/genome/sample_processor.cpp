@@ -283,7 +283,8 @@ void SampleProcessor::process_allele(Source& source, const std::string& ref_text
                 fmt::format("{}:{}:{}>{} already seen", reader.chrom(), norm.pos, norm.ref, norm.alt));
   if (late)
     log(Level::warning, "{}:{}: normalisation moved the variant {} bp left, beyond the {} bp look-ahead: "
-        "windows written before it do not list it as nearby", reader.path(), reader.line(), reader.pos() - norm.pos,
+        "windows written before it do not list it as nearby, nor does its window list them", reader.path(), reader.line(),
+        reader.pos() - norm.pos,
         look_ahead);
   if (!reason.empty())
     skip(reason, source, reason == "sv_indel_length"

@@ -45,3 +45,44 @@ TEST(VariantBuffer, EmitsInOrderWithNeighboursAndStaysSmall) {
   EXPECT_TRUE(buffer.insert(snv(5000, 100)));
   EXPECT_FALSE(buffer.insert(snv(5000, 100)));  // the same normalised variant again: a duplicate
 }
+
+// An indel that normalisation moved further left than the look-ahead (a repeat longer than it)
+// arrives after windows right of it were emitted and dropped: it is still reported late, and a
+// second copy of it is still a duplicate.
+TEST(VariantBuffer, FarMovedIndelIsLateAndItsCopyADuplicate) {
+  std::vector<std::int64_t> emitted;
+  VariantBuffer buffer(/*look_ahead=*/100, /*max_half_window=*/10,
+                       [&](const Candidate& target, const std::vector<const Candidate*>&) {
+                         emitted.push_back(target.norm_pos);
+                       });
+  Candidate left_snv = snv(5005, 21);
+  ASSERT_TRUE(buffer.insert(left_snv));
+  buffer.advance(5005);
+  for (std::int64_t pos : {6000, 7000, 16000}) {  // emitted and dropped as the stream moves on
+    ASSERT_TRUE(buffer.insert(snv(pos, 21)));
+    buffer.advance(pos);
+  }
+  buffer.advance(16999);
+  ASSERT_EQ(buffer.size(), 0u);  // everything emitted and dropped
+  Candidate deletion;
+  deletion.chrom = "20";
+  deletion.pos = 16999;  // in the VCF; normalised 11,998 bp left through a CA repeat
+  deletion.norm_pos = 5001;
+  deletion.ref = "ACA";
+  deletion.alt = "A";
+  deletion.norm_ref = "GCA";
+  deletion.norm_alt = "G";
+  deletion.window = window_geometry(5001, "GCA", "G", 100000000, 21);
+  bool late = false;
+  ASSERT_TRUE(buffer.insert(deletion, &late));
+  EXPECT_TRUE(late);
+  buffer.advance(16999);
+  late = false;
+  EXPECT_FALSE(buffer.insert(deletion, &late));  // the same line twice: a duplicate, not a second window
+  buffer.flush();
+  EXPECT_EQ(emitted, (std::vector<std::int64_t>{5005, 6000, 7000, 16000, 5001}));
+  // A new contig starts afresh.
+  late = true;
+  EXPECT_TRUE(buffer.insert(deletion, &late));
+  EXPECT_FALSE(late);
+}

@@ -1,19 +1,33 @@
 #include "genome/small_variants/variant_buffer.h"
 
 #include <algorithm>
+#include <string>
 
 namespace oncolm::genome {
+
+namespace {
+
+bool is_indel(const Candidate& c) { return c.norm_ref.size() != c.norm_alt.size(); }
+
+std::string variant_key(const Candidate& c) {
+  return std::to_string(c.norm_pos) + ':' + c.norm_ref + '>' + c.norm_alt;
+}
+
+}  // namespace
 
 bool VariantBuffer::insert(Candidate candidate, bool* late) {
   auto by_pos = [](const Candidate& item, std::int64_t pos) { return item.norm_pos < pos; };
   auto at = std::lower_bound(items_.begin(), items_.end(), candidate.norm_pos, by_pos);
   for (auto it = at; it != items_.end() && it->norm_pos == candidate.norm_pos; ++it)
     if (it->same_variant(candidate)) return false;
+  // At or left of windows already emitted: the buffer may have dropped its duplicate already.
+  if (candidate.norm_pos <= emitted_until_ && is_indel(candidate) && emitted_indels_.count(variant_key(candidate)))
+    return false;
+  bool is_late = candidate.norm_pos < emitted_until_;
   // Equal positions keep arrival order (upper end of the equal range), so output is deterministic.
   auto insert_at = std::upper_bound(items_.begin(), items_.end(), candidate.norm_pos,
                                     [](std::int64_t pos, const Candidate& item) { return pos < item.norm_pos; });
   auto first_pending = items_.begin() + static_cast<std::ptrdiff_t>(next_);
-  bool is_late = insert_at < first_pending;
   if (late) *late = is_late;
   if (is_late) insert_at = first_pending;  // still written, after the windows already emitted
   items_.insert(insert_at, std::move(candidate));
@@ -33,6 +47,8 @@ void VariantBuffer::flush() {
   while (next_ < items_.size()) emit_next();
   items_.clear();
   next_ = 0;
+  emitted_until_ = std::numeric_limits<std::int64_t>::min();
+  emitted_indels_.clear();
 }
 
 void VariantBuffer::emit_next() {
@@ -45,6 +61,8 @@ void VariantBuffer::emit_next() {
     }
     emit_(target, nearby_);
   }
+  emitted_until_ = std::max(emitted_until_, target.norm_pos);
+  if (is_indel(target)) emitted_indels_.insert(variant_key(target));
   ++next_;
 }
 

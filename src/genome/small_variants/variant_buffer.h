@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "genome/small_variants/normalise.h"
@@ -52,8 +54,9 @@ class VariantBuffer {
       : look_ahead_(look_ahead), max_half_window_(max_half_window), emit_(std::move(emit)) {}
 
   // Adds a variant in normalised-position order. Returns false (and keeps nothing) when the same
-  // normalised variant is already in the buffer. `late` is set when it moved further left than
-  // windows already emitted (they do not list it).
+  // normalised variant is already in the buffer, or was emitted earlier on this contig. `late` is set
+  // when it moved further left than windows already emitted (they do not list it): an indel shifted
+  // by normalisation beyond the look-ahead, e.g. through a repeat longer than it.
   bool insert(Candidate candidate, bool* late = nullptr);
 
   // The input has reached VCF position `frontier` on the current contig: emits what is complete.
@@ -71,6 +74,10 @@ class VariantBuffer {
   Emit emit_;
   std::deque<Candidate> items_;  // sorted by norm_pos; [0, next_) already emitted
   std::size_t next_ = 0;
+  // Since the last flush (one contig): the largest norm_pos emitted, and the indels emitted (only an
+  // indel can move far enough left to arrive after its duplicate has left the buffer).
+  std::int64_t emitted_until_ = std::numeric_limits<std::int64_t>::min();
+  std::unordered_set<std::string> emitted_indels_;
   std::vector<const Candidate*> nearby_;  // reused
 };
 
