@@ -1,6 +1,7 @@
 #include "score/score_command.h"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -215,6 +216,10 @@ std::string run_score(const ScoreOptions& options) {
   log(Level::info, "model {}: {}, on {}; {} sample(s)", options.model_dir, scorer.config().describe(),
       scorer.compute_description(), samples.size());
   make_directories(options.out_dir);
+  // An earlier run's provenance and evaluation must not describe this one's files, finished or not.
+  for (const std::string& name : {std::string(contract::score_provenance_file), std::string("supervised.json"),
+                                 std::string("supervised_predictions.tsv")})
+    std::remove(path_join(options.out_dir, name).c_str());
   SampleScorer runner(scorer, options, max_tokens);
   Counts total;
   nlohmann::json outputs = nlohmann::json::array();

@@ -16,6 +16,8 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/file_contract.h"
+#include "core/json_file.h"
+#include "core/log.h"
 #include "core/paths.h"
 #include "core/text.h"
 #include "core/version.h"
@@ -50,15 +52,30 @@ std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
-// chrom without a leading "chr", so that 1/chr1 and X/chrX labels join either naming.
+// chrom without a leading "chr" and M as MT, so that 1/chr1, X/chrX and MT/chrM labels join either naming.
 std::string variant_key(std::string chrom, const std::string& pos, const std::string& ref, const std::string& alt) {
   if (chrom.rfind("chr", 0) == 0) chrom = chrom.substr(3);
+  if (chrom == "M") chrom = "MT";
   return chrom + ":" + pos + ":" + ref + ":" + alt;
 }
 
 struct Labels {
   std::map<std::string, int> by_key;  // variant key -> 1 positive, 0 negative
   std::map<std::string, long> skipped;
+  std::string positive;               // what counts as positive, as it goes into supervised.json
+  std::set<std::string> conflicting;  // variants labelled both ways: left out
+
+  // A variant labelled twice the same way counts once; labelled both ways it is left out, counted.
+  void add(const std::string& key, int label) {
+    if (conflicting.count(key)) return;
+    auto [at, inserted] = by_key.emplace(key, label);
+    if (inserted || at->second == label) return;
+    by_key.erase(at);
+    conflicting.insert(key);
+  }
+  void count_conflicts() {
+    if (!conflicting.empty()) skipped["conflicting_labels"] = static_cast<long>(conflicting.size());
+  }
 };
 
 Labels labels_from_tsv(const SupervisedOptions& o) {
@@ -93,7 +110,9 @@ Labels labels_from_tsv(const SupervisedOptions& o) {
     throw input_error(o.labels, 0, "say which value of '{}' is the positive class (--positive; found {})",
                       o.label_column, fmt::format("{}", fmt::join(values, ", ")));
   Labels labels;
-  for (const auto& [key, value] : rows) labels.by_key[key] = value == positive ? 1 : 0;
+  labels.positive = positive;
+  for (const auto& [key, value] : rows) labels.add(key, value == positive ? 1 : 0);
+  labels.count_conflicts();
   return labels;
 }
 
@@ -101,6 +120,7 @@ Labels labels_from_tsv(const SupervisedOptions& o) {
 // anything else (uncertain, conflicting, risk factor, ...) is left out and counted.
 Labels labels_from_vcf(const SupervisedOptions& o) {
   Labels labels;
+  labels.positive = "CLNSIG Pathogenic/Likely_pathogenic";
   std::vector<std::string> lines = read_lines(o.labels);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].empty() || lines[i][0] == '#') continue;
@@ -123,8 +143,9 @@ Labels labels_from_vcf(const SupervisedOptions& o) {
     }
     std::istringstream alts(cells[4]);
     std::string alt;
-    while (std::getline(alts, alt, ',')) labels.by_key[variant_key(cells[0], cells[1], cells[3], alt)] = label;
+    while (std::getline(alts, alt, ',')) labels.add(variant_key(cells[0], cells[1], cells[3], alt), label);
   }
+  labels.count_conflicts();
   return labels;
 }
 
@@ -142,17 +163,40 @@ struct Example {
   int label = 0;
 };
 
-// Scored variants with a label, in file order; counts scored variants without one.
-std::vector<Example> join(const std::string& score_dir, const Labels& labels, long& unlabelled, long& unscored) {
-  std::vector<Example> examples;
-  const std::string suffix(contract::scores_suffix);
+// The score files of the run score.json describes (the last one that finished in `score_dir`);
+// other *.scores.tsv there (left by other runs) are named in a warning and not read.
+std::vector<std::string> scored_files(const std::string& score_dir) {
+  const std::string provenance = path_join(score_dir, std::string(contract::score_provenance_file));
+  if (!path_exists(provenance))
+    throw input_error(score_dir, 0, "no {} (run `oncolm score` into it first; an unfinished run leaves none)",
+                      contract::score_provenance_file);
+  json run = read_json_file(provenance);
   std::vector<std::string> files;
+  std::set<std::string> listed;
+  for (const auto& entry : run.at("outputs")) {
+    const std::string name = entry.at("scores").get<std::string>();
+    listed.insert(name);
+    files.push_back(path_join(score_dir, name));
+  }
+  const std::string suffix(contract::scores_suffix);
+  std::vector<std::string> others;
   for (const auto& name : list_directory(score_dir))
-    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
-      files.push_back(path_join(score_dir, name));
-  std::sort(files.begin(), files.end());
-  if (files.empty()) throw input_error(score_dir, 0, "no *{} files (run `oncolm score` into it first)", suffix);
-  for (const auto& path : files) {
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        !listed.count(name))
+      others.push_back(name);
+  if (!others.empty())
+    log(Level::warning, "{}: {} *{} file(s) not in {} (another run's) are not evaluated: {}", score_dir,
+        others.size(), suffix, contract::score_provenance_file, fmt::join(others, ", "));
+  if (files.empty()) throw input_error(provenance, 0, "lists no scored samples");
+  return files;
+}
+
+// Scored variants with a label, in file order; counts scored variants without one, and collects
+// the label keys that found a scored variant.
+std::vector<Example> join(const std::string& score_dir, const Labels& labels, long& unlabelled, long& unscored,
+                          std::set<std::string>& joined) {
+  std::vector<Example> examples;
+  for (const auto& path : scored_files(score_dir)) {
     std::vector<std::string> lines = read_lines(path);
     std::vector<std::string> header = split_tabs(lines.at(0));
     auto column = [&](const std::string& name) {
@@ -174,6 +218,7 @@ std::vector<Example> join(const std::string& score_dir, const Labels& labels, lo
         ++unlabelled;
         continue;
       }
+      joined.insert(found->first);
       if (c[features[0]] == ".") {
         ++unscored;
         continue;
@@ -235,8 +280,13 @@ double average_precision(const std::vector<double>& scores, const std::vector<in
 std::string run_supervised(const std::string& score_dir, const SupervisedOptions& o) {
   if (o.folds < 2) throw std::invalid_argument("--folds must be at least 2");
   Labels labels = is_vcf(o.labels) ? labels_from_vcf(o) : labels_from_tsv(o);
+  if (!labels.conflicting.empty())
+    log(Level::warning, "{}: {} variant(s) labelled both positive and negative are left out (labels_skipped: "
+        "conflicting_labels)", o.labels, labels.conflicting.size());
   long unlabelled = 0, unscored = 0;
-  std::vector<Example> examples = join(score_dir, labels, unlabelled, unscored);
+  std::set<std::string> joined;
+  std::vector<Example> examples = join(score_dir, labels, unlabelled, unscored, joined);
+  const long labels_not_joined = static_cast<long>(labels.by_key.size() - joined.size());
   std::vector<int> y;
   for (const auto& e : examples) y.push_back(e.label);
   const long positives = std::count(y.begin(), y.end(), 1), negatives = static_cast<long>(y.size()) - positives;
@@ -295,12 +345,13 @@ std::string run_supervised(const std::string& score_dir, const SupervisedOptions
                   {"git_hash", git_hash()},
                   {"command", o.command_line},
                   {"labels", absolute_path(o.labels)},
-                  {"positive", is_vcf(o.labels) ? "CLNSIG Pathogenic/Likely_pathogenic" : o.positive},
+                  {"positive", labels.positive},
                   {"variants", n},
                   {"positives", positives},
                   {"negatives", negatives},
                   {"scored_without_label", unlabelled},
                   {"labelled_without_score", unscored},
+                  {"labels_not_joined", labels_not_joined},
                   {"labels_skipped", labels.skipped},
                   {"features", feature_columns},
                   {"model", {{"kind", "logistic regression, L2"}, {"C", o.C}, {"standardised", "inside each fold"}}},
@@ -312,11 +363,12 @@ std::string run_supervised(const std::string& score_dir, const SupervisedOptions
                   {"zero_shot", {{"score", "-llr"}, {"auroc", zero_shot_auroc}, {"auprc", zero_shot_auprc}}}};
   write_file_atomically(path_join(score_dir, "supervised.json"), summary.dump(1) + "\n");
   return fmt::format(
-      "supervised: {} labelled variants ({} positive, {} negative; {} scored variants without a label), {}-fold "
-      "logistic regression on the zero-shot scores: AUROC {:.3f}, AUPRC {:.3f}; zero-shot -llr alone: AUROC {:.3f}, "
-      "AUPRC {:.3f}\noutputs: {}/supervised.json, {}/supervised_predictions.tsv\n",
-      n, positives, negatives, unlabelled, o.folds, supervised_auroc, supervised_auprc, zero_shot_auroc,
-      zero_shot_auprc, score_dir, score_dir);
+      "supervised: {} labelled variants ({} positive, {} negative; {} scored variants without a label; {} of {} "
+      "labels matched no scored variant), {}-fold logistic regression on the zero-shot scores: AUROC {:.3f}, AUPRC "
+      "{:.3f}; zero-shot -llr alone: AUROC {:.3f}, AUPRC {:.3f}\noutputs: {}/supervised.json, "
+      "{}/supervised_predictions.tsv\n",
+      n, positives, negatives, unlabelled, labels_not_joined, labels.by_key.size(), o.folds, supervised_auroc,
+      supervised_auprc, zero_shot_auroc, zero_shot_auprc, score_dir, score_dir);
 }
 
 }  // namespace oncolm::score

@@ -153,6 +153,62 @@ TEST_F(SupervisedCli, ClinvarVcfLabelsJoinWithOrWithoutChrAndCountWhatIsLeftOut)
   EXPECT_EQ(summary["labels_skipped"]["CLNSIG_Uncertain_significance"], 1);
 }
 
+// What does not join is reported: labels matching no scored variant, variants labelled both ways
+// (left out), and *.scores.tsv files of another run in OUTDIR (named, not read); the default
+// positive class of 0/1 labels is written as used.
+TEST_F(SupervisedCli, UnjoinedConflictingAndStaleInputsAreCountedNotUsed) {
+  auto rows = split(read_file(root + "/labels.tsv"), '\n');
+  std::ofstream tsv(root + "/binary.tsv");
+  tsv << "chrom\tpos\tref\talt\tlabel\n";
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    auto cells = split(rows[i], '\t');
+    tsv << cells[0] << "\t" << cells[1] << "\t" << cells[2] << "\t" << cells[3] << "\t"
+        << (cells[4] == "damaging" ? 1 : 0) << "\n";
+  }
+  auto first = split(rows[1], '\t');
+  tsv << "chr" << first[0] << "\t" << first[1] << "\t" << first[2] << "\t" << first[3] << "\t"
+      << (first[4] == "damaging" ? 0 : 1) << "\n";  // the first variant again, labelled the other way
+  tsv << "20\t1\tA\tC\t1\n20\t2\tA\tC\t0\n";      // nowhere in the scores
+  tsv.close();
+  std::string stale;
+  for (const auto& name : oncolm::list_directory(root + "/score"))
+    if (stale.empty() && name.size() > 11 && name.compare(name.size() - 11, 11, ".scores.tsv") == 0) stale = name;
+  fs::copy_file(root + "/score/" + stale, root + "/score/old_run.scores.tsv");
+  const int status = std::system((binary + " score --labels " + root + "/binary.tsv --folds 3 -o " + root +
+                                  "/score > " + root + "/binary.out 2>&1").c_str());
+  fs::remove(root + "/score/old_run.scores.tsv");
+  ASSERT_EQ(status, 0) << read_file(root + "/binary.out");
+  json summary = json::parse(read_file(root + "/score/supervised.json"));
+  EXPECT_EQ(summary["positive"], "1");
+  EXPECT_EQ(summary["variants"].get<std::size_t>(), labelled - 1);
+  EXPECT_EQ(summary["labels_skipped"]["conflicting_labels"], 1);
+  EXPECT_EQ(summary["labels_not_joined"], 2);
+  const std::string out = read_file(root + "/binary.out");
+  EXPECT_NE(out.find("old_run.scores.tsv"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 of "), std::string::npos) << out;
+}
+
+// A score run that fails part way leaves no score.json: the rewritten *.scores.tsv of the samples
+// it reached must not pass for the earlier finished run.
+TEST_F(SupervisedCli, FailedScoreRunLeavesNoProvenance) {
+  const std::string out = root + "/rescore", broken = root + "/broken_windows";
+  fs::create_directories(broken);
+  ASSERT_EQ(std::system(("cp " + root + "/windows/colon* " + broken + "/").c_str()), 0);  // colon1 and colon2
+  ASSERT_EQ(std::system((binary + " score --model " + model_dir + " -o " + out + " " + broken +
+                         " > /dev/null 2>&1").c_str()),
+            0);
+  ASSERT_TRUE(fs::exists(out + "/score.json"));
+  // Every record of colon2's FASTA but its first six lines gone: scoring colon2 fails.
+  ASSERT_EQ(std::system(("zcat " + broken + "/colon2.windows.fa.gz | head -6 | gzip > " + broken + "/cut.gz && mv " +
+                         broken + "/cut.gz " + broken + "/colon2.windows.fa.gz").c_str()),
+            0);
+  EXPECT_NE(std::system((binary + " score --model " + model_dir + " -o " + out + " " + broken + " > " + root +
+                         "/rescore.out 2>&1").c_str()),
+            0);
+  EXPECT_NE(read_file(root + "/rescore.out").find("colon2"), std::string::npos) << read_file(root + "/rescore.out");
+  EXPECT_FALSE(fs::exists(out + "/score.json"));
+}
+
 TEST_F(SupervisedCli, BadLabelsAreClearErrors) {
   std::ofstream(root + "/nolabel.tsv") << "chrom\tpos\tref\talt\n20\t1\tA\tC\n";
   std::ofstream(root + "/oneclass.tsv") << "chrom\tpos\tref\talt\tlabel\n20\t1\tA\tC\t1\n20\t2\tA\tC\t1\n";
