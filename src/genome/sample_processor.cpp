@@ -40,8 +40,9 @@ std::string upper(std::string text) {
   return text;
 }
 
+// <DEL>, breakends (t[p[, ]p]t), single breakends (.t, t.) and VCF 4.1's contig insertions (C<ctg1>).
 bool symbolic(const std::string& alt) {
-  return alt.front() == '<' || alt.find_first_of("[]") != std::string::npos ||
+  return alt.find('<') != std::string::npos || alt.find_first_of("[]") != std::string::npos ||
          (alt.size() > 1 && (alt.front() == '.' || alt.back() == '.'));
 }
 
