@@ -2,6 +2,8 @@
 // checkpoint (src/train/trainer.h describes the outputs). Options may also come from --config FILE,
 // JSON ({"lr": 1e-4, "lora-rank": 4}) or TOML (lr = 1e-4), under the command-line names; the
 // command line wins over the file.
+#include <unistd.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -14,7 +16,9 @@
 
 #include "commands.h"
 #include "common_options.h"
+#include "core/json_file.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "train/distributed_options.h"
 #include "train/launcher.h"
 #include "train/trainer.h"
@@ -23,9 +27,24 @@ namespace oncolm::cli {
 namespace {
 
 // CLI11 reads TOML itself; a file whose first character is '{' is read as flat JSON instead.
+// Every key must name an option of `app` (a misspelt one is an error, as on the command line).
 class JsonOrTomlConfig : public CLI::ConfigTOML {
  public:
+  explicit JsonOrTomlConfig(const CLI::App& app) : app_(app) {}
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    std::vector<CLI::ConfigItem> parsed = read(input);
+    for (const auto& item : parsed) {
+      if (!item.parents.empty())
+        throw CLI::ConfigError("--config: a TOML table ([" + item.parents.front() +
+                               "]) is not read: put the options at the top level (steps = 100)");
+      if (item.name != "INPUT" && app_.get_option_no_throw("--" + item.name) == nullptr)
+        throw CLI::ConfigError("--config: no option --" + item.name + " (keys are the command-line names)");
+    }
+    return parsed;
+  }
+
+ private:
+  std::vector<CLI::ConfigItem> read(std::istream& input) const {
     std::stringstream text;
     text << input.rdbuf();
     std::string content = text.str();
@@ -56,6 +75,44 @@ class JsonOrTomlConfig : public CLI::ConfigTOML {
     }
     return config_items;
   }
+  const CLI::App& app_;
+};
+
+// `oncolm train --resume OUTDIR` alone continues that run: the options recorded in OUTDIR/train.json
+// become the defaults (the command line and --config still override them). Returns a temporary JSON
+// file of them for CLI11's config reader, or "" when argv has no --resume or the run has no train.json.
+class ResumeDefaults {
+ public:
+  ResumeDefaults(int argc, char** argv, const CLI::App& app) {
+    std::string out_dir;
+    for (int i = 1; i < argc; ++i) {
+      const std::string argument = argv[i];
+      if (argument == "--resume" && i + 1 < argc) out_dir = argv[i + 1];
+      if (argument.rfind("--resume=", 0) == 0) out_dir = argument.substr(9);
+    }
+    const std::string recorded = out_dir.empty() ? "" : path_join(out_dir, "train.json");
+    if (recorded.empty() || !path_exists(recorded)) return;
+    const nlohmann::json config = read_json_file(recorded).value("config", nlohmann::json::object());
+    nlohmann::json defaults = nlohmann::json::object();
+    for (const auto& [key, value] : config.items()) {
+      if (key == "out") continue;  // --resume names it
+      const std::string name = key == "inputs" ? "INPUT" : "--" + key;
+      if (app.get_option_no_throw(name) != nullptr) defaults[key == "inputs" ? "INPUT" : key] = value;
+    }
+    char pattern[] = "/tmp/oncolm-resume-XXXXXX";
+    const int fd = ::mkstemp(pattern);
+    if (fd < 0) throw std::runtime_error("cannot create a temporary file for the options of " + recorded);
+    ::close(fd);
+    path_ = pattern;
+    std::ofstream(path_) << defaults.dump() << "\n";
+  }
+  ~ResumeDefaults() {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
 };
 
 }  // namespace
@@ -85,8 +142,9 @@ int run_train(int argc, char** argv) {
   add_common_options(app, common, false, false);
   train::TrainOptions o;
   std::string objective = "mlm", lora_targets = "query,value", resume_dir;
-  app.set_config("--config", "", "JSON or TOML file holding options under their command-line names");
-  app.config_formatter(std::make_shared<JsonOrTomlConfig>());
+  app.config_formatter(std::make_shared<JsonOrTomlConfig>(app));
+  // A misspelt key in --config is an error, as a misspelt option is on the command line.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_option("--model", o.model_dir, "model directory (config.json, vocab.txt, weights)")->required();
   app.add_option("INPUT", o.inputs, "`oncolm windows` output directories or FASTA files (FASTA: mlm only)")->required();
   app.add_option("-o,--out", o.out_dir, "output directory");
@@ -173,6 +231,11 @@ int run_train(int argc, char** argv) {
                  "seconds a rank waits in a collective for the others before failing")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  // Last, once every option exists: with --resume OUTDIR, OUTDIR/train.json's options are the defaults.
+  ResumeDefaults resume_defaults(argc, argv, app);
+  app.set_config("--config", resume_defaults.path(),
+                 "JSON or TOML file holding options under their command-line names (with --resume OUTDIR and no "
+                 "--config: the options OUTDIR/train.json recorded)");
   return run_subcommand(app, common, argc, argv, [&]() {
     if (!resume_dir.empty()) {
       if (!o.out_dir.empty() && o.out_dir != resume_dir)

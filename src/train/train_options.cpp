@@ -1,5 +1,7 @@
 #include "train/train_options.h"
 
+#include "core/paths.h"
+
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -82,9 +84,12 @@ void validate_options(const TrainOptions& o) {
 
 nlohmann::json options_json(const TrainOptions& o) {
   nlohmann::json j;
-  j["model"] = o.model_dir;
-  j["out"] = o.out_dir;
-  j["inputs"] = o.inputs;
+  // Absolute paths: `oncolm train --resume OUTDIR` takes them from here, from any directory.
+  j["model"] = absolute_path(o.model_dir);
+  j["out"] = absolute_path(o.out_dir);
+  std::vector<std::string> inputs;
+  for (const auto& input : o.inputs) inputs.push_back(absolute_path(input));
+  j["inputs"] = inputs;
   j["objective"] = objective_name(o.objective);
   j["steps"] = o.steps;
   j["epochs"] = o.epochs;

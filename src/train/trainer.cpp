@@ -346,6 +346,9 @@ struct RunState {
   std::int64_t batch = 0;        // ... and next batch within it
   double best_validation = std::numeric_limits<double>::infinity();
   int evaluations_without_improvement = 0;
+  // The training tally of the steps since the last train line (Tally::to_json), so that a resumed
+  // run writes the same next line as an uninterrupted one.
+  json pending_tally = json::object();
 };
 
 json state_json(const RunState& state, const json& fingerprint) {
@@ -354,6 +357,7 @@ json state_json(const RunState& state, const json& fingerprint) {
             {"scheduler", "learning rate is a function of step (warm-up, decay) -- the step is its state"},
             {"rng", "masking, second views, dropout and batch order draw from streams seeded by (seed, epoch, step, "
                     "micro-batch): the data position is their state"},
+            {"pending_train_tally", state.pending_tally},
             {"fingerprint", fingerprint}};
   j["best_validation_loss"] = std::isfinite(state.best_validation) ? json(state.best_validation) : json(nullptr);
   return j;
@@ -437,10 +441,19 @@ void check_fingerprint(const json& saved, const json& current, const std::string
     throw input_error(state_path, 0, "cannot resume: the checkpoint's {} is {} but this run's is {}",
                       key, saved[key].dump(), current[key].dump());
   }
-  for (const auto& [key, value] : current.items())
+  for (const auto& [key, value] : current.items()) {
+    if (key == "training_options" && saved.contains(key)) {
+      for (const auto& [option, now] : value.items())
+        if (saved[key].value(option, json()) != now)
+          throw input_error(state_path, 0, "cannot resume: the checkpoint's run had --{} {}, this one {} (the "
+                            "batches, random streams, losses or optimizer would differ)", option,
+                            saved[key].value(option, json()).dump(), now.dump());
+      continue;
+    }
     if (saved.value(key, json()) != value)
       throw input_error(state_path, 0, "cannot resume: the checkpoint's {} is {} but this run's is {}", key,
                         saved.value(key, json()).dump(), value.dump());
+  }
 }
 
 // --- metrics ---
@@ -533,6 +546,21 @@ struct Tally {
     anchors = static_cast<std::int64_t>(v[4]);
     tokens = static_cast<std::int64_t>(v[5]);
   }
+  // The training sums (not the validation distances) for a checkpoint, and back.
+  json to_json() const {
+    return {{"mlm_sum", mlm_sum},   {"contrastive_sum", contrastive_sum}, {"selected", selected},
+            {"correct", correct},   {"anchors", anchors},                 {"tokens", tokens}};
+  }
+  static Tally from_json(const json& j) {
+    Tally t;
+    t.mlm_sum = j.value("mlm_sum", 0.0);
+    t.contrastive_sum = j.value("contrastive_sum", 0.0);
+    t.selected = j.value("selected", std::int64_t{0});
+    t.correct = j.value("correct", std::int64_t{0});
+    t.anchors = j.value("anchors", std::int64_t{0});
+    t.tokens = j.value("tokens", std::int64_t{0});
+    return t;
+  }
   double mlm() const { return selected ? mlm_sum / static_cast<double>(selected) : not_a_number; }
   double contrastive() const { return anchors ? contrastive_sum / static_cast<double>(anchors) : not_a_number; }
   double accuracy() const {
@@ -588,11 +616,21 @@ void prepare_out_dir(const TrainOptions& o) {
   make_directories(o.out_dir);
 }
 
+// What a resumed run must share with the checkpoint's: model, objective, data, and every option that
+// shapes the batches, the random streams, the losses or the optimizer (options_json's names). Left
+// out, free to change: where and how fast it runs (device, precision, threads, activation
+// checkpointing), how often it reports and saves, early stopping, and the run's length (--steps,
+// --epochs: a longer run continues the schedule of its new length).
 json make_fingerprint(const TrainOptions& o, const std::string& model_sha256, const json& data_files) {
+  json training = options_json(o);
+  for (const char* free : {"model", "out", "inputs", "steps", "epochs", "eval-every", "early-stopping", "log-every",
+                           "checkpoint-every", "keep-checkpoints", "threads", "device", "precision",
+                           "activation-checkpointing"})
+    training.erase(free);
   return {{"model_sha256", model_sha256}, {"objective", objective_name(o.objective)}, {"data", data_files},
           {"lora_rank", o.adapters.lora_rank}, {"lora_targets", model::lora_target_names(o.adapters.lora_targets)},
           {"ia3", o.adapters.ia3}, {"freeze_below", o.freeze_below}, {"seed", o.seed},
-          {"validation_fraction", o.validation_fraction}};
+          {"validation_fraction", o.validation_fraction}, {"training_options", training}};
 }
 
 // --precision auto: bf16 where the tensor cores make it pay (CUDA), fp32 on CPU.
@@ -729,6 +767,7 @@ RunState read_run_state(const std::string& checkpoint, const json& fingerprint) 
   state.evaluations_without_improvement = saved.at("evaluations_without_improvement").get<int>();
   if (!saved.at("best_validation_loss").is_null())
     state.best_validation = saved.at("best_validation_loss").get<double>();
+  state.pending_tally = saved.value("pending_train_tally", json::object());
   return state;
 }
 
@@ -766,7 +805,15 @@ Run prepare_run(const TrainOptions& o) {
   }
   const model::NtConfig& config = run.config;
   run.tokenizer = std::make_unique<model::Tokenizer>(model::Vocabulary::load(path_join(o.model_dir, "vocab.txt")));
-  const std::string model_sha256 = model::checkpoint_checksum(model::Checkpoint::load_dir(o.model_dir));
+  std::string model_sha256;
+  {
+    const model::Checkpoint base = model::Checkpoint::load_dir(o.model_dir);
+    model_sha256 = model::checkpoint_checksum(base);
+    // Checked here, before prepare_out_dir: a bad model must not cost the run an --overwrite removes.
+    if (o.objective != Objective::contrastive && base.find("lm_head.decoder.weight") == nullptr)
+      throw input_error(o.model_dir, 0, "the checkpoint has no MLM head (lm_head.decoder.weight), which --objective "
+                        "{} needs", objective_name(o.objective));
+  }
   if (o.freeze_below > config.num_layers)
     throw std::invalid_argument(
         fmt::format("--freeze-below {}: the model has {} layers", o.freeze_below, config.num_layers));
@@ -802,9 +849,6 @@ Run prepare_run(const TrainOptions& o) {
     set_blas_threads(threads);
   }
   run.model = build_model(o, config, device, resume_dir);
-  if (o.objective != Objective::contrastive && !run.model.encoder->has_lm_head())
-    throw input_error(o.model_dir, 0, "the checkpoint has no MLM head (lm_head.*), which --objective {} needs",
-                      objective_name(o.objective));
   run.optimizer = make_optimizer(run.model, o);
   if (run.comm) {
     std::vector<at::Tensor> tensors;
@@ -892,8 +936,36 @@ void train_loop(Run& run, TrainResult& result) {
   std::int64_t saved_step = o.resume ? state.step : -1;
   // The model as given, for comparison with every later evaluation.
   if (!o.resume && !run.validation_batches.empty()) validate(run, metrics, 0.0);
-  Tally tally;
+  // The steps since the last train line before an interruption (rank 0 kept the sum of all ranks').
+  Tally tally = run.primary() ? Tally::from_json(state.pending_tally) : Tally{};
+  std::int64_t untimed_tokens = tally.tokens;  // counted before this process started: not in the rate
+  std::int64_t tally_steps = 0;                 // steps in `tally` done by this process
   auto since_log = std::chrono::steady_clock::now();
+  auto write_train_line = [&](double lr, double grad_norm, double epoch) {
+    tally.sum_over_ranks(run.comm.get());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_log).count();
+    const double timed_tokens = static_cast<double>(tally.tokens - untimed_tokens);
+    json record = loss_fields(tally, o);
+    record.update({{"split", "train"}, {"step", state.step}, {"epoch", epoch}, {"lr", lr}, {"grad_norm", grad_norm},
+                   {"tokens_per_s", seconds > 0 ? timed_tokens / seconds : 0.0}});
+    metrics.write(record);
+    if (!record["loss"].is_null())
+      progress.set_note(fmt::format("loss {:.4f}, {:.0f} tokens/s", record["loss"].get<double>(),
+                                    record["tokens_per_s"].get<double>()));
+    result.last_train_loss = record["loss"].is_null() ? not_a_number : record["loss"].get<double>();
+    log(Level::info, "step {}/{}: loss {:.4f}, lr {:.3g}, {:.0f} tokens/s", state.step, run.total_steps,
+        result.last_train_loss, lr, record["tokens_per_s"].get<double>());
+    tally = Tally{};
+    untimed_tokens = 0;
+    tally_steps = 0;
+    since_log = std::chrono::steady_clock::now();
+  };
+  // What a checkpoint keeps of the tally: the sum over the ranks (every rank calls this at the same step).
+  auto pending_tally = [&]() {
+    Tally all = tally;
+    all.sum_over_ranks(run.comm.get());
+    return all.to_json();
+  };
   while (state.step < run.total_steps && !stop_requested) {
     const double lr = learning_rate(o, state.step, run.total_steps);
     set_learning_rate(*run.optimizer, lr);
@@ -923,28 +995,16 @@ void train_loop(Run& run, TrainResult& result) {
     const double grad_norm = clip_gradients(parameters, o.max_grad_norm);
     run.optimizer->step();
     ++state.step;
+    ++tally_steps;
     progress.advance();
 
     const bool last = state.step == run.total_steps;
     const double epoch = epoch_position(state, epoch_batches.size());
-    if (state.step % o.log_every == 0 || last) {
-      tally.sum_over_ranks(run.comm.get());
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_log).count();
-      json record = loss_fields(tally, o);
-      record.update({{"split", "train"}, {"step", state.step}, {"epoch", epoch}, {"lr", lr}, {"grad_norm", grad_norm},
-                     {"tokens_per_s", seconds > 0 ? static_cast<double>(tally.tokens) / seconds : 0.0}});
-      metrics.write(record);
-      if (!record["loss"].is_null())
-        progress.set_note(fmt::format("loss {:.4f}, {:.0f} tokens/s", record["loss"].get<double>(),
-                                      record["tokens_per_s"].get<double>()));
-      result.last_train_loss = record["loss"].is_null() ? not_a_number : record["loss"].get<double>();
-      log(Level::info, "step {}/{}: loss {:.4f}, lr {:.3g}, {:.0f} tokens/s", state.step, run.total_steps,
-          result.last_train_loss, lr, record["tokens_per_s"].get<double>());
-      tally = Tally{};
-      since_log = std::chrono::steady_clock::now();
-    }
+    if (state.step % o.log_every == 0 || last) write_train_line(lr, grad_norm, epoch);
     if (!run.validation_batches.empty() && ((o.eval_every > 0 && state.step % o.eval_every == 0) || last))
       result.early_stopped = validate(run, metrics, epoch);
+    // Stopping early between train lines: the steps since the last one still get theirs.
+    if (result.early_stopped && tally_steps > 0) write_train_line(lr, grad_norm, epoch);
     if (o.after_step) o.after_step(state.step);
     if (run.comm) {  // a signal to any rank stops them all at the same step
       std::vector<double> stopping = {stop_requested ? 1.0 : 0.0};
@@ -952,6 +1012,7 @@ void train_loop(Run& run, TrainResult& result) {
       if (stopping[0] > 0) stop_requested = 1;
     }
     if (state.step % o.checkpoint_every == 0 || last || result.early_stopped || stop_requested) {
+      state.pending_tally = pending_tally();
       if (run.primary())
         save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
       saved_step = state.step;
@@ -959,8 +1020,11 @@ void train_loop(Run& run, TrainResult& result) {
     if (result.early_stopped) break;
   }
   // A signal that arrived after the last step's checkpoint decision still gets its checkpoint.
-  if (stop_requested && saved_step != state.step && run.primary())
+  if (stop_requested && saved_step != state.step && run.primary()) {
+    // Only rank 0 gets here: its own tally (the other ranks' steps since the last line are not in it).
+    state.pending_tally = tally.to_json();
     save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
+  }
   progress.finish();
 }
 

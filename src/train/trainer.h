@@ -25,6 +25,7 @@
 // step, micro-batch), so the data position in a checkpoint fixes them all: a resumed run repeats
 // the uninterrupted one step for step.
 #pragma once
+#include <limits>
 #include <cstdint>
 #include <string>
 
@@ -36,7 +37,7 @@ struct TrainResult {
   std::int64_t steps = 0;          // optimizer steps done in total (including before a resume)
   bool interrupted = false;        // SIGINT/SIGTERM: checkpoint written, no final/
   bool early_stopped = false;
-  double last_train_loss = 0;
+  double last_train_loss = std::numeric_limits<double>::quiet_NaN();  // NaN (null in train.json): no train line
   double best_validation_loss = 0;  // NaN without validation
   std::string final_dir;           // empty when interrupted
 };
