@@ -1,6 +1,7 @@
 #include "downstream/classify.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -535,6 +536,9 @@ std::string run_classify_predict(const PredictOptions& options) {
     }
   }
   make_directories(options.out_dir);
+  // This run writes metrics.json only when some sample has a label the model knows: an earlier
+  // run's must not stand beside these predictions.
+  std::remove(path_join(options.out_dir, "metrics.json").c_str());
   write_features(path_join(options.out_dir, "features.tsv"), loaded.table);
   write_file_atomically(path_join(options.out_dir, "predictions.tsv"), predictions);
   std::string text = fmt::format("classify predict: {} samples with {} ({} classes of '{}')\n",

@@ -67,6 +67,14 @@ std::vector<std::string> make_id83() {
 
 const std::array<std::string, 10> canonical_dbs_ref = {"AC", "AT", "CC", "CG", "CT", "GC", "TA", "TC", "TG", "TT"};
 
+// A REF pair that reads the same on both strands (AT, CG, GC, TA) meets each ALT in two spellings;
+// COSMIC's DBS-78 names the alphabetically smaller one for AT and GC and the larger for CG and TA
+// (CG>TT, not CG>AA; TA>GT, not TA>AC).
+std::string cosmic_palindrome_alt(const std::string& ref, const std::string& alt) {
+  const std::string other = reverse_complement(alt);
+  return (ref == "CG" || ref == "TA") ? std::max(alt, other) : std::min(alt, other);
+}
+
 std::vector<std::string> make_dbs78() {
   std::vector<std::string> names;
   for (const std::string& ref : canonical_dbs_ref) {
@@ -75,7 +83,7 @@ std::vector<std::string> make_dbs78() {
       for (char b : bases) {
         std::string alt{a, b};
         if (a == ref[0] || b == ref[1]) continue;
-        if (palindrome && reverse_complement(alt) < alt) continue;
+        if (palindrome && cosmic_palindrome_alt(ref, alt) != alt) continue;
         names.push_back(ref + ">" + alt);
       }
   }
@@ -179,7 +187,7 @@ int dbs78_index(const std::string& norm_ref, const std::string& norm_alt) {
     ref = reverse_complement(ref);
     alt = reverse_complement(alt);
   }
-  if (reverse_complement(ref) == ref) alt = std::min(alt, reverse_complement(alt));
+  if (reverse_complement(ref) == ref) alt = cosmic_palindrome_alt(ref, alt);
   return index_of(dbs78_classes(), ref + ">" + alt);
 }
 

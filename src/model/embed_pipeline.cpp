@@ -1,6 +1,7 @@
 #include "model/embed_pipeline.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -326,6 +327,9 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
   log(Level::info, "model {}: {}, {} layers, hidden {}, on {}", options.model_dir, embedder.config().describe(),
       embedder.config().num_layers, embedder.dim(), embedder.compute_description());
   make_directories(options.out_dir);
+  // The sample files are committed one by one and embed.json last: an earlier run's must not
+  // describe them if this run stops part way.
+  std::remove(path_join(options.out_dir, std::string(contract::embed_provenance_file)).c_str());
   SourceEmbedder runner(embedder, options, max_tokens);
   nlohmann::json outputs = nlohmann::json::array();
   std::size_t total = 0;

@@ -65,6 +65,9 @@ TEST(Paths, JoinNameParentAndNormaliseLikeStdFilesystem) {
   EXPECT_EQ(file_name("x/y/z.vcf.gz"), "z.vcf.gz");
   EXPECT_EQ(parent_directory("sheet.tsv"), ".");
   EXPECT_EQ(parent_directory("/data/sheet.tsv"), "/data");
+  EXPECT_EQ(parent_directory("/data/windows/"), "/data");  // a directory given with its slash
+  EXPECT_EQ(parent_directory("windows//"), ".");
+  EXPECT_EQ(parent_directory("/"), "/");
   EXPECT_EQ(normalise_path("./vcf/a.vcf"), "vcf/a.vcf");
   EXPECT_EQ(normalise_path("ex/./vcf/../bam/t.bam"), "ex/bam/t.bam");
   EXPECT_EQ(normalise_path("../x/./y"), "../x/y");

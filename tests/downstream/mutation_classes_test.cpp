@@ -23,6 +23,18 @@ TEST(MutationClasses, SchemesHaveCosmicSizesAndOrder) {
   EXPECT_EQ(dbs78_classes()[9], "AT>CA");
   EXPECT_EQ(dbs78_classes()[77], "TT>GG");
   EXPECT_EQ(dbs78_classes()[dbs_other_index], "MNV");
+  // COSMIC's names for the REF pairs that read the same on both strands (its DBS-78 list).
+  std::vector<std::string> palindromic;
+  for (const auto& name : dbs78_classes())
+    for (const char* ref : {"AT>", "CG>", "GC>", "TA>"})
+      if (name.rfind(ref, 0) == 0) palindromic.push_back(name);
+  EXPECT_EQ(palindromic, (std::vector<std::string>{"AT>CA", "AT>CC", "AT>CG", "AT>GA", "AT>GC", "AT>TA",
+                                                   "CG>AT", "CG>GC", "CG>GT", "CG>TA", "CG>TC", "CG>TT",
+                                                   "GC>AA", "GC>AG", "GC>AT", "GC>CA", "GC>CG", "GC>TA",
+                                                   "TA>AT", "TA>CG", "TA>CT", "TA>GC", "TA>GG", "TA>GT"}));
+  EXPECT_EQ(dbs78_classes()[static_cast<std::size_t>(dbs78_index("CG", "AA"))], "CG>TT");
+  EXPECT_EQ(dbs78_classes()[static_cast<std::size_t>(dbs78_index("TA", "AC"))], "TA>GT");
+  EXPECT_EQ(dbs78_classes()[static_cast<std::size_t>(dbs78_index("AT", "TG"))], "AT>CA");
 }
 
 TEST(MutationClasses, Sbs96IsPyrimidineCentred) {
