@@ -19,6 +19,9 @@ enum LoraTarget : unsigned {
 // std::invalid_argument naming an unknown target.
 unsigned parse_lora_targets(const std::string& comma_separated);
 std::string lora_target_names(unsigned targets);
+// PEFT's target_modules for these projections as a regular expression (PEFT full-matches a string
+// against module names; a list would match "output.dense" in attention.output.dense too).
+std::string peft_target_regex(unsigned targets);
 
 struct AdapterOptions {
   int lora_rank = 0;  // 0 = no LoRA

@@ -144,6 +144,19 @@ std::string lora_target_names(unsigned targets) {
   return names;
 }
 
+std::string peft_target_regex(unsigned targets) {
+  const std::pair<unsigned, const char*> all[] = {{lora_query, "attention\\.self\\.query"},
+                                                  {lora_key, "attention\\.self\\.key"},
+                                                  {lora_value, "attention\\.self\\.value"},
+                                                  {lora_attention_output, "attention\\.output\\.dense"},
+                                                  {lora_ffn_in, "intermediate\\.dense"},
+                                                  {lora_ffn_out, "output\\.dense"}};
+  std::string alternatives;
+  for (const auto& [flag, module] : all)
+    if (targets & flag) alternatives += (alternatives.empty() ? "" : "|") + std::string(module);
+  return ".*\\.layer\\.\\d+\\.(" + alternatives + ")";
+}
+
 template <typename L>
 auto NtEncoder::lora_slots(L& layer) {
   using Slot = std::pair<const char*, decltype(&layer.lora_query)>;

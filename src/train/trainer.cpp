@@ -686,9 +686,19 @@ void write_final(const Trainable& model, const TrainOptions& o) {
   if (merged.has_adapters()) {
     model::save_tensors(path_join(partial, "adapter.safetensors"), merged.adapter_tensors());
     const auto& a = merged.adapter_options();
-    json config = {{"peft_type", a.lora_rank > 0 ? "LORA" : "IA3"}, {"r", a.lora_rank}, {"lora_alpha", a.lora_alpha},
-                   {"lora_dropout", a.lora_dropout}, {"oncolm_lora_targets", model::lora_target_names(a.lora_targets)},
-                   {"oncolm_ia3", a.ia3}, {"base_model_name_or_path", absolute_path(o.model_dir)}};
+    // PEFT's LoraConfig / IA3Config fields (one adapter type per PEFT config: with both, LoRA's).
+    json config = {{"peft_type", a.lora_rank > 0 ? "LORA" : "IA3"}, {"task_type", nullptr},
+                   {"base_model_name_or_path", absolute_path(o.model_dir)}, {"inference_mode", true},
+                   {"fan_in_fan_out", false}, {"modules_to_save", nullptr},
+                   {"oncolm_lora_targets", model::lora_target_names(a.lora_targets)}, {"oncolm_ia3", a.ia3}};
+    if (a.lora_rank > 0) {
+      config.update({{"r", a.lora_rank}, {"lora_alpha", a.lora_alpha}, {"lora_dropout", a.lora_dropout},
+                     {"bias", "none"}, {"target_modules", model::peft_target_regex(a.lora_targets)}});
+    } else {
+      // IA3 here scales keys, values and the feed-forward activation (the input of output.dense).
+      config.update({{"target_modules", ".*\\.layer\\.\\d+\\.(attention\\.self\\.key|attention\\.self\\.value|output\\.dense)"},
+                     {"feedforward_modules", ".*\\.layer\\.\\d+\\.output\\.dense"}});
+    }
     write_file_atomically(path_join(partial, "adapter_config.json"), config.dump(1) + "\n");
     merged.merge_adapters();
   }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -530,6 +531,22 @@ TEST(Train, LoraExportRoundTripsThroughOncolmEmbed) {
   std::string checkpoint = o.out_dir + "/checkpoints/step-4";
   EXPECT_EQ(layout(o.out_dir + "/final/adapter.safetensors"), layout(checkpoint + "/adapter.safetensors"));
   EXPECT_EQ(layout(o.out_dir + "/final/model.safetensors"), layout(v2_model + "/model.safetensors"));
+  // adapter_config.json's target_modules (PEFT full-matches a string as a regular expression) names
+  // exactly the modules that hold LoRA tensors: attention.output.dense is not output.dense.
+  json peft = json::parse(read_text(o.out_dir + "/final/adapter_config.json"));
+  EXPECT_EQ(peft["peft_type"], "LORA");
+  const std::regex targets(peft["target_modules"].get<std::string>());
+  std::set<std::string> adapted_modules;
+  for (const auto& [name, shape] : layout(o.out_dir + "/final/adapter.safetensors")) {
+    const std::string prefix = "base_model.model.", suffix = ".lora_A.weight";
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      adapted_modules.insert(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()));
+  }
+  ASSERT_EQ(adapted_modules.size(), 3u * static_cast<std::size_t>(model::NtConfig::load_dir(v2_model).num_layers));
+  for (const auto& module : adapted_modules) EXPECT_TRUE(std::regex_match(module, targets)) << module;
+  for (const char* other : {"esm.encoder.layer.0.attention.output.dense", "esm.encoder.layer.1.attention.self.key",
+                            "esm.encoder.layer.0.intermediate.dense", "lm_head.dense"})
+    EXPECT_FALSE(std::regex_match(std::string(other), targets)) << other;
   // The unmerged adapter model, rebuilt from the checkpoint.
   c10::InferenceMode guard;
   model::NtConfig config = model::NtConfig::load_dir(v2_model);
