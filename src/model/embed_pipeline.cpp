@@ -286,9 +286,18 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
       if (fastas.empty())
         throw input_error(input, 0, "directory holds no <sample>{} files (oncolm windows output)",
                           windows_fasta_suffix);
+      // In `oncolm windows` output (stats files present) a sample without its stats file, which
+      // that command writes last, is one whose run did not finish; hand-made directories have none.
+      bool windows_output = false;
+      for (const auto& name : list_directory(input))
+        windows_output = windows_output || ends_with(name, std::string(contract::stats_suffix));
       for (const auto& fasta : fastas) {
         std::string file = file_name(fasta);
         std::string sample = file.substr(0, file.size() - windows_fasta_suffix.size());
+        if (windows_output && !path_exists(path_join(input, contract::sample_stats_name(sample))))
+          throw input_error(fasta, 0, "no {} next to it: the sample's windows are incomplete (`oncolm windows` "
+                            "writes the stats file last); rerun `oncolm windows` for it",
+                            contract::sample_stats_name(sample));
         sources.push_back(windows_source(input, sample, sample, windows_fasta_suffix, windows_manifest_suffix));
         // SV junction windows of the same sample, when the windows run found any (its .fai lists them).
         std::string sv_index = path_join(input, sample + sv_fasta_suffix + ".fai");

@@ -372,6 +372,16 @@ TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
     EXPECT_NE(std::string(error.what()).find("sample_id 'S-1', but S_1.stats.json says 'S-2'"), std::string::npos)
         << error.what();
   }
+  // In `oncolm windows` output, a sample without its stats file (written last) is incomplete: refused.
+  std::ofstream(dir / "windows/S_1.stats.json") << "{\"sample_id\": \"S-1\", \"safe_id\": \"S_1\"}\n";
+  fs::copy_file(dir / "windows/S_1.windows.fa.gz", dir / "windows/S_2.windows.fa.gz");
+  options.out_dir = (dir / "out3").string();
+  try {
+    run_embed_pipeline(options);
+    FAIL() << "a sample without its stats file was embedded";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("S_2.stats.json"), std::string::npos) << error.what();
+  }
   fs::remove_all(dir);
 }
 
