@@ -87,8 +87,9 @@ void tally_sv_junctions(const std::string& path, LengthTally& tally) {
                     alt = table.column("alt_length");
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
-    ++tally.windows[{"sv", "REF1", to_long(row[r1e], table, r) - to_long(row[r1s], table, r)}];
-    ++tally.windows[{"sv", "REF2", to_long(row[r2e], table, r) - to_long(row[r2s], table, r)}];
+    // Window starts and ends are inclusive (1-based, as the FASTA record names them).
+    ++tally.windows[{"sv", "REF1", to_long(row[r1e], table, r) - to_long(row[r1s], table, r) + 1}];
+    ++tally.windows[{"sv", "REF2", to_long(row[r2e], table, r) - to_long(row[r2s], table, r) + 1}];
     ++tally.windows[{"sv", "ALT", to_long(row[alt], table, r)}];
   }
 }

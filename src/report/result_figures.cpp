@@ -102,9 +102,20 @@ std::vector<Figure> training_figures(const std::string& train_dir) {
   return figures;
 }
 
+std::vector<Figure> classify_figures_of(const std::string& path, const json& metrics);
+
+// A metrics.json whose fields are missing or of another type is an error naming it.
 std::vector<Figure> classify_figures(const std::string& classify_dir) {
   const std::string path = path_join(classify_dir, "metrics.json");
   json metrics = read_json_file(path);
+  try {
+    return classify_figures_of(path, metrics);
+  } catch (const json::exception& error) {
+    throw input_error(path, 0, "not a metrics.json of `oncolm classify cv`: {}", error.what());
+  }
+}
+
+std::vector<Figure> classify_figures_of(const std::string& path, const json& metrics) {
   if (!metrics.contains("results") || metrics["results"].empty())
     throw input_error(path, 0, "no results (not a metrics.json of `oncolm classify cv`)");
   const std::string label = metrics.value("label", "label");
@@ -206,12 +217,18 @@ std::vector<Figure> score_figures(const std::string& score_dir) {
         ++unscored;
         continue;
       }
+      double number = 0;
       try {
-        llr_by_type[table.rows[r][type]].push_back(std::stod(value));
-        ++scored;
+        number = std::stod(value);
       } catch (const std::exception&) {
         throw input_error(path, static_cast<long>(r + 2), "llr '{}' is not a number", value);
       }
+      if (!std::isfinite(number)) {  // nan or inf: no place on the axis
+        ++unscored;
+        continue;
+      }
+      llr_by_type[table.rows[r][type]].push_back(number);
+      ++scored;
     }
   }
   Figure figure;
@@ -224,7 +241,7 @@ std::vector<Figure> score_figures(const std::string& score_dir) {
       figure.rows.push_back({{"type", type}, {"llr_from", bin.start}, {"llr_to", bin.end}, {"variants", bin.count}});
   figure.caption = fmt::format(
       "llr (log P(ALT) - log P(REF) at the masked variant tokens, mean of both strands) of {} small variants in {} "
-      "scores.tsv files of `oncolm score`, in 30 equal bins per type; {} variants without a score are left out.",
+      "scores.tsv files of `oncolm score`, in 30 equal bins per type; {} variants without a finite score are left out.",
       scored, files.size(), unscored);
   figure.spec = {{"width", 480},
                  {"mark", "bar"},
@@ -251,8 +268,18 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
       const auto& row = table.rows[r];
       ++junctions;
       ++by_class[{row[cls], row[mechanism]}];
-      if (row[homlen] != "." && !row[homlen].empty()) ++homology[std::stol(row[homlen])];
-      long bases = row[size] == "." || row[size].empty() ? -1 : std::stol(row[size]);
+      auto number = [&](std::size_t column) {
+        try {
+          std::size_t used = 0;
+          long value = std::stol(row[column], &used);
+          if (used == row[column].size()) return value;
+        } catch (const std::exception&) {
+        }
+        throw input_error(path, static_cast<long>(r + 2), "{} '{}' is not a whole number", table.header[column],
+                          row[column]);
+      };
+      if (row[homlen] != "." && !row[homlen].empty()) ++homology[number(homlen)];
+      long bases = row[size] == "." || row[size].empty() ? -1 : number(size);
       if (bases > 0) ++sizes[{row[cls], static_cast<long>(std::floor(std::log10(static_cast<double>(bases))))}];
       else ++without_size;
     }

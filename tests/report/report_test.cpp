@@ -146,6 +146,25 @@ void ReportPipeline::cohort_figures_match_the_sample_sheet_and_stats() {
   for (const auto& row : read_tsv(data("indel_lengths"))) indels += std::stol(row.at("indels"));
   EXPECT_EQ(windows, 2 * stats["windows"].get<long>() + 3 * stats["sv"]["junctions"].get<long>());
   EXPECT_EQ(indels, stats["counts_by_type"]["indel"].get<long>());
+  // SV windows: every length is that of a record in the SV FASTA indexes (what samtools faidx reports).
+  std::map<std::string, long> indexed, drawn;  // "allele length" -> windows
+  for (const auto& name : oncolm::list_directory(root + "/out/windows")) {
+    const std::string suffix = ".sv_windows.fa.gz.fai";
+    if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    std::ifstream fai(root + "/out/windows/" + name);
+    std::string line;
+    while (std::getline(fai, line)) {
+      std::istringstream fields(line);
+      std::string record, length;
+      std::getline(fields, record, '\t');
+      std::getline(fields, length, '\t');
+      ++indexed[record.substr(record.rfind('|') + 1) + " " + length];
+    }
+  }
+  for (const auto& row : read_tsv(data("window_lengths")))
+    if (row.at("type") == "sv") drawn[row.at("allele") + " " + row.at("length")] += std::stol(row.at("windows"));
+  ASSERT_FALSE(indexed.empty());
+  EXPECT_EQ(drawn, indexed);
 }
 
 void ReportPipeline::result_figures_match_their_stage_files() {
@@ -306,6 +325,28 @@ TEST(ReportBadInput, ClearErrors) {
     EXPECT_NE(std::string(error.what()).find("set.emb.tsv"), std::string::npos) << error.what();
   }
   EXPECT_FALSE(fs::exists(root + "/report.html")) << "nothing written on failure";
+  // Scores that are not finite (the model's overflow) are left out of the histogram, not drawn.
+  fs::create_directories(root + "/score");
+  std::ofstream(root + "/score/score.json") << "{}\n";
+  std::ofstream(root + "/score/S.scores.tsv") << "type\tllr\nsnv\t-1.5\nsnv\tnan\nsnv\tinf\nindel\t0.25\nsnv\t.\n";
+  options.inputs = {root + "/score"};
+  options.data_dir = root + "/data";
+  oncolm::report::write_report(options);
+  long drawn = 0;
+  for (const auto& row : read_tsv(root + "/data/llr_distribution.tsv")) drawn += std::stol(row.at("variants"));
+  EXPECT_EQ(drawn, 2);
+  // A breakpoints TSV with a size that is not a number: the file and line are named.
+  fs::create_directories(root + "/breakpoints");
+  std::ofstream(root + "/breakpoints/breakpoints.json") << "{}\n";
+  std::ofstream(root + "/breakpoints/S.breakpoints.tsv") << "class\tmechanism\tsize\thomlen\nDEL\tblunt\t12x\t0\n";
+  options.inputs = {root + "/breakpoints"};
+  try {
+    oncolm::report::write_report(options);
+    FAIL() << "no error for a size that is not a number";
+  } catch (const oncolm::InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("S.breakpoints.tsv:2"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("'12x'"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace
