@@ -1,5 +1,5 @@
 // `oncolm windows SAMPLE_SHEET --reference REF -o OUTDIR [--sample ID] [options]`
-// `oncolm windows merge -o OUTDIR`
+// `oncolm windows merge -o OUTDIR [--sheet SHEET]`
 // The work is in the genome library (src/genome/windows_command.h); this file only maps options.
 #include <cstring>
 #include <stdexcept>
@@ -31,8 +31,12 @@ int run_merge(int argc, char** argv) {
   CLI::App app{"Combine per-sample window outputs in OUTDIR into manifest.tsv and stats.json", "oncolm windows merge"};
   CommonOptions options;
   add_common_options(app, options, false, true);
+  std::string sheet;
+  app.add_option("--sheet", sheet,
+                 "the sample sheet of the --sample runs: merge exactly its samples (an error names any missing, or "
+                 "any output the sheet does not list)");
   return run_subcommand(app, options, argc, argv, [&]() {
-    genome::merge_windows(options.out, command_line(argc + 1, argv - 1));
+    genome::merge_windows(options.out, command_line(argc + 1, argv - 1), sheet);
     return 0;
   });
 }

@@ -1,13 +1,17 @@
 #include "genome/windows_command.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <iterator>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -17,6 +21,7 @@
 #include "core/progress.h"
 #include "core/version.h"
 #include "genome/io/contigs.h"
+#include "genome/io/sample_sheet.h"
 #include "genome/io/window_files.h"
 #include "genome/sample_processor.h"
 
@@ -132,7 +137,29 @@ void run_windows(const WindowsRun& run) {
   if (run.only_sample.empty()) write_cohort(run.out_dir, std::move(results), run.command_line);
 }
 
-void merge_windows(const std::string& out_dir, const std::string& command_line) {
+namespace {
+
+// The sample ids of the sheet that have no per-sample output, and those of outputs it does not list.
+void check_against_sheet(const std::string& sheet_path, const std::vector<SampleStats>& samples,
+                         const std::string& out_dir) {
+  const SampleSheet sheet = read_sample_sheet(sheet_path);
+  std::set<std::string> listed, merged;
+  for (const auto& sample : sheet.samples) listed.insert(sample.id);
+  for (const auto& sample : samples) merged.insert(sample.sample_id);
+  std::vector<std::string> missing, extra;
+  std::set_difference(listed.begin(), listed.end(), merged.begin(), merged.end(), std::back_inserter(missing));
+  std::set_difference(merged.begin(), merged.end(), listed.begin(), listed.end(), std::back_inserter(extra));
+  if (!missing.empty())
+    throw input_error(out_dir, 0, "{} sample(s) of {} have no finished outputs here (run `oncolm windows --sample` "
+                      "for them): {}", missing.size(), sheet_path, fmt::format("{}", fmt::join(missing, ", ")));
+  if (!extra.empty())
+    throw input_error(out_dir, 0, "{} sample(s) here are not in {} (outputs of another sheet; remove them): {}",
+                      extra.size(), sheet_path, fmt::format("{}", fmt::join(extra, ", ")));
+}
+
+}  // namespace
+
+void merge_windows(const std::string& out_dir, const std::string& command_line, const std::string& sheet_path) {
   if (!is_directory(out_dir)) throw input_error(out_dir, 0, "not a directory");
   std::vector<std::string> files;
   for (const auto& name : list_directory(out_dir)) {
@@ -149,6 +176,7 @@ void merge_windows(const std::string& out_dir, const std::string& command_line) 
       if (!path_exists(path_join(out_dir, name)))
         throw input_error(file, 0, "its {} output {} is missing from {}", kind, name, out_dir);
   }
+  if (!sheet_path.empty()) check_against_sheet(sheet_path, samples, out_dir);
   write_cohort(out_dir, std::move(samples), command_line);
 }
 

@@ -37,6 +37,8 @@ struct WindowsRun {
 void run_windows(const WindowsRun& run);
 
 // `oncolm windows merge`: aggregates every <sample>.stats.json found in out_dir.
-void merge_windows(const std::string& out_dir, const std::string& command_line);
+// With `sheet_path`, the per-sample outputs must be exactly the sheet's samples: one missing, or
+// one the sheet does not list (left by a run on an earlier sheet), is an error naming them.
+void merge_windows(const std::string& out_dir, const std::string& command_line, const std::string& sheet_path = "");
 
 }  // namespace oncolm::genome

@@ -239,6 +239,24 @@ TEST(WindowsCli, PerSampleRunsThenMergeEqualTheCohortRun) {
   EXPECT_EQ(read_file(dir / "all/blood_AC.windows.fa.gz"), read_file(dir / "each/blood_AC.windows.fa.gz"));
   EXPECT_EQ(read_file(dir / "all/colon2.sv_windows.fa.gz"), read_file(dir / "each/colon2.sv_windows.fa.gz"));
   EXPECT_EQ(read_file(dir / "all/colon2.sv_windows.tsv.gz"), read_file(dir / "each/colon2.sv_windows.tsv.gz"));
+  // --sheet: exactly the sheet's samples. The same sheet merges to the same manifest.
+  CommandResult checked = run_oncolm("windows merge -o '" + (dir / "each") + "' --sheet '" + data("sheet.tsv") + "'");
+  ASSERT_EQ(checked.status, 0) << checked.err;
+  EXPECT_EQ(read_file(dir / "all/manifest.tsv"), read_file(dir / "each/manifest.tsv"));
+  // A sheet without blood-BCH: its outputs here are another sheet's, an error naming it.
+  std::string fewer;
+  for (const auto& line : split(read_text(data("sheet.tsv")), '\n'))
+    if (!line.empty() && line.rfind("blood-BCH\t", 0) != 0) fewer += line + "\n";
+  write_file(dir / "fewer.tsv", fewer);
+  CommandResult extra = run_oncolm("windows merge -o '" + (dir / "each") + "' --sheet '" + (dir / "fewer.tsv") + "'");
+  EXPECT_EQ(extra.status, 1);
+  EXPECT_NE(extra.err.find("not in"), std::string::npos) << extra.err;
+  EXPECT_NE(extra.err.find("blood-BCH"), std::string::npos) << extra.err;
+  // A sample of the sheet whose run did not finish (no stats file): an error naming it.
+  fs::remove(dir / "each/colon2.stats.json");
+  CommandResult missing = run_oncolm("windows merge -o '" + (dir / "each") + "' --sheet '" + data("sheet.tsv") + "'");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("colon2"), std::string::npos) << missing.err;
 }
 
 TEST(WindowsCli, OptionsForFiltersIndelLengthAndWindowLengths) {
