@@ -24,6 +24,9 @@ fi
 work=${1:-$(mktemp -d /tmp/oncolm-workflow-test.XXXXXX)}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
+# slurmctld runs as the slurm user: it must be able to reach the cluster directory inside (mktemp -d
+# makes a directory only its owner may enter).
+chmod 0755 "$work"
 
 # --- packages ---------------------------------------------------------------------------------
 missing=()
