@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/file_contract.h"
 #include "core/json_file.h"
+#include "core/log.h"
 #include "core/paths.h"
 #include "report/figures.h"
 
@@ -277,6 +281,27 @@ std::vector<std::string> files_with_suffix(const std::string& dir, const std::st
     if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
       files.push_back(path_join(dir, name));
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> listed_outputs(const std::string& dir, const std::string& provenance, const std::string& list,
+                                        const std::string& name, const std::string& suffix) {
+  const std::string path = path_join(dir, provenance);
+  const nlohmann::json run = read_json_file(path);
+  if (!run.contains(list) || !run[list].is_array()) throw input_error(path, 0, "no '{}' list of outputs", list);
+  std::vector<std::string> files;
+  std::set<std::string> listed;
+  for (const auto& entry : run[list]) {
+    if (!entry.contains(name) || !entry[name].is_string()) throw input_error(path, 0, "an entry of '{}' lacks '{}'", list, name);
+    listed.insert(entry[name].get<std::string>());
+    files.push_back(path_join(dir, entry[name].get<std::string>()));
+  }
+  std::vector<std::string> others;
+  for (const auto& file : files_with_suffix(dir, suffix))
+    if (!listed.count(file_name(file))) others.push_back(file_name(file));
+  if (!others.empty())
+    log(Level::warning, "{}: {} *{} file(s) not in {} (another run's) are left out of the figures: {}", dir,
+        others.size(), suffix, provenance, fmt::format("{}", fmt::join(others, ", ")));
   return files;
 }
 

@@ -37,5 +37,10 @@ struct Bin {
 std::vector<Bin> histogram(const std::vector<double>& values, int bins);
 // Files in `dir` whose names end with `suffix`, sorted.
 std::vector<std::string> files_with_suffix(const std::string& dir, const std::string& suffix);
+// The per-sample files a stage's provenance JSON lists (`dir`/`provenance`: each entry of its array
+// `list` names one under `name`): the outputs of the run that wrote it. Other files in `dir` ending
+// with `suffix` (left by other runs) are named in a warning and not read.
+std::vector<std::string> listed_outputs(const std::string& dir, const std::string& provenance, const std::string& list,
+                                        const std::string& name, const std::string& suffix);
 
 }  // namespace oncolm::report

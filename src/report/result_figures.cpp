@@ -207,7 +207,8 @@ std::vector<Figure> classify_figures_of(const std::string& path, const json& met
 std::vector<Figure> score_figures(const std::string& score_dir) {
   std::map<std::string, std::vector<double>> llr_by_type;
   long scored = 0, unscored = 0;
-  const auto files = files_with_suffix(score_dir, std::string(contract::scores_suffix));
+  const auto files = listed_outputs(score_dir, std::string(contract::score_provenance_file), "outputs", "scores",
+                                    std::string(contract::scores_suffix));
   for (const auto& path : files) {
     Table table = read_table(path);
     const std::size_t type = table.column("type"), llr = table.column("llr");
@@ -259,7 +260,8 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
   std::map<std::pair<std::string, long>, long> sizes;            // (class, floor(log10 size)) -> junctions
   std::map<long, long> homology;                                 // homlen -> junctions
   long junctions = 0, without_size = 0;
-  const auto files = files_with_suffix(breakpoints_dir, std::string(contract::breakpoints_suffix));
+  const auto files = listed_outputs(breakpoints_dir, std::string(contract::breakpoints_provenance_file), "samples",
+                                    "output", std::string(contract::breakpoints_suffix));
   for (const auto& path : files) {
     Table table = read_table(path);
     const std::size_t cls = table.column("class"), mechanism = table.column("mechanism"),

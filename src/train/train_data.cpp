@@ -192,7 +192,9 @@ Split split_units(const std::vector<std::string>& unit_donors, const std::vector
   Split split;
   const bool by_donor =
       std::any_of(unit_donors.begin(), unit_donors.end(), [](const std::string& d) { return !d.empty(); });
-  split.method = by_donor ? "donor" : "record";
+  const bool by_record =
+      std::any_of(unit_donors.begin(), unit_donors.end(), [](const std::string& d) { return d.empty(); });
+  split.method = by_donor ? (by_record ? "donor, and record for units without one" : "donor") : "record";
   if (fraction <= 0) {
     for (std::size_t u = 0; u < unit_donors.size(); ++u) split.train.push_back(u);
     return split;
@@ -200,6 +202,7 @@ Split split_units(const std::vector<std::string>& unit_donors, const std::vector
   std::set<std::string> validation;
   if (by_donor) {
     std::set<std::string> unique(unit_donors.begin(), unit_donors.end());
+    unique.erase("");  // plain FASTA records: no donor, split by record below
     std::vector<std::string> donors(unique.begin(), unique.end());
     if (donors.size() < 2)
       throw input_error(donors.empty() ? "" : donors.front(), 0,
@@ -214,7 +217,7 @@ Split split_units(const std::vector<std::string>& unit_donors, const std::vector
   }
   for (std::size_t u = 0; u < unit_donors.size(); ++u) {
     bool validates;
-    if (by_donor) {
+    if (!unit_donors[u].empty()) {
       validates = validation.count(unit_donors[u]) > 0;
     } else {
       std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a: the same on every platform

@@ -73,12 +73,12 @@ TrainSequence second_view(const TrainSequence& sequence, SecondView view, int ma
 
 // Units split into training and validation. With donors (windows inputs), whole donors go to one
 // side: the donors are shuffled with `seed` and the first round(fraction * donors) (at least one,
-// and never all) validate. Without donors (plain FASTA only), each unit validates with probability
-// `fraction`, decided by a hash of its key and the seed.
+// and never all) validate. A unit without a donor (a plain FASTA record) validates with probability
+// `fraction`, decided by a hash of its key and the seed, beside windows split by donor or alone.
 struct Split {
   std::vector<std::size_t> train, validation;
   std::vector<std::string> validation_donors;
-  std::string method;  // "donor" or "record"
+  std::string method;  // "donor", "record", or both for mixed inputs
 };
 Split split_units(const std::vector<std::string>& unit_donors, const std::vector<std::string>& unit_keys,
                   double fraction, std::uint64_t seed);

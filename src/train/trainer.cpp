@@ -833,6 +833,11 @@ Run prepare_run(const TrainOptions& o) {
   const at::Device device = parse_device(o.device);
 
   Corpus corpus = load_corpus(o.inputs);
+  if (o.objective == Objective::contrastive)
+    for (const auto& input : o.inputs)
+      if (!is_directory(input))
+        log(Level::warning, "{}: plain FASTA holds no REF/ALT pairs: --objective contrastive does not use it "
+            "(--objective both trains MLM on it)", input);
   if (o.objective != Objective::mlm && corpus.pairs.empty())
     throw input_error(o.inputs.front(), 0, "--objective {} needs REF/ALT pairs (`oncolm windows` output directories "
                       "with their .windows.tsv.gz); these inputs hold none", objective_name(o.objective));

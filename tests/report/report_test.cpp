@@ -327,7 +327,8 @@ TEST(ReportBadInput, ClearErrors) {
   EXPECT_FALSE(fs::exists(root + "/report.html")) << "nothing written on failure";
   // Scores that are not finite (the model's overflow) are left out of the histogram, not drawn.
   fs::create_directories(root + "/score");
-  std::ofstream(root + "/score/score.json") << "{}\n";
+  std::ofstream(root + "/score/score.json") << "{\"outputs\": [{\"scores\": \"S.scores.tsv\"}]}\n";
+  std::ofstream(root + "/score/old.scores.tsv") << "type\tllr\nsnv\t1.0\n";  // another run's: not read
   std::ofstream(root + "/score/S.scores.tsv") << "type\tllr\nsnv\t-1.5\nsnv\tnan\nsnv\tinf\nindel\t0.25\nsnv\t.\n";
   options.inputs = {root + "/score"};
   options.data_dir = root + "/data";
@@ -337,7 +338,7 @@ TEST(ReportBadInput, ClearErrors) {
   EXPECT_EQ(drawn, 2);
   // A breakpoints TSV with a size that is not a number: the file and line are named.
   fs::create_directories(root + "/breakpoints");
-  std::ofstream(root + "/breakpoints/breakpoints.json") << "{}\n";
+  std::ofstream(root + "/breakpoints/breakpoints.json") << "{\"samples\": [{\"output\": \"S.breakpoints.tsv\"}]}\n";
   std::ofstream(root + "/breakpoints/S.breakpoints.tsv") << "class\tmechanism\tsize\thomlen\nDEL\tblunt\t12x\t0\n";
   options.inputs = {root + "/breakpoints"};
   try {

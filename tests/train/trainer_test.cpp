@@ -233,6 +233,23 @@ TEST(Train, DonorSplitNeverPutsADonorOnBothSides) {
   EXPECT_THROW(split_units({"a", "a"}, {"x", "y"}, 0.5, 1), InputError);  // one donor cannot be split
   Split none = split_units({"a", "b"}, {"x", "y"}, 0.0, 1);
   EXPECT_EQ(none.validation.size(), 0u);
+  // Windows of donors beside plain FASTA records (no donor): the records are split one by one, as
+  // they are on their own, not moved together as if they were one donor.
+  std::vector<std::string> mixed_donors = donors, mixed_keys = keys, records, record_keys;
+  for (int i = 0; i < 40; ++i) {
+    mixed_donors.push_back("");
+    mixed_keys.push_back("record" + std::to_string(i));
+    records.push_back("");
+    record_keys.push_back("record" + std::to_string(i));
+  }
+  Split mixed = split_units(mixed_donors, mixed_keys, 0.4, 3), alone = split_units(records, record_keys, 0.4, 3);
+  EXPECT_EQ(mixed.validation_donors, split.validation_donors);
+  std::vector<std::size_t> mixed_records;
+  for (auto u : mixed.validation)
+    if (u >= donors.size()) mixed_records.push_back(u - donors.size());
+  EXPECT_EQ(mixed_records, alone.validation);
+  EXPECT_GT(alone.validation.size(), 0u);
+  EXPECT_LT(alone.validation.size(), records.size());
 }
 
 // Run A: 6 steps straight. Run B: the same, stopped by `signal` after step 3, then resumed.
