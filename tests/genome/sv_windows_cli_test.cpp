@@ -394,3 +394,35 @@ TEST(SvWindowsCli, SvLengthSetsEveryJunctionWindow) {
   }
   EXPECT_EQ(read_json(dir / "out/gridss.stats.json")["provenance"]["parameters"]["sv_length"], 1000);
 }
+
+// Every SV record read (one per ALT allele) is a junction or skipped for a reason: ALT '.', each
+// allele of a multi-allelic record, and breakends beyond their contig (a mate or END past the end,
+// which would give an empty window).
+TEST(SvWindowsCli, EveryRecordIsAJunctionOrSkippedForAReason) {
+  ScratchDir dir;
+  auto base = [](long pos) { return reference_bases("20", pos, pos); };
+  std::string vcf = "##fileformat=VCFv4.2\n##contig=<ID=20,length=63025520>\n"
+                    "##INFO=<ID=END,Number=1,Type=Integer,Description=\"end\">\n"
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+  vcf += "20\t15000000\tnoalt\t" + base(15000000) + "\t.\t.\tPASS\t.\n";
+  vcf += "20\t15000100\tcnv\t" + base(15000100) + "\t<CNV>,<FOO>\t.\tPASS\tEND=15000200\n";
+  vcf += "20\t15000300\tfar\t" + base(15000300) + "\t" + base(15000300) + "[20:63025600[\t.\tPASS\t.\n";
+  vcf += "20\t15000400\tlongdel\t" + base(15000400) + "\t<DEL>\t.\tPASS\tEND=63025999\n";
+  vcf += "20\t15000500\tdel\t" + base(15000500) + "\t<DEL>\t.\tPASS\tEND=15000900\n";
+  write_file(dir / "calls.vcf", vcf);
+  write_file(dir / "sheet.tsv", sheet_header + "s1\td1\t\t\t\t\t" + (dir / "calls.vcf") + "\tSkin-Melanoma\n");
+  CommandResult result =
+      run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + sv_reference + "' -o '" + (dir / "out") + "'");
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("calls.vcf:7: mate position 63025600 is outside 20"), std::string::npos) << result.err;
+  Json sv = read_json(dir / "out/s1.stats.json")["sv"];
+  EXPECT_EQ(sv["records"], 6);
+  EXPECT_EQ(sv["skipped"]["sv_no_alt"], 1);
+  EXPECT_EQ(sv["skipped"]["sv_unsupported_symbolic"], 2);
+  EXPECT_EQ(sv["skipped"]["sv_position_outside_contig"], 2);
+  EXPECT_EQ(sv["junctions"], 1);
+  std::size_t skipped = 0;
+  for (const auto& [reason, count] : sv["skipped"].items()) skipped += count.get<std::size_t>();
+  EXPECT_EQ(skipped + sv["junctions"].get<std::size_t>(), sv["records"].get<std::size_t>());
+  EXPECT_EQ(read_tsv(dir / "out/s1.sv_windows.tsv.gz").size(), 1u);
+}

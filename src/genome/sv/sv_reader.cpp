@@ -1,5 +1,7 @@
 #include "genome/sv/sv_reader.h"
 
+#include <algorithm>
+
 #include <htslib/kstring.h>
 #include <htslib/vcf.h>
 
@@ -25,6 +27,7 @@ const std::vector<std::string> sv_skip_reasons = {
     "sv_sequence_allele",               // sequence-resolved ALT: belongs to the small-variant VCFs
     "sv_unsupported_symbolic",          // symbolic ALT other than <DEL>, <DUP>, <INV>, <INS>
     "sv_ins_without_sequence",          // <INS> without SVINSSEQ: no ALT window can be built
+    "sv_position_outside_contig",       // a breakend (POS, END, mate or BEDPE start) beyond its contig
 };
 
 namespace {
@@ -107,16 +110,31 @@ class SvVcfStream {
     return match.contig < 0 ? std::string() : reference_.contigs()[match.contig].name;
   }
 
+  // Records are counted per ALT allele, as the small-variant VCFs are, so that every one read is a
+  // junction (or a mate of one), or skipped for one reason.
   void read_record() {
-    ++counts_.records;
     bcf1_t* record = reader_.record();
     bcf_unpack(record, BCF_UN_INFO);
-    if (!options_.keep_filtered && !reader_.filter_passes()) return skip("sv_filtered");
+    counts_.records += static_cast<std::uint64_t>(std::max(1, record->n_allele - 1));
+    const int alleles = std::max(1, record->n_allele - 1);
+    auto skip_all = [&](const std::string& reason) { counts_.skipped[reason] += static_cast<std::uint64_t>(alleles); };
+    if (!options_.keep_filtered && !reader_.filter_passes()) return skip_all("sv_filtered");
     std::string chrom = reference_name(reader_.chrom());
-    if (chrom.empty()) return skip("sv_unknown_contig");
+    if (chrom.empty()) return skip_all("sv_unknown_contig");
+    if (record->n_allele < 2) return skip_all("sv_no_alt");  // ALT '.': htslib reports no alternate allele
+    if (!inside(chrom, reader_.pos(), "POS")) return skip_all("sv_position_outside_contig");
     check_ref_base(chrom, record->d.allele[0]);
     for (int allele = 1; allele < record->n_allele; ++allele)
       read_allele(chrom, record->d.allele[0], record->d.allele[allele]);
+  }
+
+  // Whether `pos` lies on `chrom`; warns naming the record when it does not.
+  bool inside(const std::string& chrom, std::int64_t pos, const char* what) {
+    const std::int64_t length = reference_.length(reference_.find(chrom));
+    if (pos >= 1 && pos <= length) return true;
+    log(Level::warning, "{}:{}: {} {} is outside {} (length {}): record skipped (sv_position_outside_contig)",
+        reader_.path(), reader_.line(), what, pos, chrom, length);
+    return false;
   }
 
   void check_ref_base(const std::string& chrom, const std::string& ref) {
@@ -146,6 +164,8 @@ class SvVcfStream {
     }
     pending.alt.mate.chrom = reference_name(pending.alt.mate.chrom);
     if (pending.alt.mate.chrom.empty()) return skip("sv_mate_contig_not_in_reference");
+    if (!inside(pending.alt.mate.chrom, pending.alt.mate.pos, "mate position"))
+      return skip("sv_position_outside_contig");
     pending.id = record_id();
     pending.side = BreakendSide{chrom, reader_.pos(), pending.alt.this_direction};
     fill_junction_fields(info, pending.cipos, pending.homlen, pending.homseq, pending.imprecise);
@@ -160,6 +180,7 @@ class SvVcfStream {
     std::int64_t pos = reader_.pos();
     std::int64_t end_pos = !end.empty() ? end[0] : !length.empty() ? pos + std::llabs(length[0]) : pos;
     std::string inserted = info.text("SVINSSEQ");
+    if (!inside(chrom, end_pos, "END")) return skip("sv_position_outside_contig");
     std::vector<SvJunction> junctions;
     try {
       junctions = junctions_from_symbolic(record_id(), chrom, pos, end_pos, alt, inserted);
@@ -241,10 +262,18 @@ void read_bedpe(const std::string& path, Reference& reference, const ContigResol
       ++counts.skipped["sv_unknown_contig"];
       continue;
     }
+    const std::int64_t start1 = parse_coordinate(fields[1], path, line, "start1"),
+                       start2 = parse_coordinate(fields[4], path, line, "start2");
+    // BEDPE starts are 0-based: the breakend base is start + 1.
+    if (start1 + 1 > reference.length(reference.find(chrom1)) || start2 + 1 > reference.length(reference.find(chrom2))) {
+      log(Level::warning, "{}:{}: a breakend is outside its contig: row skipped (sv_position_outside_contig)", path,
+          line);
+      ++counts.skipped["sv_position_outside_contig"];
+      continue;
+    }
     SvJunction junction;
     try {
-      junction = junction_from_bedpe(fields[6], chrom1, parse_coordinate(fields[1], path, line, "start1"), fields[8],
-                                     chrom2, parse_coordinate(fields[4], path, line, "start2"), fields[9], rank);
+      junction = junction_from_bedpe(fields[6], chrom1, start1, fields[8], chrom2, start2, fields[9], rank);
     } catch (const std::invalid_argument& error) {
       throw input_error(path, line, "{}", error.what());
     }

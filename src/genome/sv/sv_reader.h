@@ -29,7 +29,7 @@ struct SvCall {
 };
 
 struct SvReadCounts {
-  std::uint64_t records = 0;              // VCF records / BEDPE rows read
+  std::uint64_t records = 0;              // VCF records (one per ALT allele) / BEDPE rows read
   std::uint64_t junctions = 0;
   std::uint64_t ref_base_mismatches = 0;  // REF base disagreed with the reference: warned, reference used
   std::uint64_t unpaired_breakends = 0;   // mate record never seen: junction built from one record
