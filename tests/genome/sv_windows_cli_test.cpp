@@ -426,3 +426,49 @@ TEST(SvWindowsCli, EveryRecordIsAJunctionOrSkippedForAReason) {
   EXPECT_EQ(skipped + sv["junctions"].get<std::size_t>(), sv["records"].get<std::size_t>());
   EXPECT_EQ(read_tsv(dir / "out/s1.sv_windows.tsv.gz").size(), 1u);
 }
+
+// Breakend records that name no mate (no MATEID, no id convention) pair with the record of the
+// same two breakends, so a pair gives one junction and a lone record is counted unpaired; a BND
+// pair joining adjacent bases through new sequence is an insertion, as `oncolm breakpoints` calls
+// it; a <DEL> whose END is the contig's last base joins a base that does not exist and is skipped.
+TEST(SvWindowsCli, MatelessBreakendsPairByPositionAndAdjacentJoinsAreInsertions) {
+  ScratchDir dir;
+  const long contig_end = contig_lengths().at("20");
+  auto base = [](long pos) { return reference_bases("20", pos, pos); };
+  std::string vcf = "##fileformat=VCFv4.2\n##contig=<ID=20,length=" + std::to_string(contig_end) + ">\n"
+                    "##INFO=<ID=END,Number=1,Type=Integer,Description=\"end\">\n"
+                    "##INFO=<ID=MATEID,Number=.,Type=String,Description=\"mate\">\n"
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+  vcf += "20\t15000000\tbndA\t" + base(15000000) + "\t" + base(15000000) + "[20:15000500[\t.\tPASS\t.\n";
+  vcf += "20\t15000500\tbndB\t" + base(15000500) + "\t]20:15000000]" + base(15000500) + "\t.\tPASS\t.\n";
+  vcf += "20\t15001000\tlone\t" + base(15001000) + "\t" + base(15001000) + "]20:15002000]\t.\tPASS\t.\n";
+  vcf += "20\t15003000\tinsD\t" + base(15003000) + "\t" + base(15003000) + "ACGTACGT[20:15003001[\t.\tPASS\tMATEID=insE\n";
+  vcf += "20\t15003001\tinsE\t" + base(15003001) + "\t]20:15003000]ACGTACGT" + base(15003001) + "\t.\tPASS\tMATEID=insD\n";
+  vcf += "20\t" + std::to_string(contig_end - 100) + "\ttodel\t" + base(contig_end - 100) + "\t<DEL>\t.\tPASS\tEND=" +
+         std::to_string(contig_end) + "\n";
+  write_file(dir / "calls.vcf", vcf);
+  write_file(dir / "sheet.tsv", sheet_header + "s1\td1\t\t\t\t\t" + (dir / "calls.vcf") + "\tSkin-Melanoma\n");
+  CommandResult result =
+      run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + sv_reference + "' -o '" + (dir / "out") + "'");
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("calls.vcf:11: junction breakend " + std::to_string(contig_end + 1) + " is outside 20"),
+            std::string::npos)
+      << result.err;
+  Json sv = read_json(dir / "out/s1.stats.json")["sv"];
+  EXPECT_EQ(sv["records"], 6);
+  EXPECT_EQ(sv["junctions"], 3);
+  EXPECT_EQ(sv["unpaired_breakends"], 1);
+  EXPECT_EQ(sv["skipped"]["sv_position_outside_contig"], 1);
+  std::map<std::string, std::map<std::string, std::string>> rows;
+  for (const auto& row : read_tsv(dir / "out/s1.sv_windows.tsv.gz")) rows[row.at("id")] = row;
+  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ(rows.count("bndA,bndB"), 1u);
+  EXPECT_EQ(rows["bndA,bndB"].at("class"), "DEL");
+  EXPECT_EQ(rows["bndA,bndB"].at("size"), "499");
+  ASSERT_EQ(rows.count("lone"), 1u);
+  EXPECT_EQ(rows["lone"].at("class"), "INV");
+  ASSERT_EQ(rows.count("insD,insE"), 1u);
+  EXPECT_EQ(rows["insD,insE"].at("class"), "INS");
+  EXPECT_EQ(rows["insD,insE"].at("size"), "8");
+  EXPECT_EQ(rows["insD,insE"].at("inserted_sequence"), "ACGTACGT");
+}

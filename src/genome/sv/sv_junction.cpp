@@ -44,6 +44,12 @@ SvJunction make_junction(std::string id, BreakendSide bp1, BreakendSide bp2, std
   junction.id = std::move(id);
   junction.sv_class = classify(bp1, bp2);
   junction.size = event_size(junction.sv_class, bp1, bp2);
+  // Adjacent bases joined through new sequence (a BND pair as GRIDSS writes an insertion) delete
+  // nothing: an insertion of the new bases, as `oncolm breakpoints` classes it.
+  if (junction.sv_class == SvClass::del && junction.size == 0 && !inserted.empty()) {
+    junction.sv_class = SvClass::ins;
+    junction.size = static_cast<std::int64_t>(inserted.size());
+  }
   junction.bp1 = std::move(bp1);
   junction.bp2 = std::move(bp2);
   junction.inserted = std::move(inserted);
@@ -241,12 +247,28 @@ SvJunction BndPairer::to_junction(const Pending& record) const {
   return junction;
 }
 
+namespace {
+
+std::string breakend_key(const std::string& chrom, std::int64_t pos, Direction direction) {
+  return fmt::format("{}:{}:{}", chrom, pos, direction == Direction::left ? '<' : '>');
+}
+
+}  // namespace
+
 std::optional<SvJunction> BndPairer::add(Pending record, const std::string& mate_id) {
   std::string mate_key = mate_id.empty() ? implied_mate_id(record.id) : mate_id;
-  if (mate_key.empty()) return to_junction(record);  // nothing to pair with: one record, one junction
+  std::string own_key = record.id;
+  if (mate_key.empty()) {
+    // No mate named: the mate is the record whose breakends are these two, the other way round.
+    // The leading tab keeps these keys apart from ids (VCF ids hold no tab).
+    std::string self = breakend_key(record.side.chrom, record.side.pos, record.alt.this_direction);
+    std::string other = breakend_key(record.alt.mate.chrom, record.alt.mate.pos, record.alt.mate.direction);
+    own_key = "\t" + self + ">" + other;
+    mate_key = "\t" + other + ">" + self;
+  }
   auto mate = pending_.find(mate_key);
   if (mate == pending_.end()) {
-    pending_.emplace(record.id, std::move(record));
+    pending_.emplace(own_key, std::move(record));
     return std::nullopt;
   }
   Pending other = std::move(mate->second);

@@ -116,17 +116,21 @@ class BndPairer {
     bool imprecise = false;
   };
   explicit BndPairer(ContigRank rank) : rank_(std::move(rank)) {}
-  // Returns the junction when this record completes a pair, nothing while it waits.
+  // Returns the junction when this record completes a pair, nothing while it waits. A record that
+  // names no mate (no MATEID, no id convention) pairs with the record of the same two breakends.
   std::optional<SvJunction> add(Pending record, const std::string& mate_id);
-  // Records whose mate never came (e.g. mate on a contig outside the reference): built from their
-  // own view, so no junction is lost; the caller counts them.
+  // Records whose mate never came (a caller that writes one record per junction, or a mate
+  // filtered out): built from their own view, so no junction is lost; the caller counts them.
   std::vector<SvJunction> flush_unpaired();
   std::size_t waiting() const { return pending_.size(); }
 
  private:
   SvJunction to_junction(const Pending& record) const;
   ContigRank rank_;
-  std::map<std::string, Pending> pending_;  // keyed by the id the mate will look up
+  // Keyed by what the mate will look up: the record's id, or its breakend pair when the record
+  // names no mate (MATEID absent, no id convention). A multimap, so that a repeated id or a
+  // junction called twice waits for two mates instead of being dropped.
+  std::multimap<std::string, Pending> pending_;
 };
 
 // The mate id a BND record implies when MATEID is absent: PCAWG `X_1` <-> `X_2`, GRIDSS `Xo` <->

@@ -190,6 +190,11 @@ class SvVcfStream {
       throw input_error(reader_.path(), reader_.line(), "{}", message);
     }
     if (junctions.empty()) return skip("sv_ins_without_sequence");
+    // A <DEL> or <INV> whose END is the contig's last base (or an <INS> after it) joins a base that
+    // does not exist: its REF2 window would be empty.
+    for (const SvJunction& junction : junctions)
+      for (const BreakendSide* side : {&junction.bp1, &junction.bp2})
+        if (!inside(side->chrom, side->pos, "junction breakend")) return skip("sv_position_outside_contig");
     for (SvJunction& junction : junctions) {
       fill_junction_fields(info, junction.cipos, junction.homlen, junction.homseq, junction.imprecise);
       deliver(std::move(junction));
