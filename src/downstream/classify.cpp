@@ -148,6 +148,28 @@ nlohmann::json base_provenance(const std::string& command, const std::string& co
           {"command_line", command_line}};
 }
 
+// What made a set of embeddings: a classifier fitted on one kind must be given the same kind.
+nlohmann::json embedding_json(const EmbeddingSource& e) {
+  return {{"model_sha256", e.model_sha256}, {"model_dir", e.model_dir},       {"layer", e.layer},
+          {"pooling", e.pooling},           {"max_tokens", e.max_tokens},     {"truncation_policy", e.truncation_policy},
+          {"hidden", e.hidden}};
+}
+
+// Refuses embeddings made differently from those the classifier at `model_path` was fitted on,
+// naming every setting that differs (a key the classifier did not record is not compared).
+void check_embeddings_match(const EmbeddingSource& source, const nlohmann::json& fitted, const std::string& model_path) {
+  const nlohmann::json given = embedding_json(source);
+  std::vector<std::string> differences;
+  for (const char* key : {"model_sha256", "layer", "pooling", "max_tokens", "truncation_policy"})
+    if (fitted.contains(key) && fitted.at(key) != given.at(key))
+      differences.push_back(fmt::format("{} {} (fitted on {})", key, given.at(key).dump(), fitted.at(key).dump()));
+  if (!differences.empty())
+    throw input_error(path_join(source.dir, "embed.json"), 0,
+                      "embeddings made differently from those the classifier {} was fitted on: {}; embed the windows "
+                      "with the same model and options",
+                      model_path, fmt::join(differences, "; "));
+}
+
 nlohmann::json inputs_json(const ClassifyInputs& inputs, const Loaded& loaded) {
   nlohmann::json json = {{"windows_dir", absolute_path(inputs.windows_dir)},
                          {"manifest", absolute_path(loaded.cohort.manifest)},
@@ -158,8 +180,8 @@ nlohmann::json inputs_json(const ClassifyInputs& inputs, const Loaded& loaded) {
   if (has_set(inputs.sets, FeatureSet::density)) json["density_bins"] = loaded.feature_options.bins.to_json();
   if (loaded.feature_options.embeddings) {
     const auto& e = *loaded.feature_options.embeddings;
-    json["embeddings"] = {{"dir", absolute_path(e.dir)}, {"model_sha256", e.model_sha256}, {"model_dir", e.model_dir},
-                          {"layer", e.layer}, {"pooling", e.pooling}, {"hidden", e.hidden}};
+    json["embeddings"] = embedding_json(e);
+    json["embeddings"]["dir"] = absolute_path(e.dir);
   }
   return json;
 }
@@ -439,8 +461,7 @@ std::string run_classify_fit(const TrainingOptions& options) {
   if (has_set(options.inputs.sets, FeatureSet::density)) json["density_bins"] = loaded.feature_options.bins.to_json();
   if (loaded.feature_options.embeddings) {
     const auto& e = *loaded.feature_options.embeddings;
-    json["embedding"] = {{"model_sha256", e.model_sha256}, {"model_dir", e.model_dir}, {"layer", e.layer},
-                         {"pooling", e.pooling}, {"hidden", e.hidden}};
+    json["embedding"] = embedding_json(e);
   }
   nlohmann::json provenance = base_provenance("classify fit", options.command_line);
   provenance["inputs"] = inputs_json(options.inputs, loaded);
@@ -489,15 +510,7 @@ std::string run_classify_predict(const PredictOptions& options) {
                         "the classifier was fitted with embedding features (model {} layer {}); give --embeddings, an "
                         "`oncolm embed` directory of these windows made with that model",
                         want.at("model_sha256").get<std::string>(), want.at("layer").get<int>());
-    EmbeddingSource source = open_embeddings(inputs.embeddings_dir);
-    if (source.model_sha256 != want.at("model_sha256").get<std::string>() ||
-        source.layer != want.at("layer").get<int>() || source.pooling != want.value("pooling", source.pooling))
-      throw input_error(path_join(inputs.embeddings_dir, "embed.json"), 0,
-                        "embeddings from model {} (layer {}, pooling {}), but the classifier {} was fitted on model {} "
-                        "(layer {}, pooling {})",
-                        source.model_sha256, source.layer, source.pooling, path,
-                        want.at("model_sha256").get<std::string>(), want.at("layer").get<int>(),
-                        want.value("pooling", ""));
+    check_embeddings_match(open_embeddings(inputs.embeddings_dir), want, path);
   } else if (!inputs.embeddings_dir.empty()) {
     log(Level::warning, "--embeddings ignored: the classifier {} uses no embedding features", path);
     inputs.embeddings_dir.clear();

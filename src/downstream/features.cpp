@@ -528,6 +528,9 @@ EmbeddingSource open_embeddings(const std::string& dir) {
     source.model_dir = json.at("model").value("dir", "");
     source.layer = json.at("layer").get<int>();
     source.pooling = json.value("pooling", "");
+    const nlohmann::json& truncation = json.at("truncation");
+    source.max_tokens = truncation.at("max_tokens").get<std::int64_t>();
+    source.truncation_policy = truncation.at("policy").get<std::string>();
   } catch (const nlohmann::json::exception& error) {
     throw input_error(json_path, 0, "not an oncolm embed record: {}", error.what());
   }

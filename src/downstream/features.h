@@ -64,6 +64,10 @@ struct EmbeddingSource {
   std::string model_dir;
   int layer = -1;
   std::string pooling;
+  // Records longer than max_tokens were cut to their centre or tiled (embed.json's "truncation"):
+  // embeddings made either way differ, so a classifier must be given the kind it was fitted on.
+  std::int64_t max_tokens = 0;
+  std::string truncation_policy;
   std::int64_t hidden = 0;  // columns of the .emb.npy files (found from the first sample)
 };
 // Reads EMBED_DIR/embed.json. Throws InputError for a missing directory or embed.json.

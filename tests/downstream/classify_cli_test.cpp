@@ -207,15 +207,25 @@ TEST_F(SyntheticCohort, FitThenPredictReproducesTheFittedModel) {
   EXPECT_NE(missing.err.find("model.json"), std::string::npos) << missing.err;
   EXPECT_NE(missing.err.find("fitted with embedding features"), std::string::npos) << missing.err;
   EXPECT_FALSE(fs::exists(path("predict_missing/predictions.tsv")));
-  // Embeddings of another model: refused, naming embed.json.
-  Result copy = run("cp -r '" + path("embed") + "' '" + path("embed_other") + "' && sed -i 's/ffff/eeee/' '" +
-                    path("embed_other/embed.json") + "'");
-  ASSERT_EQ(copy.status, 0);
-  Result other = oncolm("classify predict --model '" + path("model_emb") + "' --windows '" + path("windows") +
-                        "' --embeddings '" + path("embed_other") + "' -o '" + path("predict_other") + "'");
+  // Embeddings of another model, or cut to fewer tokens: refused, naming embed.json and the setting.
+  auto edited_embeddings = [&](const std::string& name, const std::string& edit) {
+    Result copy = run("cp -r '" + path("embed") + "' '" + path(name) + "' && " + python() +
+                      " -c \"import json,sys; p=sys.argv[1]; j=json.load(open(p)); " + edit +
+                      "; json.dump(j, open(p, 'w'))\" '" + path(name + "/embed.json") + "'");
+    EXPECT_EQ(copy.status, 0) << copy.err;
+    return oncolm("classify predict --model '" + path("model_emb") + "' --windows '" + path("windows") +
+                  "' --embeddings '" + path(name) + "' -o '" + path("predict_" + name) + "'");
+  };
+  Result other = edited_embeddings("embed_other", "j['model']['sha256'] = '0' * 64");
   EXPECT_EQ(other.status, 1);
   EXPECT_NE(other.err.find("embed_other/embed.json"), std::string::npos) << other.err;
-  EXPECT_NE(other.err.find("fitted on model"), std::string::npos) << other.err;
+  EXPECT_NE(other.err.find("model_sha256 \"" + std::string(64, '0') + "\" (fitted on"), std::string::npos) << other.err;
+  Result shorter = edited_embeddings("embed_short", "j['truncation']['max_tokens'] = 100");
+  EXPECT_EQ(shorter.status, 1);
+  EXPECT_NE(shorter.err.find("max_tokens 100 (fitted on"), std::string::npos) << shorter.err;
+  Result tiled = edited_embeddings("embed_tiled", "j['truncation']['policy'] = 'tile: consecutive tiles'");
+  EXPECT_EQ(tiled.status, 1);
+  EXPECT_NE(tiled.err.find("truncation_policy \"tile"), std::string::npos) << tiled.err;
 }
 
 TEST_F(SyntheticCohort, EmbeddingFeaturesAreMeansOverEachTypeJoinedThroughTheManifest) {

@@ -53,7 +53,10 @@ def main():
             write(args.out, name + ".sv", sample["sample_id"], records, matrix, args.hidden)
     with open(os.path.join(args.out, "embed.json"), "w") as handle:
         json.dump({"model": {"sha256": args.sha256, "dir": "fake"}, "layer": 2, "pooling": "mean",
-                   "dtype": "float32"}, handle)
+                   "dtype": "float32",
+                   "truncation": {"max_tokens": 1000,
+                                  "policy": "centre: keep the tokens centred on the variant (or the record centre)"}},
+                  handle)
 
 
 def write(out, name, sample_id, records, matrix, hidden):
