@@ -35,6 +35,11 @@ Json run_provenance(const std::string& command_line) {
   return {{"version", version_string()}, {"git_hash", git_hash()}, {"command_line", command_line}};
 }
 
+void remove_cohort_files(const std::string& out_dir) {
+  std::remove(path_join(out_dir, std::string(contract::cohort_manifest_file)).c_str());
+  std::remove(path_join(out_dir, std::string(contract::cohort_stats_file)).c_str());
+}
+
 void write_cohort(const std::string& out_dir, std::vector<SampleStats> samples, const std::string& command_line) {
   CohortOutputs cohort = aggregate_cohort(std::move(samples), run_provenance(command_line));
   write_file_atomically(out_dir + "/" + std::string(contract::cohort_manifest_file), cohort.manifest_tsv);
@@ -128,11 +133,9 @@ void run_windows(const WindowsRun& run) {
   context.provenance["reference_fai_sha256"] = reference_fai_sha256(run.reference);
   context.provenance["parameters"] = run.params.to_json();
   make_directories(run.out_dir);
-  if (run.only_sample.empty()) {
-    // Cohort files from an earlier run must not outlive a run that fails.
-    std::remove((run.out_dir + "/" + std::string(contract::cohort_manifest_file)).c_str());
-    std::remove((run.out_dir + "/" + std::string(contract::cohort_stats_file)).c_str());
-  }
+  // Cohort files from an earlier run must not outlive a run that fails, nor describe a directory a
+  // `--sample` run has changed: until `windows merge` the later stages refuse it.
+  remove_cohort_files(run.out_dir);
   std::vector<SampleStats> results = process_samples(sheet, samples, context, std::max(1, run.threads));
   if (run.only_sample.empty()) write_cohort(run.out_dir, std::move(results), run.command_line);
 }
@@ -168,6 +171,7 @@ void merge_windows(const std::string& out_dir, const std::string& command_line, 
       files.push_back(path_join(out_dir, name));
   }
   if (files.empty()) throw input_error(out_dir, 0, "no per-sample outputs (<sample>.stats.json) to merge");
+  remove_cohort_files(out_dir);  // a merge that fails leaves no cohort files describing another set
   std::sort(files.begin(), files.end());
   std::vector<SampleStats> samples;
   for (const auto& file : files) {

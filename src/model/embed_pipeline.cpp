@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/windows_output.h"
 #include "core/atomic_file.h"
 #include "core/blas_kernels.h"
 #include "core/error.h"
@@ -286,6 +287,7 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
       if (fastas.empty())
         throw input_error(input, 0, "directory holds no <sample>{} files (oncolm windows output)",
                           windows_fasta_suffix);
+      check_finished_windows_output(input);
       // In `oncolm windows` output (stats files present) a sample without its stats file, which
       // that command writes last, is one whose run did not finish; hand-made directories have none.
       bool windows_output = false;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/windows_output.h"
 #include "core/error.h"
 #include "core/fasta_reader.h"
 #include "core/file_contract.h"
@@ -52,6 +53,7 @@ ScoreSample sample_from_stats(const std::string& dir, const std::string& stats_p
 std::vector<ScoreSample> discover_in(const std::string& dir) {
   if (!path_exists(dir)) throw input_error(dir, 0, "no such directory (give `oncolm windows` output directories)");
   if (!is_directory(dir)) throw input_error(dir, 0, "not a directory (give `oncolm windows` output directories)");
+  check_finished_windows_output(dir);
   std::vector<std::string> names = list_directory(dir);
   std::set<std::string> present(names.begin(), names.end());
   const std::string stats_suffix(contract::stats_suffix);

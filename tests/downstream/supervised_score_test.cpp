@@ -193,7 +193,9 @@ TEST_F(SupervisedCli, UnjoinedConflictingAndStaleInputsAreCountedNotUsed) {
 TEST_F(SupervisedCli, FailedScoreRunLeavesNoProvenance) {
   const std::string out = root + "/rescore", broken = root + "/broken_windows";
   fs::create_directories(broken);
-  ASSERT_EQ(std::system(("cp " + root + "/windows/colon* " + broken + "/").c_str()), 0);  // colon1 and colon2
+  ASSERT_EQ(std::system(("cp " + root + "/windows/colon* " + broken + "/ && " + binary + " windows merge -o " + broken +
+                         " > /dev/null 2>&1").c_str()),
+            0);  // colon1 and colon2, merged into a cohort of two
   ASSERT_EQ(std::system((binary + " score --model " + model_dir + " -o " + out + " " + broken +
                          " > /dev/null 2>&1").c_str()),
             0);

@@ -409,11 +409,18 @@ TEST(BreakpointsCli, WritesTablesProvenanceAndSummaryAndTheReferenceGivesTheSame
 
 namespace {
 
-// A copy of a windows directory holding one sample, to break.
+// A copy of a windows directory holding one sample, to break: its files, and the cohort files with
+// the manifest cut to its row.
 std::string copy_sample(const std::string& from, const std::string& to, const std::string& sample) {
   fs::create_directories(to);
   for (const std::string suffix : {".stats.json", ".sv_windows.tsv.gz", ".sv_windows.fa.gz"})
     fs::copy_file(from + "/" + sample + suffix, to + "/" + sample + suffix);
+  fs::copy_file(from + "/stats.json", to + "/stats.json");
+  std::vector<std::string> lines = split(read_file(from + "/manifest.tsv"), '\n');
+  std::string manifest = lines.at(0) + "\n";
+  for (const std::string& line : lines)
+    if (line.rfind(sample + "\t", 0) == 0) manifest += line + "\n";
+  write_file(to + "/manifest.tsv", manifest);
   return to;
 }
 
@@ -440,6 +447,14 @@ TEST(BreakpointsCli, BadInputIsNamedAndNothingIsWritten) {
   std::string partial = copy_sample(run.windows, dir / "partial", "gridss");
   fs::remove(partial + "/gridss.stats.json");
   expect_error(breakpoints_on(dir, partial), {partial + "/gridss.sv_windows.tsv.gz", "incomplete"});
+  // A killed or unmerged windows run: no manifest.tsv; a sample the manifest does not list.
+  std::string unmerged = copy_sample(run.windows, dir / "unmerged", "gridss");
+  fs::remove(unmerged + "/manifest.tsv");
+  expect_error(breakpoints_on(dir, unmerged), {unmerged + "/manifest.tsv", "did not finish"});
+  std::string stale = copy_sample(run.windows, dir / "stale", "gridss");
+  for (const std::string suffix : {".stats.json", ".sv_windows.tsv.gz", ".sv_windows.fa.gz"})
+    fs::copy_file(run.windows + "/manta" + suffix, stale + "/manta" + suffix);
+  expect_error(breakpoints_on(dir, stale), {stale + "/manifest.tsv", "does not list 1 sample(s)", "manta.stats.json"});
   std::string no_fasta = copy_sample(run.windows, dir / "no_fasta", "gridss");
   fs::remove(no_fasta + "/gridss.sv_windows.fa.gz");
   expect_error(breakpoints_on(dir, no_fasta), {no_fasta + "/gridss.stats.json", "gridss.sv_windows.fa.gz", "partial"});

@@ -252,6 +252,14 @@ TEST(WindowsCli, PerSampleRunsThenMergeEqualTheCohortRun) {
   EXPECT_EQ(extra.status, 1);
   EXPECT_NE(extra.err.find("not in"), std::string::npos) << extra.err;
   EXPECT_NE(extra.err.find("blood-BCH"), std::string::npos) << extra.err;
+  // The failed merge leaves no cohort files describing another set of samples.
+  EXPECT_FALSE(fs::exists(dir / "each/manifest.tsv"));
+  EXPECT_FALSE(fs::exists(dir / "each/stats.json"));
+  // A `--sample` rerun changes the directory: the cohort files go until the next merge.
+  ASSERT_EQ(run_oncolm("windows merge -o '" + (dir / "each") + "'").status, 0);
+  ASSERT_EQ(run_windows(data("sheet.tsv"), dir / "each", "--sample colon2").status, 0);
+  EXPECT_FALSE(fs::exists(dir / "each/manifest.tsv"));
+  EXPECT_FALSE(fs::exists(dir / "each/stats.json"));
   // A sample of the sheet whose run did not finish (no stats file): an error naming it.
   fs::remove(dir / "each/colon2.stats.json");
   CommandResult missing = run_oncolm("windows merge -o '" + (dir / "each") + "' --sheet '" + data("sheet.tsv") + "'");

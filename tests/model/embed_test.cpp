@@ -363,6 +363,9 @@ TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
   EXPECT_EQ(json["outputs"][0]["sample_id"], "S-1");
   EXPECT_EQ(json["outputs"][0]["name"], "S_1");
   // The stats file written by `oncolm windows` names the sample too; disagreeing files are refused.
+  // (With stats files the directory is windows output: its cohort files must list them.)
+  std::ofstream(dir / "windows/manifest.tsv") << "sample_id\tstats\nS-1\tS_1.stats.json\n";
+  std::ofstream(dir / "windows/stats.json") << "{}\n";
   std::ofstream(dir / "windows/S_1.stats.json") << "{\"sample_id\": \"S-2\", \"safe_id\": \"S_1\"}\n";
   options.out_dir = (dir / "out2").string();
   try {
@@ -381,6 +384,18 @@ TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
     FAIL() << "a sample without its stats file was embedded";
   } catch (const InputError& error) {
     EXPECT_NE(std::string(error.what()).find("S_2.stats.json"), std::string::npos) << error.what();
+  }
+  // A killed or unmerged `oncolm windows` run (no manifest.tsv) is refused, not read as a cohort.
+  fs::remove(dir / "windows/S_2.windows.fa.gz");
+  fs::remove(dir / "windows/manifest.tsv");
+  options.out_dir = (dir / "out4").string();
+  try {
+    run_embed_pipeline(options);
+    FAIL() << "a windows directory without manifest.tsv was embedded";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("manifest.tsv: missing: `oncolm windows` did not finish"),
+              std::string::npos)
+        << error.what();
   }
   fs::remove_all(dir);
 }

@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "core/windows_output.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/fasta_reader.h"
@@ -87,6 +88,7 @@ std::string stats_text(const Json& stats, const char* key, const std::string& pa
 
 std::vector<SampleInputs> discover(const std::string& dir) {
   if (!is_directory(dir)) throw input_error(dir, 0, "not a directory (give `oncolm windows` output directories)");
+  check_finished_windows_output(dir);
   std::vector<std::string> names = list_directory(dir);
   std::set<std::string> present(names.begin(), names.end());
   const std::string stats_suffix(contract::stats_suffix);
