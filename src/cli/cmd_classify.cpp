@@ -29,7 +29,7 @@ void add_input_options(CLI::App& app, downstream::ClassifyInputs& inputs, InputO
                    "the windows directory's stats.json)");
     app.add_option("--bin-size", inputs.bin_size, "density bin size in bases")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
   }
 }
 

@@ -30,11 +30,11 @@ int run_embed(int argc, char** argv) {
   app.add_option("--layer", run.embedder.layer, "hidden state to pool: 0 = embeddings .. L = last layer after the "
                  "final LayerNorm; -1 = L")->capture_default_str();
   app.add_option("--max-tokens", run.max_tokens, "cap on tokens per record including <cls> (0 = the model's "
-                 "maximum); longer records keep their centre")->check(CLI::NonNegativeNumber);
+                 "maximum); longer records keep their centre")->check(non_negative_number);
   app.add_flag("--tile", run.tile, "embed long records as consecutive tiles and average them instead of "
                "keeping the centre");
   app.add_option("--token-budget", run.embedder.token_budget, "padded tokens per batch (0 = 4096 CPU, 65536 CUDA)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   app.add_option("--batch-rows", run.embedder.max_rows, "most sequences per batch")->capture_default_str();
   app.add_option("--chunk", run.chunk_records, "records read and embedded at a time")->capture_default_str();
   return run_subcommand(app, options, argc, argv, [&]() {

@@ -37,15 +37,15 @@ int run_score(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--device", run.scorer.device, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--batch-tokens", run.scorer.batch_tokens, "padded tokens per batch (0 = 4096 CPU, 65536 CUDA)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   app.add_option("--max-windows", run.max_windows,
                  "score the first N small variants of each sample (0 = all; the "
                  "rest are counted as skipped)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   app.add_option("--max-tokens", run.max_tokens,
                  "cap on tokens per window including <cls> (0 = the model's "
                  "maximum); longer windows keep the tokens centred on the variant")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   return run_subcommand(app, options, argc, argv, [&]() {
     run.out_dir = options.out;
     run.scorer.threads = options.threads;

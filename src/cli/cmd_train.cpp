@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "common_options.h"
+#include "core/error.h"
 #include "core/json_file.h"
 #include "core/log.h"
 #include "core/paths.h"
@@ -57,14 +58,14 @@ class JsonOrTomlConfig : public CLI::ConfigTOML {
     try {
       json = nlohmann::json::parse(content);
     } catch (const nlohmann::json::parse_error& error) {
-      throw CLI::ConversionError("--config", std::string("not valid JSON: ") + error.what());
+      throw CLI::ConfigError(std::string("--config: the file is not valid JSON: ") + error.what());
     }
     std::vector<CLI::ConfigItem> config_items;
     for (const auto& [key, value] : json.items()) {
       CLI::ConfigItem item;
       item.name = key;
       auto add = [&](const nlohmann::json& v) {
-        if (v.is_object()) throw CLI::ConversionError("--config", "'" + key + "' holds an object; use flat keys");
+        if (v.is_object()) throw CLI::ConfigError("--config: '" + key + "' holds an object; use flat keys");
         item.inputs.push_back(v.is_string() ? v.get<std::string>() : v.dump());
       };
       if (value.is_array())
@@ -90,9 +91,14 @@ class ResumeDefaults {
       if (argument == "--resume" && i + 1 < argc) out_dir = argv[i + 1];
       if (argument.rfind("--resume=", 0) == 0) out_dir = argument.substr(9);
     }
-    const std::string recorded = out_dir.empty() ? "" : path_join(out_dir, "train.json");
-    if (recorded.empty() || !path_exists(recorded)) return;
-    const nlohmann::json config = read_json_file(recorded).value("config", nlohmann::json::object());
+    if (out_dir.empty()) return;
+    const std::string recorded = path_join(out_dir, "train.json");
+    if (!path_exists(recorded))
+      throw input_error(recorded, 0, "missing: --resume {} names no `oncolm train` output directory", out_dir);
+    const nlohmann::json record = read_json_file(recorded);
+    if (!record.is_object() || !record.contains("config") || !record.at("config").is_object())
+      throw input_error(recorded, 0, "no 'config' object: not the train.json of an `oncolm train` run");
+    const nlohmann::json& config = record.at("config");
     nlohmann::json defaults = nlohmann::json::object();
     for (const auto& [key, value] : config.items()) {
       if (key == "out") continue;  // --resume names it
@@ -226,14 +232,20 @@ int run_train(int argc, char** argv) {
                  "--grad-accumulation micro-batches; --threads is per process. Across machines, start one rank per "
                  "process yourself (e.g. srun) with ONCOLM_RENDEZVOUS=tcp://HOST:PORT of rank 0")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number);
   app.add_option("--dist-timeout", o.distributed.timeout_seconds,
                  "seconds a rank waits in a collective for the others before failing")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number);
   // Last, once every option exists: with --resume OUTDIR, OUTDIR/train.json's options are the defaults.
-  ResumeDefaults resume_defaults(argc, argv, app);
-  app.set_config("--config", resume_defaults.path(),
+  std::unique_ptr<ResumeDefaults> resume_defaults;
+  try {
+    resume_defaults = std::make_unique<ResumeDefaults>(argc, argv, app);
+  } catch (const std::exception& error) {
+    log(Level::error, "{}", error.what());
+    return 1;
+  }
+  app.set_config("--config", resume_defaults->path(),
                  "JSON or TOML file holding options under their command-line names (with --resume OUTDIR and no "
                  "--config: the options OUTDIR/train.json recorded)");
   return run_subcommand(app, common, argc, argv, [&]() {

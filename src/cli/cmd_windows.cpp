@@ -75,7 +75,7 @@ int run_windows(int argc, char** argv) {
   app.add_option("--max-indel-length", run.params.max_indel_length,
                  "Indels with |len(REF)-len(ALT)| >= this are SVs, set aside (PCAWG rule); 0 = no limit")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   app.add_option("--contig-map", run.params.contig_map, "Two columns: VCF contig name, reference contig name")
       ->check(CLI::ExistingFile);
   app.add_option("--ref-mismatch", ref_mismatch, "REF alleles that disagree with the reference: skip (count) or error")
@@ -89,10 +89,10 @@ int run_windows(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--min-mapq", run.params.min_mapq, "Read evidence: reads with mapping quality below this are ignored")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   app.add_option("--min-baseq", run.params.min_baseq, "Read evidence: bases with quality below this are ignored")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   std::string het_range = "0.3-0.7";
   app.add_flag("--personalise", run.params.personalise,
                "Apply the donor's germline variants (SNVs and indels), read from the normal BAM, to small-variant REF/ALT windows: "

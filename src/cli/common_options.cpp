@@ -1,5 +1,8 @@
 #include "common_options.h"
 
+#include <cmath>
+#include <stdexcept>
+
 #include <cstdio>
 
 #include "core/blas_kernels.h"
@@ -20,7 +23,7 @@ Level parse_level(const std::string& name) {
 
 void add_common_options(CLI::App& app, CommonOptions& options, bool with_reference, bool with_out) {
   app.add_option("-@,--threads", options.threads, "Worker threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   app.add_option("--verbosity", options.verbosity, "error, warning, info or debug")
       ->check(CLI::IsMember({"quiet", "error", "warning", "info", "debug"}));
   if (with_reference)
@@ -28,6 +31,30 @@ void add_common_options(CLI::App& app, CommonOptions& options, bool with_referen
         ->required();
   if (with_out) app.add_option("-o,--out", options.out, "Output directory")->required();
 }
+
+namespace {
+
+CLI::Validator finite_number_at_least(double lowest, bool strictly, const std::string& description) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double value = 0;
+        std::size_t used = 0;
+        try {
+          value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        const bool number = used > 0 && used == text.size() && std::isfinite(value);
+        if (number && (strictly ? value > lowest : value >= lowest)) return {};
+        return "must be a number " + description + ", got '" + text + "'";
+      },
+      description);
+}
+
+}  // namespace
+
+const CLI::Validator positive_number = finite_number_at_least(0, true, "> 0");
+const CLI::Validator non_negative_number = finite_number_at_least(0, false, ">= 0");
 
 int run_subcommand(CLI::App& app, CommonOptions& options, int argc, char** argv,
                    const std::function<int()>& body) {

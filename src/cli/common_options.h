@@ -15,6 +15,11 @@ struct CommonOptions {
   std::string verbosity = "info";
 };
 
+// Option checks with short messages ("must be a number > 0, got nan"): CLI's PositiveNumber and
+// NonNegativeNumber print the whole double range and let NaN and inf through.
+extern const CLI::Validator positive_number;
+extern const CLI::Validator non_negative_number;
+
 // Adds --threads, --verbosity, and where the subcommand uses them --reference and -o/--out.
 void add_common_options(CLI::App& app, CommonOptions& options, bool with_reference, bool with_out);
 

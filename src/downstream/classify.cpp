@@ -202,10 +202,19 @@ std::string probabilities(const Matrix& proba, std::size_t row) {
 void check_training_inputs(const TrainingOptions& options) {
   if (options.label.empty()) throw std::invalid_argument("--label is required");
   if (options.min_class_size < 1) throw std::invalid_argument("--min-class-size must be at least 1");
-  if (options.logreg.C <= 0) throw std::invalid_argument("--C must be positive");
-  if (options.mlp.hidden < 1 || options.mlp.epochs < 1)
-    throw std::invalid_argument("--hidden and --epochs must be positive");
-  if (options.mlp.dropout < 0 || options.mlp.dropout >= 1) throw std::invalid_argument("--dropout must be in [0, 1)");
+  // Written so that NaN fails every check (NaN compares false).
+  if (!(options.logreg.C > 0 && std::isfinite(options.logreg.C)))
+    throw std::invalid_argument(fmt::format("--C must be a positive number, got {}", options.logreg.C));
+  if (options.logreg.max_iter < 1) throw std::invalid_argument("--max-iter must be at least 1");
+  if (options.mlp.hidden < 1 || options.mlp.epochs < 1 || options.mlp.batch_size < 1)
+    throw std::invalid_argument("--hidden, --epochs and --batch-size must be at least 1");
+  if (!(options.mlp.dropout >= 0 && options.mlp.dropout < 1))
+    throw std::invalid_argument("--dropout must be in [0, 1)");
+  if (!(options.mlp.learning_rate > 0 && std::isfinite(options.mlp.learning_rate)))
+    throw std::invalid_argument(fmt::format("--lr must be a positive number, got {}", options.mlp.learning_rate));
+  if (!(options.mlp.weight_decay >= 0 && std::isfinite(options.mlp.weight_decay)))
+    throw std::invalid_argument(
+        fmt::format("--weight-decay must be a number >= 0, got {}", options.mlp.weight_decay));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -288,6 +297,7 @@ void run_tasks(const std::vector<FoldTask>& tasks, int threads, const std::funct
 
 std::string run_classify_cv(const CvOptions& options) {
   check_training_inputs(options);
+  if (options.classifiers.empty()) throw std::invalid_argument("--classifier names no classifier (logreg, mlp)");
   for (const auto& name : options.classifiers) make_classifier(name, options, 0);
   set_estimator_threads(options.inputs.threads);
   Cohort cohort = read_cohort(options.inputs.windows_dir);
@@ -302,6 +312,19 @@ std::string run_classify_cv(const CvOptions& options) {
                       "a donor of its own)",
                       n, n_donors, options.folds);
   int k = static_cast<int>(labelled.classes.size());
+  // Folds keep a donor's samples together: a class all of whose samples are one donor's is never in
+  // the training side when it is tested, so it cannot be predicted (scikit-learn's
+  // StratifiedGroupKFold warns likewise).
+  std::map<int, std::set<std::string>> class_donors;
+  for (std::size_t i = 0; i < n; ++i) class_donors[labelled.y[i]].insert(donors[i]);
+  std::vector<std::string> single_donor_classes;
+  for (const auto& [c, members] : class_donors)
+    if (members.size() < 2) single_donor_classes.push_back(labelled.classes[static_cast<std::size_t>(c)]);
+  if (!single_donor_classes.empty())
+    log(Level::warning,
+        "class(es) with samples of one donor only, never in the training folds when tested (so never predicted "
+        "right): {}; raise --min-class-size or relabel",
+        fmt::join(single_donor_classes, ", "));
   std::vector<int> fold = stratified_group_kfold(labelled.y, donors, k, options.folds, options.shuffle, options.seed);
   for (int f = 0; f < options.folds; ++f)
     if (std::find(fold.begin(), fold.end(), f) == fold.end())
@@ -392,6 +415,7 @@ std::string run_classify_cv(const CvOptions& options) {
                             {"shuffle", options.shuffle},
                             {"chance_accuracy", 0.0},
                             {"dropped_classes", labelled.dropped_classes},
+                            {"single_donor_classes", single_donor_classes},
                             {"min_class_size", options.min_class_size},
                             {"unlabelled_samples", labelled.unlabelled_samples},
                             {"results", results}};

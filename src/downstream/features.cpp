@@ -497,6 +497,13 @@ ContigBins read_contig_bins(const std::string& path, std::int64_t bin_size) {
     bins.lengths.push_back(parse_long(cells[1], fai, number, "length"));
   }
   if (bins.contigs.empty()) throw input_error(fai, 0, "no contigs");
+  // Each bin is a feature column of every sample, in every fold's copy of the matrix.
+  constexpr std::size_t most_bins = 100000;
+  if (bins.bins() > most_bins)
+    throw std::invalid_argument(fmt::format(
+        "--bin-size {} makes {} density bins over the contigs of {}; at most {} are supported (the published "
+        "PCAWG classifiers use 1 Mb bins)",
+        bin_size, bins.bins(), fai, most_bins));
   return bins;
 }
 

@@ -1,5 +1,6 @@
 #include "model/config.h"
 
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 
@@ -40,7 +41,13 @@ NtConfig NtConfig::from_json(const nlohmann::json& json, const std::string& sour
   c.intermediate_size = required_int(json, "intermediate_size", source);
   c.vocab_size = required_int(json, "vocab_size", source);
   c.max_position_embeddings = required_int(json, "max_position_embeddings", source);
-  c.layer_norm_eps = json.value("layer_norm_eps", 1e-12);
+  try {
+    c.layer_norm_eps = json.value("layer_norm_eps", 1e-12);
+  } catch (const nlohmann::json::exception& error) {
+    throw input_error(source, 0, "layer_norm_eps is not a number: {}", error.what());
+  }
+  if (!(c.layer_norm_eps > 0 && std::isfinite(c.layer_norm_eps)))  // a negative one gives NaN in every LayerNorm
+    throw input_error(source, 0, "layer_norm_eps is {}, not a small positive number", c.layer_norm_eps);
   c.pad_token_id = json.value("pad_token_id", 1);
   c.mask_token_id = json.value("mask_token_id", 2);
   c.token_dropout = json.value("token_dropout", false);

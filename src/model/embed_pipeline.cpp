@@ -1,6 +1,7 @@
 #include "model/embed_pipeline.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -93,6 +94,7 @@ class SourceEmbedder {
  private:
   void prepare(FastaRecord& record, const EmbedSource& source);
   void flush(NpyWriter& npy, std::ofstream& tsv);
+  void check_finite(const std::vector<float>& item_rows, std::size_t dim) const;
 
   const Embedder& embedder_;
   const EmbedPipelineOptions& options_;
@@ -154,11 +156,26 @@ void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
   records_.push_back(std::move(prepared));
 }
 
+// NaN or inf comes from the model (NaN weights, a config.json such as a negative layer_norm_eps),
+// never from a sequence: stop, naming the first record it reached, rather than write it.
+void SourceEmbedder::check_finite(const std::vector<float>& item_rows, std::size_t dim) const {
+  const auto bad = std::find_if(item_rows.begin(), item_rows.end(), [](float v) { return !std::isfinite(v); });
+  if (bad == item_rows.end()) return;
+  const std::size_t item = static_cast<std::size_t>(bad - item_rows.begin()) / dim;
+  const auto record = std::find_if(records_.begin(), records_.end(), [item](const PreparedRecord& r) {
+    return item >= r.first_item && item < r.first_item + r.item_count;
+  });
+  throw std::runtime_error(fmt::format("the model gives non-finite embeddings (NaN or inf) for record {}: its weights "
+                                       "or config.json give NaN or inf",
+                                       record == records_.end() ? std::string("?") : record->name));
+}
+
 void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv) {
   if (records_.empty()) return;
   const std::int64_t dim = embedder_.dim();
   std::vector<float> item_rows(items_.size() * static_cast<std::size_t>(dim));
   embedder_.embed(items_, item_rows.data());
+  check_finite(item_rows, static_cast<std::size_t>(dim));
   std::vector<float> rows(records_.size() * static_cast<std::size_t>(dim), 0.0f);
   for (std::size_t r = 0; r < records_.size(); ++r) {
     const PreparedRecord& record = records_[r];

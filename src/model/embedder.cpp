@@ -82,6 +82,9 @@ Embedder::Embedder(const std::string& model_dir, const EmbedderOptions& options)
   s.tokenizer = std::make_unique<Tokenizer>(std::move(vocabulary));
   s.device = parse_device(options.device);
   s.dtype = options.bfloat16 ? at::kBFloat16 : at::kFloat;
+  if (options.layer < -1)  // not Python's "second to last": only -1 (the default) means the last
+    throw std::invalid_argument(fmt::format("--layer {}: give 0..{}, or -1 for the last", options.layer,
+                                            s.config.num_layers));
   s.layer = options.layer < 0 ? s.config.num_layers : options.layer;
   if (s.layer > s.config.num_layers)
     throw std::invalid_argument(

@@ -111,6 +111,18 @@ class SampleScorer {
     variants_.push_back(std::move(variant));
   }
 
+  // NaN or inf comes from the model (NaN weights, a config.json such as a negative layer_norm_eps),
+  // never from a variant: stop rather than write it into every row.
+  static void check_finite(const VariantScore& score, const ScoreVariant& variant) {
+    for (double value : {score.llr_forward, score.llr_reverse, score.cosine_mean, score.l2_mean, score.cosine_variant,
+                         score.l2_variant})
+      if (!std::isfinite(value))
+        throw std::runtime_error(fmt::format(
+            "{}: the model gives non-finite scores for this variant (llr forward {}, reverse {}): its weights or "
+            "config.json give NaN or inf",
+            variant.where, score.llr_forward, score.llr_reverse));
+  }
+
   // Scores the held variants in one set of batches and writes their rows; returns how many.
   std::size_t flush(std::ofstream& tsv, Counts& counts) {
     std::vector<VariantTokens> scorable;
@@ -126,6 +138,7 @@ class SampleScorer {
         continue;
       }
       const VariantScore& score = scores[next++];
+      check_finite(score, variants_[i]);
       tsv << score_cells(score, tokens_[i]->forward) << '\n';
       ++counts.scored;
       TypeMean& mean = counts.llr[variants_[i].type];

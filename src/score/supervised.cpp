@@ -225,7 +225,18 @@ std::vector<Example> join(const std::string& score_dir, const Labels& labels, lo
       }
       Example example;
       example.keys = {c[sample], c[chrom], c[pos], c[ref], c[alt], c[type]};
-      for (std::size_t f : features) example.features.push_back(std::stod(c[f]));
+      for (std::size_t f : features) {
+        std::size_t used = 0;
+        double value = std::nan("");
+        try {
+          value = std::stod(c[f], &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != c[f].size() || !std::isfinite(value))
+          throw input_error(path, static_cast<long>(i + 1), "{} is '{}', not a finite number", header[f], c[f]);
+        example.features.push_back(value);
+      }
       example.label = found->second;
       examples.push_back(std::move(example));
     }
@@ -236,6 +247,9 @@ std::vector<Example> join(const std::string& score_dir, const Labels& labels, lo
 }  // namespace
 
 double auroc(const std::vector<double>& scores, const std::vector<int>& positive) {
+  // NaN has no rank (and breaks the sort and the tie loop below).
+  if (std::any_of(scores.begin(), scores.end(), [](double v) { return std::isnan(v); }))
+    throw std::invalid_argument("AUROC of scores that include NaN");
   std::vector<std::size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
@@ -290,6 +304,8 @@ std::string run_supervised(const std::string& score_dir, const SupervisedOptions
   std::vector<int> y;
   for (const auto& e : examples) y.push_back(e.label);
   const long positives = std::count(y.begin(), y.end(), 1), negatives = static_cast<long>(y.size()) - positives;
+  if (!(o.C > 0 && std::isfinite(o.C)))
+    throw std::invalid_argument(fmt::format("--C must be a positive number, got {}", o.C));
   if (positives < o.folds || negatives < o.folds)
     throw std::invalid_argument(fmt::format("{} positive and {} negative labelled variants were scored: each class "
                                             "needs at least --folds ({})", positives, negatives, o.folds));

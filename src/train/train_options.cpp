@@ -2,6 +2,7 @@
 
 #include "core/paths.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -42,12 +43,12 @@ void validate_options(const TrainOptions& o) {
   require(o.max_rows > 0, fmt::format("--batch-rows must be positive, found {}", o.max_rows));
   require(o.grad_accumulation > 0, fmt::format("--grad-accumulation must be positive, found {}", o.grad_accumulation));
   require(o.max_tokens == 0 || o.max_tokens >= 2, "--max-tokens must leave room for <cls> and one token");
-  require(o.lr > 0, fmt::format("--lr must be positive, found {}", o.lr));
-  require(o.weight_decay >= 0, "--weight-decay must not be negative");
+  require(o.lr > 0 && std::isfinite(o.lr), fmt::format("--lr must be a positive number, found {}", o.lr));
+  require(o.weight_decay >= 0 && std::isfinite(o.weight_decay), "--weight-decay must be a number >= 0");
   require(o.warmup_steps >= 0, "--warmup-steps must not be negative");
   require(o.decay == "cosine" || o.decay == "linear", "--decay must be cosine or linear, found '" + o.decay + "'");
   require(o.min_lr_ratio >= 0 && o.min_lr_ratio <= 1, "--min-lr-ratio must be in [0, 1]");
-  require(o.max_grad_norm >= 0, "--max-grad-norm must not be negative");
+  require(o.max_grad_norm >= 0 && std::isfinite(o.max_grad_norm), "--max-grad-norm must be a number >= 0");
   require(o.validation_fraction >= 0 && o.validation_fraction < 1,
           fmt::format("--validation-fraction must be in [0, 1), found {}", o.validation_fraction));
   require(o.eval_every >= 0, "--eval-every must not be negative");
@@ -58,15 +59,19 @@ void validate_options(const TrainOptions& o) {
   require(o.freeze_below >= 0, "--freeze-below must not be negative");
   require(o.adapters.lora_rank >= 0, "--lora-rank must not be negative");
   require(o.adapters.lora_rank == 0 || o.adapters.lora_targets != 0, "--lora-targets names no projection");
-  require(o.adapters.lora_alpha > 0, "--lora-alpha must be positive");
+  require(o.adapters.lora_alpha > 0 && std::isfinite(o.adapters.lora_alpha), "--lora-alpha must be a positive number");
   require(o.adapters.lora_dropout >= 0 && o.adapters.lora_dropout < 1, "--lora-dropout must be in [0, 1)");
   require(o.freeze_below == 0 || !o.adapters.any(),
           "--freeze-below applies to full fine-tuning; adapters freeze every base weight");
   require(o.masking.fraction > 0 && o.masking.fraction < 1,
           fmt::format("--mask-fraction must be in (0, 1), found {}", o.masking.fraction));
-  require(o.mlm_weight >= 0 && o.contrastive_weight >= 0, "loss weights must not be negative");
-  require(o.temperature > 0, "--temperature must be positive");
-  require(o.hard_negative_weight >= 0, "--hard-negative-weight must not be negative");
+  require(o.mlm_weight >= 0 && o.contrastive_weight >= 0 && std::isfinite(o.mlm_weight) &&
+              std::isfinite(o.contrastive_weight),
+          "loss weights must be numbers >= 0");
+  require(o.temperature > 0 && std::isfinite(o.temperature), "--temperature must be a positive number");
+  require(o.hard_negative_weight >= 0 && std::isfinite(o.hard_negative_weight),
+          "--hard-negative-weight must be a number >= 0");
+  require(o.early_stopping_patience >= 0, "--early-stopping must not be negative");
   require(o.projection_hidden > 0 && o.projection_dim > 0, "projection sizes must be positive");
   require(o.pooling == "variant" || o.pooling == "mean",
           "--contrastive-pooling must be variant or mean, found '" + o.pooling + "'");

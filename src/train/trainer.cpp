@@ -690,7 +690,8 @@ void write_final(const Trainable& model, const TrainOptions& o) {
     json config = {{"peft_type", a.lora_rank > 0 ? "LORA" : "IA3"}, {"task_type", nullptr},
                    {"base_model_name_or_path", absolute_path(o.model_dir)}, {"inference_mode", true},
                    {"fan_in_fan_out", false}, {"modules_to_save", nullptr},
-                   {"oncolm_lora_targets", model::lora_target_names(a.lora_targets)}, {"oncolm_ia3", a.ia3}};
+                   {"oncolm_lora_targets", model::lora_target_names(a.lora_targets)}, {"oncolm_ia3", a.ia3},
+                   {"oncolm_peft_loadable", !(a.lora_rank > 0 && a.ia3)}};
     if (a.lora_rank > 0) {
       config.update({{"r", a.lora_rank}, {"lora_alpha", a.lora_alpha}, {"lora_dropout", a.lora_dropout},
                      {"bias", "none"}, {"target_modules", model::peft_target_regex(a.lora_targets)}});
@@ -1008,6 +1009,12 @@ void train_loop(Run& run, TrainResult& result) {
     }
     if (run.reducer) run.reducer->finish_step();
     const double grad_norm = clip_gradients(parameters, o.max_grad_norm);
+    // Before the optimizer step, so that the weights (and every checkpoint) stay as they were.
+    if (!std::isfinite(grad_norm))
+      throw std::runtime_error(fmt::format(
+          "step {}: the gradients are not finite (norm {}): the training diverged (lower --lr) or the model gives "
+          "NaN; the checkpoints already written are kept and no final/ is written",
+          state.step + 1, grad_norm));
     run.optimizer->step();
     ++state.step;
     ++tally_steps;

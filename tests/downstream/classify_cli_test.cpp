@@ -365,6 +365,26 @@ TEST_F(ExampleCohort, FewerSamplesOrDonorsThanFoldsIsAnError) {
   EXPECT_EQ(metrics["classes"], (std::vector<std::string>{"Biliary", "Colon/Rectum"}));
   EXPECT_EQ(metrics["dropped_classes"]["Skin"], 1);
   EXPECT_NE(ok.out.find("dropped"), std::string::npos) << ok.out;
+  // Colon/Rectum's two samples are one donor's: never in training when tested, and said so.
+  EXPECT_EQ(metrics["single_donor_classes"], (std::vector<std::string>{"Colon/Rectum"}));
+  EXPECT_NE(ok.err.find("one donor only"), std::string::npos) << ok.err;
+}
+
+TEST_F(ExampleCohort, OptionValuesThatCannotWorkAreErrors) {
+  struct Case {
+    std::string arguments, message;
+  };
+  for (const Case& c : {Case{"--C nan", "--C must be a positive number"}, Case{"--C 0", "--C must be a positive number"},
+                        Case{"--classifier mlp --lr nan", "--lr must be a positive number"},
+                        Case{"--classifier mlp --weight-decay -1", "--weight-decay must be a number >= 0"},
+                        Case{"--max-iter 0", "--max-iter must be at least 1"},
+                        Case{"--classifier ''", "names no classifier"},
+                        Case{"--bin-size 0", "must be a number > 0, got '0'"},
+                        Case{"--bin-size 1", "density bins"}}) {
+    Result result = cv(path("windows"), "--label organ_system --min-class-size 2 --folds 2 " + c.arguments);
+    EXPECT_NE(result.status, 0) << c.arguments;
+    EXPECT_NE(result.err.find(c.message), std::string::npos) << c.arguments << "\n" << result.err;
+  }
 }
 
 }  // namespace

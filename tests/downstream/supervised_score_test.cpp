@@ -211,6 +211,45 @@ TEST_F(SupervisedCli, FailedScoreRunLeavesNoProvenance) {
   EXPECT_FALSE(fs::exists(out + "/score.json"));
 }
 
+// A C that is not a positive number, or a score that is not a finite number, is an error naming
+// it (NaN used to hang the AUROC's tie loop).
+TEST_F(SupervisedCli, NonFiniteScoresAndBadCAreErrors) {
+  const std::string out = root + "/bad_c.out";
+  for (const std::string c : {"0", "nan", "-1"}) {
+    EXPECT_EQ(std::system((binary + " score --labels " + root + "/labels.tsv --positive damaging -o " + root +
+                           "/score --C " + c + " > " + out + " 2>&1").c_str()),
+              256)
+        << read_file(out);
+    EXPECT_NE(read_file(out).find("--C must be a positive number"), std::string::npos) << read_file(out);
+  }
+  const std::string copy = root + "/nan_score";
+  ASSERT_EQ(std::system(("rm -rf " + copy + " && cp -r " + root + "/score " + copy).c_str()), 0);
+  std::string edited_file;
+  for (const auto& name : oncolm::list_directory(copy)) {
+    if (name.size() < 11 || name.compare(name.size() - 11, 11, ".scores.tsv") != 0 || !edited_file.empty()) continue;
+    auto lines = split(read_file(copy + "/" + name), '\n');
+    for (std::size_t i = 1; i < lines.size() && edited_file.empty(); ++i) {
+      auto cells = split(lines[i], '\t');
+      if (cells.size() < 10 || cells[9] == ".") continue;
+      cells[9] = "nan";
+      std::string line;
+      for (std::size_t c = 0; c < cells.size(); ++c) line += (c ? "\t" : "") + cells[c];
+      lines[i] = line;
+      edited_file = copy + "/" + name;
+    }
+    std::string text;
+    for (const auto& line : lines) text += line + "\n";
+    if (!edited_file.empty()) std::ofstream(edited_file) << text.substr(0, text.size() - 1);
+  }
+  ASSERT_FALSE(edited_file.empty());
+  EXPECT_EQ(std::system(("timeout 60 " + binary + " score --labels " + root + "/labels.tsv --positive damaging -o " +
+                         copy + " > " + out + " 2>&1").c_str()),
+            256)
+      << read_file(out);
+  EXPECT_NE(read_file(out).find(edited_file + ":"), std::string::npos) << read_file(out);
+  EXPECT_NE(read_file(out).find("'nan', not a finite number"), std::string::npos) << read_file(out);
+}
+
 TEST_F(SupervisedCli, BadLabelsAreClearErrors) {
   std::ofstream(root + "/nolabel.tsv") << "chrom\tpos\tref\talt\n20\t1\tA\tC\n";
   std::ofstream(root + "/oneclass.tsv") << "chrom\tpos\tref\talt\tlabel\n20\t1\tA\tC\t1\n20\t2\tA\tC\t1\n";

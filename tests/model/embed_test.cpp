@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -395,6 +396,56 @@ TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
   } catch (const InputError& error) {
     EXPECT_NE(std::string(error.what()).find("manifest.tsv: missing: `oncolm windows` did not finish"),
               std::string::npos)
+        << error.what();
+  }
+  fs::remove_all(dir);
+}
+
+// A model that gives NaN (here one weight tensor set to NaN) stops the run naming a record, instead
+// of writing NaN rows; --layer below -1 is an error, not Python's "from the end".
+TEST_F(EmbedPipeline, NonFiniteEmbeddingsAndNegativeLayersAreErrors) {
+  c10::InferenceMode guard;
+  fs::path dir = fs::fresh_dir("oncolm_embed_nan");
+  fs::create_directories(dir / "model");
+  for (const char* file : {"config.json", "vocab.txt", "model.safetensors"})
+    fs::copy_file(model_dir + "/" + file, (dir / "model" / file).string());
+  std::string weights = read_text(dir / "model/model.safetensors");
+  std::uint64_t header_size = 0;
+  std::memcpy(&header_size, weights.data(), sizeof header_size);
+  const auto header = nlohmann::json::parse(weights.substr(8, header_size));
+  bool poisoned = false;
+  for (const auto& [name, info] : header.items()) {
+    if (name == "__metadata__" || info.at("dtype") != "F32" || name.find("LayerNorm.weight") == std::string::npos)
+      continue;
+    const std::size_t begin = 8 + header_size + info.at("data_offsets")[0].get<std::size_t>();
+    const std::size_t end = 8 + header_size + info.at("data_offsets")[1].get<std::size_t>();
+    const float nan = std::nanf("");
+    for (std::size_t at = begin; at < end; at += sizeof nan) std::memcpy(&weights[at], &nan, sizeof nan);
+    poisoned = true;
+    break;
+  }
+  ASSERT_TRUE(poisoned);
+  std::ofstream(dir / "model/model.safetensors", std::ios::binary) << weights;
+  std::ofstream(dir / "in.fa") << ">first\n" << random_dna(60, 9) << "\n";
+  EmbedPipelineOptions options;
+  options.model_dir = (dir / "model").string();
+  options.out_dir = (dir / "out").string();
+  options.inputs = {(dir / "in.fa").string()};
+  try {
+    run_embed_pipeline(options);
+    FAIL() << "NaN embeddings were written";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("non-finite embeddings (NaN or inf) for record first"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "out/in.emb.npy"));
+  options.model_dir = model_dir;
+  options.embedder.layer = -2;
+  try {
+    run_embed_pipeline(options);
+    FAIL() << "--layer -2 was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("--layer -2: give 0..2, or -1 for the last"), std::string::npos)
         << error.what();
   }
   fs::remove_all(dir);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <regex>
@@ -749,12 +750,41 @@ TEST_F(BadInput, InvalidValues) {
   expect_invalid([](TrainOptions& o) { o.steps = -3; }, "--steps");
   expect_invalid([](TrainOptions& o) { o.checkpoint_every = 0; }, "--checkpoint-every");
   expect_invalid([](TrainOptions& o) { o.validation_fraction = 1; }, "--validation-fraction");
+  expect_invalid([](TrainOptions& o) { o.lr = std::numeric_limits<double>::infinity(); }, "--lr");
+  expect_invalid([](TrainOptions& o) { o.lr = std::nan(""); }, "--lr");
+  expect_invalid([](TrainOptions& o) { o.temperature = std::nan(""); }, "--temperature");
+  expect_invalid([](TrainOptions& o) { o.early_stopping_patience = -1; }, "--early-stopping");
   try {
     model::parse_lora_targets("query,gate");
     ADD_FAILURE() << "unknown LoRA target accepted";
   } catch (const std::invalid_argument& error) {
     EXPECT_NE(std::string(error.what()).find("'gate'"), std::string::npos);
   }
+}
+
+// A learning rate that makes the loss NaN stops the run at that step, before the optimizer writes
+// NaN into the weights: no final/ model, and the checkpoints written before it stay loadable.
+TEST_F(BadInput, DivergingRunStopsWithoutWritingANanModel) {
+  TrainOptions o = options();
+  o.steps = 6;
+  o.checkpoint_every = 1;
+  o.warmup_steps = 0;
+  o.lr = 1e30;
+  try {
+    run_training(o);
+    ADD_FAILURE() << "a diverging run finished";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("the gradients are not finite"), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(fs::exists(root_ / "out" / "final"));
+  std::size_t checkpoints = 0;
+  for (const auto& entry : fs::directory_iterator(root_ / "out" / "checkpoints")) {
+    ++checkpoints;
+    model::Checkpoint checkpoint = model::Checkpoint::load_dir(entry.path().string());
+    for (const auto& [name, view] : checkpoint.tensors())
+      EXPECT_TRUE(model::tensor_from_view(view).isfinite().all().item<bool>()) << entry.path() << " " << name;
+  }
+  EXPECT_LT(checkpoints, 6u) << "the run should stop before its last step";
 }
 
 TEST_F(BadInput, OutputDirectoryHoldingAnotherRun) {
@@ -828,6 +858,15 @@ TEST(TrainCli, OptionsFromJsonOrTomlConfigWithTheCommandLineWinning) {
   EXPECT_EQ(run_command(binary + " train --model " + v2_model + " -o " + (root / "c").string() + " --lora-rank 2 "
                             "--lora-targets query,gate " + windows, output), 1);
   EXPECT_NE(output.find("'gate'"), std::string::npos) << output;
+  // --resume of a directory whose train.json is damaged, or that has none: an error naming the file.
+  std::ofstream(root / "d" / "train.json") << "{";
+  EXPECT_EQ(run_command(binary + " train --resume " + (root / "d").string(), output), 1) << output;
+  EXPECT_NE(output.find((root / "d" / "train.json").string() + ": not valid JSON"), std::string::npos) << output;
+  std::ofstream(root / "d" / "train.json") << "[]";
+  EXPECT_EQ(run_command(binary + " train --resume " + (root / "d").string(), output), 1) << output;
+  EXPECT_NE(output.find("no 'config' object"), std::string::npos) << output;
+  EXPECT_EQ(run_command(binary + " train --resume " + (root / "nowhere").string(), output), 1) << output;
+  EXPECT_NE(output.find((root / "nowhere" / "train.json").string() + ": missing"), std::string::npos) << output;
   fs::remove_all(root);
 }
 
