@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <numeric>
 #include <set>
@@ -66,6 +67,12 @@ Loaded load(const ClassifyInputs& inputs, const ContigBins* model_bins, Cohort c
 }
 
 std::string number(double x) { return fmt::format("{:.10g}", x); }
+
+// The files a run writes last go first: a run that stops part way must not leave an earlier
+// run's provenance (or model) describing its new files.
+void remove_earlier(const std::string& out_dir, std::initializer_list<const char*> names) {
+  for (const char* name : names) std::remove(path_join(out_dir, name).c_str());
+}
 
 void write_features(const std::string& path, const FeatureTable& table) {
   std::string text = "sample_id";
@@ -425,6 +432,7 @@ std::string run_classify_cv(const CvOptions& options) {
   int largest = 0;
   for (const auto& [c, count] : class_counts) largest = std::max(largest, count);
   metrics["chance_accuracy"] = static_cast<double>(largest) / static_cast<double>(n);
+  remove_earlier(options.out_dir, {"classify.json", "metrics.json"});
   write_features(path_join(options.out_dir, "features.tsv"), loaded.table);
   write_file_atomically(path_join(options.out_dir, "predictions.tsv"), predictions);
   write_file_atomically(path_join(options.out_dir, "metrics.json"), metrics.dump(1) + "\n");
@@ -491,6 +499,7 @@ std::string run_classify_fit(const TrainingOptions& options) {
   provenance["inputs"] = inputs_json(options.inputs, loaded);
   json["provenance"] = provenance;
   make_directories(options.out_dir);
+  remove_earlier(options.out_dir, {model_file, "classify.json"});
   write_features(path_join(options.out_dir, "features.tsv"), loaded.table);
   write_file_atomically(path_join(options.out_dir, "classify.json"), provenance.dump(1) + "\n");
   write_file_atomically(path_join(options.out_dir, model_file), json.dump() + "\n");
@@ -575,7 +584,7 @@ std::string run_classify_predict(const PredictOptions& options) {
   make_directories(options.out_dir);
   // This run writes metrics.json only when some sample has a label the model knows: an earlier
   // run's must not stand beside these predictions.
-  std::remove(path_join(options.out_dir, "metrics.json").c_str());
+  remove_earlier(options.out_dir, {"classify.json", "metrics.json"});
   write_features(path_join(options.out_dir, "features.tsv"), loaded.table);
   write_file_atomically(path_join(options.out_dir, "predictions.tsv"), predictions);
   std::string text = fmt::format("classify predict: {} samples with {} ({} classes of '{}')\n",

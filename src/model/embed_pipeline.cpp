@@ -365,6 +365,9 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
     std::string npy_path = path_join(options.out_dir, source.name + std::string(contract::embedding_npy_suffix));
     std::string tsv_path = path_join(options.out_dir, source.name + std::string(contract::embedding_tsv_suffix));
     AtomicFile npy(npy_path), tsv(tsv_path);
+    // The pair is renamed one file after the other: an earlier run's must not pair with a new one.
+    std::remove(npy_path.c_str());
+    std::remove(tsv_path.c_str());
     std::size_t records = runner.run(source, npy.temp_path(), tsv.temp_path());
     npy.commit();
     tsv.commit();

@@ -60,11 +60,12 @@ std::map<std::string, std::string> sample_histologies(const std::string& windows
   return labels;
 }
 
-// Every `stride`-th row of every embedding file in the directory, in file order.
+// Every `stride`-th row of every embedding file embed.json lists, in its order.
 std::vector<Point> read_points(const std::string& embed_dir, std::size_t& total, std::int64_t& dim) {
   const std::string npy_suffix(contract::embedding_npy_suffix);
   std::vector<std::pair<std::string, std::string>> sets;  // (npy, tsv)
-  for (const auto& npy : files_with_suffix(embed_dir, npy_suffix)) {
+  for (const auto& npy :
+       listed_outputs(embed_dir, std::string(contract::embed_provenance_file), "outputs", "npy", npy_suffix)) {
     std::string tsv = npy.substr(0, npy.size() - npy_suffix.size()) + std::string(contract::embedding_tsv_suffix);
     if (!path_exists(tsv)) throw input_error(npy, 0, "has no {} beside it", file_name(tsv));
     sets.emplace_back(npy, tsv);

@@ -246,6 +246,27 @@ void write_pngs(const std::string& html, const std::vector<Figure>& figures, con
   }
 }
 
+// Each figure directory keeps the list of files the last report wrote into it, so that the next
+// report removes them first: figures of an earlier run never stand beside a new report.html.
+constexpr const char* written_list = ".oncolm-report-files";
+
+void remove_earlier_figures(const std::string& dir) {
+  if (dir.empty() || !is_directory(dir)) return;
+  const std::string list = path_join(dir, written_list);
+  std::ifstream in(list);
+  std::string name;
+  while (std::getline(in, name))
+    if (!name.empty() && name.find('/') == std::string::npos) std::remove(path_join(dir, name).c_str());
+  std::remove(list.c_str());
+  std::remove(path_join(dir, ".report-dom.html").c_str());
+}
+
+void record_figures(const std::string& dir, const std::vector<Figure>& figures, const std::string& suffix) {
+  std::string names;
+  for (const auto& figure : figures) names += figure.id + suffix + "\n";
+  write_file_atomically(path_join(dir, written_list), names);
+}
+
 }  // namespace
 
 ReportSummary write_report(const ReportOptions& options) {
@@ -266,13 +287,20 @@ ReportSummary write_report(const ReportOptions& options) {
     throw std::invalid_argument("no stage outputs (windows, embed, train, classify, score, breakpoints) in " +
                                 fmt::format("{}", fmt::join(options.inputs, ", ")));
   std::vector<Figure> figures = build_figures(stages);
+  remove_earlier_figures(options.data_dir);
+  remove_earlier_figures(options.png_dir);
   const std::string vega_dir = options.vega_dir.empty() ? default_vega_dir() : options.vega_dir;
   write_file_atomically(options.output, render_html(options, figures, summary.stages_found, vega_dir));
   if (!options.data_dir.empty()) {
     make_directories(options.data_dir);
+    record_figures(options.data_dir, figures, ".tsv");  // first: a kill part way leaves them listed
     for (const auto& figure : figures) write_file_atomically(path_join(options.data_dir, figure.id + ".tsv"), figure_tsv(figure));
   }
-  if (!options.png_dir.empty()) write_pngs(options.output, figures, options.png_dir);
+  if (!options.png_dir.empty()) {
+    make_directories(options.png_dir);
+    record_figures(options.png_dir, figures, ".png");
+    write_pngs(options.output, figures, options.png_dir);
+  }
   for (const auto& figure : figures) summary.figure_ids.push_back(figure.id);
   return summary;
 }

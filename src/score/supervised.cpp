@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -356,6 +357,8 @@ std::string run_supervised(const std::string& score_dir, const SupervisedOptions
     for (const auto& key : examples[i].keys) tsv += key + "\t";
     tsv += fmt::format("{}\t{}\t{:.6f}\n", y[i], fold[i], probability[i]);
   }
+  // supervised.json, written last, goes first: it must not describe another run's predictions.
+  std::remove(path_join(score_dir, "supervised.json").c_str());
   write_file_atomically(path_join(score_dir, "supervised_predictions.tsv"), tsv);
   json summary = {{"oncolm_version", version_string()},
                   {"git_hash", git_hash()},

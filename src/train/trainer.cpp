@@ -982,6 +982,9 @@ void train_loop(Run& run, TrainResult& result) {
     all.sum_over_ranks(run.comm.get());
     return all.to_json();
   };
+  // final/ is the model at the end of the run: a resumed run that trains further (a longer --steps)
+  // must not leave the earlier end's model under that name while it runs, or if it is killed.
+  if (o.resume && state.step < run.total_steps && run.primary()) remove_tree(path_join(o.out_dir, "final"));
   while (state.step < run.total_steps && !stop_requested) {
     const double lr = learning_rate(o, state.step, run.total_steps);
     set_learning_rate(*run.optimizer, lr);

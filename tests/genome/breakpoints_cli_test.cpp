@@ -522,6 +522,7 @@ void write_fake_embeddings(const std::string& windows, const std::string& breakp
     std::string data(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
     write_file(out + "/" + sample + ".sv.emb.npy", header + dict + data);
   }
+  write_file(out + "/embed.json", R"({"outputs": [{"npy": "manta.sv.emb.npy"}, {"npy": "gridss.sv.emb.npy"}]})");
 }
 
 }  // namespace
@@ -561,6 +562,17 @@ TEST(BreakpointsCli, JunctionEmbeddingsAreClusteredAndMismatchesAreNamed) {
   expect_error(
       run_oncolm("breakpoints -o '" + (dir / "bad") + "' '" + run.windows + "' --embeddings '" + embeddings + "'"),
       {embeddings, "gridss.sv.emb.npy", "oncolm embed"});
+  // Files embed.json does not list are another run's; without embed.json the run did not finish.
+  embeddings = dir / "embed_again";
+  write_fake_embeddings(run.windows, run.out, embeddings);
+  write_file(embeddings + "/embed.json", R"({"outputs": [{"npy": "gridss.sv.emb.npy"}]})");
+  expect_error(
+      run_oncolm("breakpoints -o '" + (dir / "bad") + "' '" + run.windows + "' --embeddings '" + embeddings + "'"),
+      {embeddings + "/embed.json", "does not list manta.sv.emb.npy"});
+  fs::remove(embeddings + "/embed.json");
+  expect_error(
+      run_oncolm("breakpoints -o '" + (dir / "bad") + "' '" + run.windows + "' --embeddings '" + embeddings + "'"),
+      {embeddings + "/embed.json", "not a finished `oncolm embed` output"});
   EXPECT_FALSE(fs::exists(dir / "bad/junction_clusters.tsv"));
   EXPECT_FALSE(fs::exists(dir / "bad/breakpoints.json"));
 }

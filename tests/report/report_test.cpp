@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -108,6 +109,7 @@ void ReportPipeline::every_stage_has_its_figures() {
   // --png-dir: every figure as a PNG file, for a paper.
   std::size_t pngs = 0;
   for (const auto& name : oncolm::list_directory(root + "/png")) {
+    if (name[0] == '.') continue;  // the list of files the report wrote
     const std::string bytes = read_file(root + "/png/" + name);
     EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << name;
     EXPECT_GT(bytes.size(), 2000u) << name;
@@ -254,6 +256,18 @@ TEST(ReportPipeline, FiguresMatchTheirSourcesAndRenderInChromium) {
   {
     SCOPED_TRACE("rendered in headless Chromium");
     ReportPipeline::renders_in_headless_chromium();
+  }
+  {
+    SCOPED_TRACE("a later report of fewer stages into the same --data-dir leaves no earlier figure");
+    const std::string root = ReportPipeline::root;
+    ASSERT_EQ(std::system((binary + " report " + root + "/out/windows -o " + root + "/windows_only.html --data-dir " +
+                           root + "/data > /dev/null 2>&1").c_str()),
+              0);
+    std::set<std::string> names;
+    for (const auto& name : oncolm::list_directory(root + "/data"))
+      if (name[0] != '.') names.insert(name);
+    EXPECT_EQ(names, (std::set<std::string>{"base_composition.tsv", "histologies.tsv", "indel_lengths.tsv",
+                                             "organ_systems.tsv", "top_6mers.tsv", "window_lengths.tsv"}));
   }
 }
 

@@ -787,6 +787,25 @@ TEST_F(BadInput, DivergingRunStopsWithoutWritingANanModel) {
   EXPECT_LT(checkpoints, 6u) << "the run should stop before its last step";
 }
 
+// Resuming a finished run to train it longer removes its final/ first: a run killed part way must
+// not leave the shorter run's model as the result of the longer one.
+TEST_F(BadInput, ResumingToTrainLongerRemovesTheEarlierFinalModel) {
+  TrainOptions o = options();
+  o.steps = 2;
+  run_training(o);
+  ASSERT_TRUE(fs::exists(root_ / "out" / "final"));
+  o.steps = 4;
+  o.resume = true;
+  o.after_step = [](std::int64_t step) {
+    if (step == 3) throw std::runtime_error("stopped at step 3");
+  };
+  EXPECT_THROW(run_training(o), std::runtime_error);
+  EXPECT_FALSE(fs::exists(root_ / "out" / "final"));
+  o.after_step = nullptr;
+  EXPECT_EQ(run_training(o).steps, 4);
+  EXPECT_TRUE(fs::exists(root_ / "out" / "final"));
+}
+
 TEST_F(BadInput, OutputDirectoryHoldingAnotherRun) {
   TrainOptions o = options();
   o.steps = 1;

@@ -350,6 +350,15 @@ Json counts_json(const SampleBreakpoints& counts) {
 // The ALT rows of `oncolm embed`'s <safe_id>.sv.emb.{npy,tsv} for these junctions, in junction order.
 std::vector<std::vector<double>> junction_embeddings(const std::string& dir,
                                                      const std::vector<JunctionRef>& junctions) {
+  // embed.json, written last, lists the files of a finished run: others are an earlier run's.
+  const std::string record = path_join(dir, std::string(contract::embed_provenance_file));
+  if (!path_exists(record))
+    throw input_error(record, 0, "missing: not a finished `oncolm embed` output directory (rerun `oncolm embed`)");
+  std::set<std::string> listed;
+  const Json embed = read_json_file(record);
+  if (embed.contains("outputs") && embed["outputs"].is_array())
+    for (const Json& output : embed["outputs"])
+      if (output.contains("npy") && output["npy"].is_string()) listed.insert(output["npy"].get<std::string>());
   std::vector<std::vector<double>> rows;
   std::size_t i = 0;
   std::int64_t columns = -1;
@@ -357,6 +366,9 @@ std::vector<std::vector<double>> junction_embeddings(const std::string& dir,
     const std::string name = junctions[i].safe_id + std::string(contract::sv_embedding_name_suffix);
     const std::string npy_path = path_join(dir, name + std::string(contract::embedding_npy_suffix));
     const std::string tsv_path = path_join(dir, name + std::string(contract::embedding_tsv_suffix));
+    if (path_exists(npy_path) && !listed.count(file_name(npy_path)))
+      throw input_error(record, 0, "does not list {}: that file is left from another run (rerun `oncolm embed` on "
+                        "the windows directory)", file_name(npy_path));
     if (!path_exists(npy_path) || !path_exists(tsv_path))
       throw input_error(dir, 0, "no {} and {} for sample {} (run `oncolm embed` on the windows directory)",
                         file_name(npy_path), file_name(tsv_path), junctions[i].sample_id);
@@ -445,7 +457,7 @@ const std::vector<std::string>& required_sv_columns() {
 BreakpointsSummary run_breakpoints(const BreakpointsRun& run) {
   if (run.windows_dirs.empty()) throw InputError("no windows directory given");
   if (!run.embeddings_dir.empty() && (run.components < 1 || run.clusters < 1 || run.restarts < 1))
-    throw InputError("--components, --clusters and --restarts must be at least 1");
+    throw InputError("--components and --clusters must be at least 1");
   if (run.rules.min_microhomology < 1 || run.rules.max_microhomology < run.rules.min_microhomology ||
       run.rules.min_templated_length < 1)
     throw InputError(
