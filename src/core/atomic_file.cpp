@@ -1,5 +1,6 @@
 #include "core/atomic_file.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,15 @@
 namespace oncolm {
 
 AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
+  // The rename would replace whatever has the name: a device (-o /dev/stdout), a FIFO or a symbolic
+  // link would become a plain file. Only a plain file is replaced.
+  struct stat existing {};
+  if (::lstat(final_path_.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode))
+    throw std::runtime_error(fmt::format("{} exists and is not a plain file ({}): give the name of a file to write",
+                                         final_path_,
+                                         S_ISDIR(existing.st_mode)   ? "a directory"
+                                         : S_ISLNK(existing.st_mode) ? "a symbolic link"
+                                                                     : "a device, FIFO or socket"));
   // The pid keeps concurrent runs (e.g. workflow retries) from sharing a temporary name.
   temp_path_ = fmt::format("{}.tmp.{}", final_path_, static_cast<long>(::getpid()));
 }

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
 
@@ -41,6 +43,30 @@ TEST(AtomicFile, UncommittedOutputLeavesNothing) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), "complete\n");
+  fs::remove_all(dir);
+}
+
+// An existing name that is not a plain file (a FIFO, a symbolic link, a directory) is refused
+// before anything is written, not replaced by the rename.
+TEST(AtomicFile, RefusesToReplaceWhatIsNotAPlainFile) {
+  fs::path dir = fs::temp_directory_path() / "oncolm_atomic_special";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "subdir");
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  ASSERT_EQ(::symlink("elsewhere.txt", (dir / "link").c_str()), 0);
+  for (const char* name : {"fifo", "link", "subdir"}) {
+    try {
+      write_file_atomically((dir / name).string(), "x");
+      ADD_FAILURE() << name << " was replaced";
+    } catch (const std::runtime_error& error) {
+      EXPECT_NE(std::string(error.what()).find("exists and is not a plain file"), std::string::npos) << error.what();
+    }
+  }
+  struct stat fifo {};
+  ASSERT_EQ(::stat((dir / "fifo").c_str(), &fifo), 0);
+  EXPECT_TRUE(S_ISFIFO(fifo.st_mode));
+  write_file_atomically((dir / "plain.txt").string(), "one");
+  write_file_atomically((dir / "plain.txt").string(), "two");  // a plain file is replaced
   fs::remove_all(dir);
 }
 

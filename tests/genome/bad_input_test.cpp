@@ -81,6 +81,16 @@ TEST(BadInput, MissingVcfNamesSheetLineAndFile) {
   expect_no_complete_output(dir / "out");
 }
 
+// A repeated header column would silently override the first one (here: the real VCF's records).
+TEST(BadInput, RepeatedSheetColumnIsNamed) {
+  ScratchDir dir;
+  write_file(dir / "sheet.tsv", "sample_id\tdonor_id\tsnv_vcf\tsnv_vcf\ns1\td1\t" + liver2 + "\t\n");
+  CommandResult result = run_windows(dir / "sheet.tsv", dir / "out");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_TRUE(contains(result.err, "sheet.tsv:1: column 'snv_vcf' appears twice")) << result.err;
+  expect_no_complete_output(dir / "out");
+}
+
 TEST(BadInput, TruncatedBgzfVcf) {
   ScratchDir dir;
   std::string whole = read_file(data("samples/blood_BCH.snv_mnv.vcf.gz"));

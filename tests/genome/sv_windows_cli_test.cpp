@@ -472,3 +472,36 @@ TEST(SvWindowsCli, MatelessBreakendsPairByPositionAndAdjacentJoinsAreInsertions)
   EXPECT_EQ(rows["insD,insE"].at("size"), "8");
   EXPECT_EQ(rows["insD,insE"].at("inserted_sequence"), "ACGTACGT");
 }
+
+// INFO numbers that are not numbers never reach the output as htslib's missing value (INT32_MIN):
+// HOMLEN/CIPOS are left empty, an END that is not an integer is an error naming the record, and a
+// breakend that names its own position as its mate is skipped and counted.
+TEST(SvWindowsCli, NonNumericInfoAndSelfJoinsAreNotTurnedIntoNumbers) {
+  ScratchDir dir;
+  auto base = [](long pos) { return reference_bases("20", pos, pos); };
+  const std::string header = "##fileformat=VCFv4.2\n##contig=<ID=20,length=63025520>\n"
+                             "##INFO=<ID=END,Number=1,Type=Integer,Description=\"end\">\n"
+                             "##INFO=<ID=HOMLEN,Number=.,Type=Integer,Description=\"h\">\n"
+                             "##INFO=<ID=CIPOS,Number=2,Type=Integer,Description=\"c\">\n"
+                             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+  std::string vcf = header;
+  vcf += "20\t15000000\tdel\t" + base(15000000) + "\t<DEL>\t.\tPASS\tEND=15000400;HOMLEN=abc;CIPOS=x,y\n";
+  vcf += "20\t15001000\tself\t" + base(15001000) + "\t" + base(15001000) + "[20:15001000[\t.\tPASS\t.\n";
+  write_file(dir / "calls.vcf", vcf);
+  write_file(dir / "sheet.tsv", sheet_header + "s1\td1\t\t\t\t\t" + (dir / "calls.vcf") + "\tSkin-Melanoma\n");
+  CommandResult result =
+      run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + sv_reference + "' -o '" + (dir / "out") + "'");
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("calls.vcf:8: breakend self names its own position"), std::string::npos) << result.err;
+  Json sv = read_json(dir / "out/s1.stats.json")["sv"];
+  EXPECT_EQ(sv["skipped"]["sv_self_join"], 1);
+  auto rows = read_tsv(dir / "out/s1.sv_windows.tsv.gz");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("homlen"), ".");
+  EXPECT_EQ(rows[0].at("cipos"), ".");
+  write_file(dir / "calls.vcf", header + "20\t15000000\tdel\t" + base(15000000) + "\t<DEL>\t.\tPASS\tEND=abc\n");
+  CommandResult bad_end = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + sv_reference + "' -o '" +
+                                     (dir / "out2") + "'");
+  EXPECT_EQ(bad_end.status, 1);
+  EXPECT_NE(bad_end.err.find("calls.vcf:7: INFO END of <DEL> is not an integer"), std::string::npos) << bad_end.err;
+}

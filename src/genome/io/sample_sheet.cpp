@@ -41,6 +41,10 @@ SampleSheet read_sample_sheet(const std::string& path) {
     std::vector<std::string> cells = split_tabs(line);
     if (header.empty()) {
       header = cells;
+      // A second column of the same name would silently override the first (its VCF, its id).
+      for (std::size_t i = 0; i < header.size(); ++i)
+        if (std::find(header.begin(), header.begin() + static_cast<long>(i), header[i]) != header.begin() + static_cast<long>(i))
+          throw input_error(path, number, "column '{}' appears twice in the header", header[i]);
       std::string missing;
       for (const char* column : required_columns)
         if (std::find(header.begin(), header.end(), column) == header.end())

@@ -28,6 +28,7 @@ const std::vector<std::string> sv_skip_reasons = {
     "sv_unsupported_symbolic",          // symbolic ALT other than <DEL>, <DUP>, <INV>, <INS>
     "sv_ins_without_sequence",          // <INS> without SVINSSEQ: no ALT window can be built
     "sv_position_outside_contig",       // a breakend (POS, END, mate or BEDPE start) beyond its contig
+    "sv_self_join",                     // a BND whose mate is its own position: no junction to build
 };
 
 namespace {
@@ -54,10 +55,14 @@ class InfoFields {
     int32_t* values = nullptr;
     int capacity = 0;
     int found = bcf_get_info_int32(header_, record_, key, &values, &capacity);
-    std::vector<std::int64_t> result(values, values + std::max(found, 0));
+    std::vector<std::int64_t> result;
+    // htslib stores a value it could not parse (END=abc) as missing: no number, not INT32_MIN.
+    for (int i = 0; i < std::max(found, 0); ++i)
+      if (values[i] != bcf_int32_missing && values[i] != bcf_int32_vector_end) result.push_back(values[i]);
     free(values);
     return result;
   }
+  bool present(const char* key) { return bcf_get_info(header_, record_, key) != nullptr; }
   bool flag(const char* key) { return bcf_get_info_flag(header_, record_, key, nullptr, nullptr) == 1; }
   // A field as written, whatever its type ("-10,10" for CIPOS, "3" for HOMLEN).
   std::string as_written(const char* key) {
@@ -166,6 +171,11 @@ class SvVcfStream {
     if (pending.alt.mate.chrom.empty()) return skip("sv_mate_contig_not_in_reference");
     if (!inside(pending.alt.mate.chrom, pending.alt.mate.pos, "mate position"))
       return skip("sv_position_outside_contig");
+    if (pending.alt.mate.chrom == chrom && pending.alt.mate.pos == reader_.pos()) {
+      log(Level::warning, "{}:{}: breakend {} names its own position {}:{} as its mate: record skipped (sv_self_join)",
+          reader_.path(), reader_.line(), record_id(), chrom, reader_.pos());
+      return skip("sv_self_join");
+    }
     pending.id = record_id();
     pending.side = BreakendSide{chrom, reader_.pos(), pending.alt.this_direction};
     fill_junction_fields(info, pending.cipos, pending.homlen, pending.homseq, pending.imprecise);
@@ -177,6 +187,9 @@ class SvVcfStream {
   void read_symbolic(const std::string& chrom, const std::string& alt, InfoFields& info) {
     std::vector<std::int64_t> end = info.integers("END");
     std::vector<std::int64_t> length = info.integers("SVLEN");
+    for (const char* key : {"END", "SVLEN"})
+      if (info.present(key) && info.integers(key).empty())
+        throw input_error(reader_.path(), reader_.line(), "INFO {} of {} is not an integer", key, alt);
     std::int64_t pos = reader_.pos();
     std::int64_t end_pos = !end.empty() ? end[0] : !length.empty() ? pos + std::llabs(length[0]) : pos;
     std::string inserted = info.text("SVINSSEQ");
