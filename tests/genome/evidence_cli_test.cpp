@@ -138,6 +138,33 @@ TEST(EvidenceCli, RelativeBamPathsAndMissingBams) {
   EXPECT_FALSE(stats["read_evidence"]["bams"].contains("normal"));
 }
 
+// A BAM whose @SQ says chr1 for the reference's 1 (same length) is read as that contig, as VCF
+// contigs are: the same counts, not zero depth everywhere.
+TEST(EvidenceCli, BamContigNamedTheOtherWayIsReadAsTheReferenceContig) {
+  ScratchDir dir;
+  ASSERT_EQ(run_command("samtools view -H '" + bam + "' | sed 's/\tSN:1\t/\tSN:chr1\t/' > '" + (dir / "h.sam") +
+                        "' && samtools reheader '" + (dir / "h.sam") + "' '" + bam + "' > '" + (dir / "chr.bam") +
+                        "' && samtools index '" + (dir / "chr.bam") + "'")
+                .status,
+            0);
+  ASSERT_NE(run_command("samtools view -H '" + (dir / "chr.bam") + "'").out.find("SN:chr1\t"), std::string::npos);
+  std::vector<MpileupSite> sites = bcftools_allele_depths(bam, reads_reference, "1:12001-13000", 20, 13);
+  std::map<std::string, Expected> expected;
+  write_file(dir / "calls.vcf", vcf_from_mpileup(sites, 5, 3, expected));
+  write_file(dir / "sheet.tsv", sheet_header + "s\tD\tchr.bam\t\tcalls.vcf\t\t\tnone\n");
+  CommandResult result = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + reads_reference +
+                                    "' -o '" + (dir / "out") + "'");
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("@SQ chr1 is read as the reference's 1"), std::string::npos) << result.err;
+  auto rows = read_tsv(dir / "out/s.windows.tsv.gz");
+  ASSERT_EQ(rows.size(), expected.size());
+  for (const auto& row : rows) {
+    const Expected& want = expected.at(row.at("pos") + ":" + row.at("alt"));
+    EXPECT_EQ(row.at("t_depth"), std::to_string(want.depth)) << row.at("pos");
+    EXPECT_EQ(row.at("t_alt_count"), std::to_string(want.alt)) << row.at("pos");
+  }
+}
+
 TEST(EvidenceCli, IndelAltCountsEqualReadsSamtoolsShowsCarryingTheIndel) {
   ScratchDir dir;
   // Every indel samtools shows in the reads after the telomeric repeat, as a VCF record.

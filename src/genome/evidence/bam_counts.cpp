@@ -1,5 +1,7 @@
 #include "genome/evidence/bam_counts.h"
 
+#include "genome/io/contigs.h"
+
 #include <htslib/sam.h>
 
 #include <algorithm>
@@ -178,15 +180,24 @@ AlignmentReader::AlignmentReader(const std::string& path, const std::string& ref
   if (!handles_->index) throw input_error(path, 0, "no index (.bai/.csi/.crai): run samtools index");
   for (int tid = 0; tid < sam_hdr_nref(handles_->header); ++tid) {
     std::string name = sam_hdr_tid2name(handles_->header, tid);
-    auto contig = reference.find(name);
-    if (contig == reference.end()) {
-      outside_.push_back(name);
-      continue;
-    }
     std::int64_t length = sam_hdr_tid2len(handles_->header, tid);
-    if (length != contig->second)
+    auto contig = reference.find(name);
+    if (contig != reference.end() && length != contig->second)
       throw input_error(path, 0, "@SQ {} has length {} but the reference's {} has {}: not the same genome",
                         name, length, name, contig->second);
+    if (contig == reference.end()) {
+      // The other naming convention, accepted only when the lengths say it is the same contig.
+      contig = reference.find(alias_of(name));
+      if (contig == reference.end() || contig->second != length) {
+        outside_.push_back(name);
+        continue;
+      }
+      log(Level::info, "{}: @SQ {} is read as the reference's {} (same length, {})", path, name, contig->first, length);
+    }
+    if (!tid_of_reference_contig_.emplace(contig->first, tid).second)
+      throw input_error(path, 0, "@SQ {} and @SQ {} both stand for the reference's {}", name,
+                        sam_hdr_tid2name(handles_->header, tid_of_reference_contig_.at(contig->first)), contig->first);
+    reference_name_of_bam_contig_[name] = contig->first;
     ++shared_;
   }
   if (!outside_.empty())
@@ -195,6 +206,16 @@ AlignmentReader::AlignmentReader(const std::string& path, const std::string& ref
 }
 
 AlignmentReader::~AlignmentReader() = default;
+
+int AlignmentReader::tid_of(const std::string& reference_contig) const {
+  auto found = tid_of_reference_contig_.find(reference_contig);
+  return found == tid_of_reference_contig_.end() ? -1 : found->second;
+}
+
+std::string AlignmentReader::reference_name(const std::string& bam_contig) const {
+  auto found = reference_name_of_bam_contig_.find(bam_contig);
+  return found == reference_name_of_bam_contig_.end() ? std::string() : found->second;
+}
 
 namespace {
 
@@ -264,7 +285,7 @@ AlleleCounts AlignmentReader::count_substitution(const std::string& chrom, std::
                                                  const std::string& ref, const std::string& alt,
                                                  const ReadFilters& filters) {
   AlleleCounts counts;
-  int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
+  int tid = tid_of(chrom);
   if (tid < 0 || ref.size() != alt.size() || ref.empty()) return counts;
   // A single base is keyed by record: htslib's overlap rule has already zeroed the weaker base of
   // overlapping proper mates, exactly as in bcftools mpileup. Over several bases that rule may
@@ -284,7 +305,7 @@ AlleleCounts AlignmentReader::count_indel(const std::string& chrom, std::int64_t
                                           const std::string& alt, const ReadFilters& filters) {
   AlleleCounts counts;
   if (!pure_indel(ref, alt)) throw std::invalid_argument("count_indel needs a normalised indel sharing its first base");
-  int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
+  int tid = tid_of(chrom);
   if (tid < 0) return counts;  // as for substitutions: no reads on this contig
   for (const auto& read : indel_calls(handles_->file, handles_->index, tid, pos, ref, alt, filters)) {
     ++counts.depth;
@@ -297,7 +318,7 @@ AlleleCounts AlignmentReader::count_indel(const std::string& chrom, std::int64_t
 std::vector<PositionPileup> AlignmentReader::pileup_positions(const std::string& chrom, std::int64_t start,
                                                               std::int64_t end, const ReadFilters& filters) {
   std::vector<PositionPileup> sites;
-  int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
+  int tid = tid_of(chrom);
   if (tid < 0 || end < start) return sites;
   // The pileup visits positions in order, so the current site is always the last one.
   pileup_region(handles_->file, handles_->index, tid, start - 1, end - start + 1, filters,
@@ -318,7 +339,7 @@ std::vector<PositionPileup> AlignmentReader::pileup_positions(const std::string&
 AlleleByRead AlignmentReader::allele_by_read(const std::string& chrom, std::int64_t pos, const std::string& ref,
                                              const std::string& alt, const ReadFilters& filters) {
   AlleleByRead calls;
-  int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
+  int tid = tid_of(chrom);
   if (tid < 0 || ref.empty() || alt.empty()) return calls;
   if (ref.size() == alt.size()) {
     for (const auto& [name, bases] : substitution_bases(handles_->file, handles_->index, tid, pos, ref.size(),
@@ -333,7 +354,7 @@ AlleleByRead AlignmentReader::allele_by_read(const std::string& chrom, std::int6
 BasesByRead AlignmentReader::bases_by_read(const std::string& chrom, const std::vector<std::int64_t>& positions,
                                            const ReadFilters& filters) {
   BasesByRead bases;
-  int tid = sam_hdr_name2tid(handles_->header, chrom.c_str());
+  int tid = tid_of(chrom);
   if (tid < 0 || positions.empty()) return bases;
   for (std::int64_t pos : positions) bases[pos];
   auto [low, high] = std::minmax_element(positions.begin(), positions.end());
@@ -355,8 +376,8 @@ SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junctio
                                                        std::int64_t search_distance) {
   std::set<std::string> split_names, discordant_names;
   auto scan = [&](const BreakendSide& here, const BreakendSide& there) {
-    int tid = sam_hdr_name2tid(handles_->header, here.chrom.c_str());
-    int mate_tid = sam_hdr_name2tid(handles_->header, there.chrom.c_str());
+    int tid = tid_of(here.chrom);
+    int mate_tid = tid_of(there.chrom);
     if (tid < 0) return;
     RegionIterator region;
     region.iterator = sam_itr_queryi(handles_->index, tid, std::max<std::int64_t>(0, here.pos - search_distance - 1),
@@ -372,7 +393,8 @@ SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junctio
       // retained sides.
       if (splits_at(here, start, end))
         for (const SaAlignment& sa : supplementary_alignments(b))
-          if (sa.chrom == there.chrom && splits_at(there, sa.start, sa.end)) split_names.insert(read_name(b));
+          if (reference_name(sa.chrom) == there.chrom && splits_at(there, sa.start, sa.end))
+            split_names.insert(read_name(b));
       if (!(b->core.flag & BAM_FPAIRED) || (b->core.flag & (BAM_FMUNMAP | BAM_FPROPER_PAIR | BAM_FSUPPLEMENTARY)))
         continue;
       if (b->core.mtid >= 0 && b->core.mtid != mate_tid) {

@@ -60,8 +60,10 @@ using ContigLengths = std::map<std::string, std::int64_t>;
 class AlignmentReader {
  public:
   // Opens a BAM/CRAM with its index. @SQ lines whose name is in the reference must agree on
-  // length (InputError naming the file and contig otherwise); other @SQ lines (decoys, GL
-  // contigs) are listed in contigs_outside_reference() and their reads ignored.
+  // length (InputError naming the file and contig otherwise); an @SQ named the other way (chr20 for
+  // 20, chrM for MT) is read as that reference contig when the lengths agree, as VCF contigs are;
+  // other @SQ lines (decoys, GL contigs) are listed in contigs_outside_reference() and their reads
+  // ignored.
   AlignmentReader(const std::string& path, const std::string& reference_path,
                   const ContigLengths& reference);
   ~AlignmentReader();
@@ -104,7 +106,12 @@ class AlignmentReader {
  private:
   std::string path_;
   std::unique_ptr<Handles> handles_;
+  int tid_of(const std::string& reference_contig) const;  // -1 when the file has no such contig
+  std::string reference_name(const std::string& bam_contig) const;  // "" when outside the reference
+
   std::vector<std::string> outside_;
+  std::map<std::string, int> tid_of_reference_contig_;
+  std::map<std::string, std::string> reference_name_of_bam_contig_;
   std::size_t shared_ = 0;
   std::int64_t mate_outside_ = 0;
 };

@@ -7,17 +7,13 @@
 #include "core/error.h"
 
 namespace oncolm::genome {
-namespace {
 
-// The other spelling of a contig name under the UCSC/Ensembl convention.
 std::string alias_of(const std::string& name) {
   if (name == "chrM") return "MT";
   if (name == "MT") return "chrM";
   if (name.rfind("chr", 0) == 0) return name.substr(3);
   return "chr" + name;
 }
-
-}  // namespace
 
 std::map<std::string, std::string> read_contig_map(const std::string& path, const Reference& reference) {
   std::ifstream in(path);

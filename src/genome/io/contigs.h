@@ -15,6 +15,9 @@
 
 namespace oncolm::genome {
 
+// The other spelling of a contig name under the UCSC/Ensembl convention (chr20 <-> 20, chrM <-> MT).
+std::string alias_of(const std::string& name);
+
 // Reads a two-column map (VCF name, reference name; tab or space separated, '#' comments).
 // Throws InputError naming file and line for malformed lines or reference names not in `reference`.
 std::map<std::string, std::string> read_contig_map(const std::string& path, const Reference& reference);
