@@ -308,8 +308,15 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
       // In `oncolm windows` output (stats files present) a sample without its stats file, which
       // that command writes last, is one whose run did not finish; hand-made directories have none.
       bool windows_output = false;
-      for (const auto& name : list_directory(input))
-        windows_output = windows_output || ends_with(name, std::string(contract::stats_suffix));
+      const std::string stats_suffix(contract::stats_suffix);
+      for (const auto& name : list_directory(input)) {
+        if (!ends_with(name, stats_suffix) || name == contract::cohort_stats_file) continue;
+        windows_output = true;
+        // And a finished sample without its FASTA lost it: embedding the others would drop it unseen.
+        const std::string fasta = name.substr(0, name.size() - stats_suffix.size()) + windows_fasta_suffix;
+        if (!path_exists(path_join(input, fasta)))
+          throw input_error(path_join(input, fasta), 0, "missing, though {} says the sample finished", name);
+      }
       for (const auto& fasta : fastas) {
         std::string file = file_name(fasta);
         std::string sample = file.substr(0, file.size() - windows_fasta_suffix.size());

@@ -386,8 +386,28 @@ TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
   } catch (const InputError& error) {
     EXPECT_NE(std::string(error.what()).find("S_2.stats.json"), std::string::npos) << error.what();
   }
-  // A killed or unmerged `oncolm windows` run (no manifest.tsv) is refused, not read as a cohort.
+  // A finished sample whose FASTA is gone is named, not left out.
   fs::remove(dir / "windows/S_2.windows.fa.gz");
+  fs::copy_file(dir / "windows/S_1.windows.fa.gz", dir / "saved.fa.gz");
+  fs::remove(dir / "windows/S_1.windows.fa.gz");
+  fs::copy_file(dir / "windows/S_1.windows.tsv.gz", dir / "windows/S_0.windows.tsv.gz");
+  std::ofstream(dir / "windows/S_0.stats.json") << "{\"sample_id\": \"S-0\", \"safe_id\": \"S_0\"}\n";
+  std::ofstream(dir / "windows/manifest.tsv") << "sample_id\tstats\nS-0\tS_0.stats.json\nS-1\tS_1.stats.json\n";
+  fs::copy_file(dir / "saved.fa.gz", dir / "windows/S_0.windows.fa.gz");
+  options.out_dir = (dir / "out5").string();
+  try {
+    run_embed_pipeline(options);
+    FAIL() << "a sample without its FASTA was left out silently";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("S_1.windows.fa.gz: missing, though S_1.stats.json says"),
+              std::string::npos)
+        << error.what();
+  }
+  fs::copy_file(dir / "saved.fa.gz", dir / "windows/S_1.windows.fa.gz");
+  for (const char* file : {"windows/S_0.windows.fa.gz", "windows/S_0.windows.tsv.gz", "windows/S_0.stats.json"})
+    fs::remove(dir / file);
+  std::ofstream(dir / "windows/manifest.tsv") << "sample_id\tstats\nS-1\tS_1.stats.json\n";
+  // A killed or unmerged `oncolm windows` run (no manifest.tsv) is refused, not read as a cohort.
   fs::remove(dir / "windows/manifest.tsv");
   options.out_dir = (dir / "out4").string();
   try {
