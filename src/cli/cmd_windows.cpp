@@ -112,6 +112,10 @@ int run_windows(int argc, char** argv) {
     run.reference = options.reference;
     run.out_dir = options.out;
     run.threads = options.threads;
+    // Checked here, before it stands in for the per-type lengths the user did not give.
+    if (window_length < 6)
+      throw std::invalid_argument("--window-length must be at least 6 (one 6-mer token), got " +
+                                  std::to_string(window_length));
     run.params.snv_length = snv_length ? snv_length : window_length;
     run.params.mnv_length = mnv_length ? mnv_length : window_length;
     run.params.indel_length = indel_length ? indel_length : window_length;

@@ -305,6 +305,7 @@ void run_tasks(const std::vector<FoldTask>& tasks, int threads, const std::funct
 std::string run_classify_cv(const CvOptions& options) {
   check_training_inputs(options);
   if (options.classifiers.empty()) throw std::invalid_argument("--classifier names no classifier (logreg, mlp)");
+  if (options.folds < 2) throw std::invalid_argument(fmt::format("--folds must be at least 2, got {}", options.folds));
   for (const auto& name : options.classifiers) make_classifier(name, options, 0);
   set_estimator_threads(options.inputs.threads);
   Cohort cohort = read_cohort(options.inputs.windows_dir);

@@ -186,6 +186,10 @@ class SampleExtractor {
       v.alt_record = row[c_alt_record];
       variants_.push_back(std::move(v));
     }
+    // A TSV cut short but still a valid gzip (or another run's) would give features from part of the sample.
+    if (sample_.windows >= 0 && static_cast<long>(variants_.size()) != sample_.windows)
+      throw input_error(path, 0, "has {} rows; manifest.tsv counts {} windows for sample '{}'", variants_.size(),
+                        sample_.windows, sample_.sample_id);
   }
 
   void read_svs() {
@@ -437,7 +441,11 @@ Cohort read_cohort(const std::string& windows_dir) {
     sample.sv_fasta = row[4];
     sample.sv_tsv = row[5];
     sample.stats = row[6];
+    sample.windows = parse_long(row[8], cohort.manifest, line, "windows");
     sample.name = stem_of(sample.fasta);
+    for (const CohortSample& earlier : cohort.samples)
+      if (earlier.sample_id == sample.sample_id)
+        throw input_error(cohort.manifest, line, "sample '{}' is listed twice", sample.sample_id);
     if (sample.donor_id.empty() || sample.donor_id == ".") sample.donor_id = sample.sample_id;
     for (std::size_t c = contract::manifest_columns.size(); c < row.size(); ++c)
       sample.labels[table.header[c]] = row[c];

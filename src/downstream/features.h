@@ -28,6 +28,7 @@ struct CohortSample {
   std::string name;       // file stem: <name>.windows.fa.gz (the safe id)
   std::string fasta, tsv, sv_fasta, sv_tsv, stats;  // paths inside the windows directory
   std::map<std::string, std::string> labels;        // the sheet's label columns
+  long windows = -1;  // small-variant windows (rows of the windows TSV) manifest.tsv counts
 };
 struct Cohort {
   std::string dir;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
 #include "core/paths.h"
 #include "model/checkpoint.h"
 #include "model/tokenizer.h"
@@ -28,6 +29,24 @@ std::string thousands(std::int64_t value) {
   return digits;
 }
 
+// What `embed` would refuse when it builds the encoder, found from shapes alone (no tensor is read):
+// word embeddings of another vocabulary or width, or fewer weights than config.json describes
+// (num_hidden_layers above the layers in the file).
+void check_weights_fit_config(const Checkpoint& checkpoint, const ModelInfo& info, const std::string& config_path) {
+  const NtConfig& c = info.config;
+  const TensorView* embeddings = checkpoint.find("esm.embeddings.word_embeddings.weight");
+  if (embeddings == nullptr) embeddings = checkpoint.find("embeddings.word_embeddings.weight");
+  if (embeddings == nullptr)
+    throw input_error(info.dir, 0, "no 'esm.embeddings.word_embeddings.weight': not an NT/ESM checkpoint");
+  if (embeddings->shape.size() != 2 || embeddings->shape[0] != c.vocab_size || embeddings->shape[1] != c.hidden_size)
+    throw input_error(config_path, 0, "vocab_size {} and hidden_size {}, but the checkpoint's word embeddings are {}",
+                      c.vocab_size, c.hidden_size, shape_string(embeddings->shape));
+  if (c.parameter_count(info.has_lm_head) > info.parameters)
+    throw input_error(config_path, 0, "describes {} parameters ({} layers), the checkpoint holds {}: not this model's "
+                      "config.json",
+                      thousands(c.parameter_count(info.has_lm_head)), c.num_layers, thousands(info.parameters));
+}
+
 }  // namespace
 
 ModelInfo inspect_model(const std::string& dir) {
@@ -44,6 +63,7 @@ ModelInfo inspect_model(const std::string& dir) {
   for (const auto& [name, view] : checkpoint.tensors())
     if (is_floating(view.dtype) && !is_buffer(name)) info.parameters += view.numel();
   info.has_lm_head = checkpoint.find("lm_head.decoder.weight") != nullptr;
+  check_weights_fit_config(checkpoint, info, path_join(dir, "config.json"));
   info.sha256 = checkpoint_checksum(checkpoint);
   return info;
 }

@@ -99,6 +99,8 @@ Labels labels_from_tsv(const SupervisedOptions& o) {
     if (cells.size() != header.size())
       throw input_error(o.labels, static_cast<long>(i + 1), "has {} fields, the header {}", cells.size(), header.size());
     if (cells[label].empty() || cells[label] == ".") continue;
+    if (cells[pos].empty() || cells[pos].find_first_not_of("0123456789") != std::string::npos)
+      throw input_error(o.labels, static_cast<long>(i + 1), "pos is '{}', not a position", cells[pos]);
     values.insert(cells[label]);
     rows.emplace_back(variant_key(cells[chrom], cells[pos], cells[ref], cells[alt]), cells[label]);
   }
@@ -107,9 +109,12 @@ Labels labels_from_tsv(const SupervisedOptions& o) {
   if (values.size() != 2)
     throw input_error(o.labels, 0, "column '{}' has {} distinct values; a binary label needs exactly 2",
                       o.label_column, values.size());
-  if (positive.empty() || !values.count(positive))
+  if (positive.empty())
     throw input_error(o.labels, 0, "say which value of '{}' is the positive class (--positive; found {})",
                       o.label_column, fmt::format("{}", fmt::join(values, ", ")));
+  if (!values.count(positive))
+    throw input_error(o.labels, 0, "--positive {} is not a value of '{}' (found {})", positive, o.label_column,
+                      fmt::format("{}", fmt::join(values, ", ")));
   Labels labels;
   labels.positive = positive;
   for (const auto& [key, value] : rows) labels.add(key, value == positive ? 1 : 0);

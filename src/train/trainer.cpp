@@ -468,8 +468,14 @@ class MetricsLog {
     if (keep_until > 0 && path_exists(path)) {
       std::ifstream in(path);
       std::string line;
-      while (std::getline(in, line))
-        if (!line.empty() && json::parse(line).value("step", std::int64_t{0}) <= keep_until) kept += line + "\n";
+      while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        const json record = json::parse(line);
+        if (record.value("step", std::int64_t{0}) > keep_until) continue;
+        kept += line + "\n";
+        if (record.value("split", "") == "train" && record.contains("loss") && record["loss"].is_number())
+          last_kept_train_loss_ = record["loss"].get<double>();
+      }
     }
     write_file_atomically(path, kept);
     out_.open(path, std::ios::app);
@@ -480,8 +486,12 @@ class MetricsLog {
     out_ << record.dump() << "\n";
     out_.flush();
   }
+  // The loss of the last train line kept (NaN when none): a resumed run reports it until it writes
+  // its own, so a resumed run that has nothing left to do ends as the run it resumes did.
+  double last_kept_train_loss() const { return last_kept_train_loss_; }
 
  private:
+  double last_kept_train_loss_ = std::nan("");
   std::string path_;
   bool enabled_ = true;
   std::ofstream out_;
@@ -944,6 +954,7 @@ void train_loop(Run& run, TrainResult& result) {
   const TrainOptions& o = run.options;
   RunState& state = run.state;
   MetricsLog metrics(path_join(o.out_dir, "metrics.jsonl"), state.step, run.primary());
+  if (o.resume) result.last_train_loss = metrics.last_kept_train_loss();
   SignalGuard signals;
   Progress progress("train", static_cast<std::uint64_t>(run.total_steps), "steps");
   progress.advance(static_cast<std::uint64_t>(state.step));

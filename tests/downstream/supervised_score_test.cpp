@@ -256,7 +256,9 @@ TEST_F(SupervisedCli, BadLabelsAreClearErrors) {
   struct Case {
     std::string labels, expected;
   };
+  std::ofstream(root + "/badpos.tsv") << "chrom\tpos\tref\talt\tlabel\n20\tabc\tA\tC\t1\n20\t2\tA\tC\t0\n";
   for (const auto& c : {Case{root + "/nolabel.tsv", "no column 'label'"}, Case{root + "/oneclass.tsv", "exactly 2"},
+                        Case{root + "/badpos.tsv", "badpos.tsv:2: pos is 'abc', not a position"},
                         Case{root + "/missing.tsv", "cannot open"}}) {
     const std::string out = root + "/bad.out";
     EXPECT_NE(std::system((binary + " score --labels " + c.labels + " -o " + root + "/score > " + out + " 2>&1").c_str()),

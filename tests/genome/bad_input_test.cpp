@@ -91,6 +91,19 @@ TEST(BadInput, RepeatedSheetColumnIsNamed) {
   expect_no_complete_output(dir / "out");
 }
 
+TEST(BadInput, SheetWithoutDonorOrSamplesIsNamed) {
+  ScratchDir dir;
+  write_file(dir / "sheet.tsv", sheet_header + "s1\t\t\t\t" + liver2 + "\t\t\tLiver-ASC\tliver\n");
+  CommandResult no_donor = run_windows(dir / "sheet.tsv", dir / "out");
+  EXPECT_EQ(no_donor.status, 1);
+  EXPECT_TRUE(contains(no_donor.err, "sheet.tsv:2: sample 's1' has no donor_id")) << no_donor.err;
+  write_file(dir / "sheet.tsv", sheet_header);
+  CommandResult empty = run_windows(dir / "sheet.tsv", dir / "out");
+  EXPECT_EQ(empty.status, 1);
+  EXPECT_TRUE(contains(empty.err, "sheet.tsv: no samples")) << empty.err;
+  expect_no_complete_output(dir / "out");
+}
+
 TEST(BadInput, TruncatedBgzfVcf) {
   ScratchDir dir;
   std::string whole = read_file(data("samples/blood_BCH.snv_mnv.vcf.gz"));

@@ -140,9 +140,15 @@ TEST(ReadEvidence, HeaderLengthThatDisagreesWithTheReferenceIsAnError) {
 }
 
 TEST(ReadEvidence, ContigsOutsideTheReferenceAreListedNotFatal) {
-  ContigLengths reference_with_other_names = {{"chr1", 239940}};
-  AlignmentReader reader(bam_path, reference_path, reference_with_other_names);
+  // chr1 of another length is not the BAM's 1: that contig lies outside the reference.
+  ContigLengths reference_with_other_contigs = {{"chr1", 239941}, {"2", 1000}};
+  AlignmentReader reader(bam_path, reference_path, reference_with_other_contigs);
   EXPECT_EQ(reader.contigs_outside_reference(), std::vector<std::string>{"1"});
+  // Named the other way with the same length, it is read as the reference's contig.
+  ContigLengths reference_with_other_names = {{"chr1", 239940}};
+  AlignmentReader renamed(bam_path, reference_path, reference_with_other_names);
+  EXPECT_TRUE(renamed.contigs_outside_reference().empty());
+  EXPECT_EQ(renamed.contigs_in_reference(), 1u);
 }
 
 TEST(ReadEvidence, MissingIndexIsReportedWithThePath) {

@@ -540,6 +540,17 @@ TEST(EmbedCli, ModelInfoAndEmbedRunAndBadInputExitsOne) {
   EXPECT_NE(output.find("config.json"), std::string::npos) << output;
   EXPECT_EQ(run_command(binary + " model info " + (dir / "no_such_model").string(), output), 1);
   EXPECT_NE(output.find("no_such_model: not a model directory"), std::string::npos) << output;
+  // A config.json that does not fit the weights: model info says so, as embed would.
+  fs::create_directories(dir / "misfit");
+  for (const char* file : {"vocab.txt", "model.safetensors"})
+    fs::copy_file(model_dir + "/" + file, (dir / "misfit" / file).string());
+  std::string config = read_text(model_dir + "/config.json");
+  const std::string layers = "\"num_hidden_layers\": 2";
+  ASSERT_NE(config.find(layers), std::string::npos) << config;
+  std::ofstream(dir / "misfit/config.json") << config.replace(config.find(layers), layers.size(), "\"num_hidden_layers\": 5");
+  EXPECT_EQ(run_command(binary + " model info " + (dir / "misfit").string(), output), 1);
+  EXPECT_NE(output.find("misfit/config.json: describes"), std::string::npos) << output;
+  EXPECT_NE(output.find("(5 layers), the checkpoint holds"), std::string::npos) << output;
   EXPECT_EQ(run_command(binary + " embed --model " + model_dir + " -o " + (dir / "y").string() + " --max-tokens 5000 " +
                             (dir / "ok.fa").string(),
                         output),

@@ -287,7 +287,7 @@ void write_embeddings(const std::string& dir, const std::vector<std::vector<floa
   std::ofstream tsv(dir + "/set.emb.tsv");
   tsv << "record\tsample_id\tallele\tbases\ttokens\tcut_left\tcut_right\ttiles\tvariant_token_start\tvariant_token_end\n";
   for (std::size_t i = 0; i < rows.size(); ++i) tsv << "r" << i << "\tS\tALT\t6\t2\t0\t0\t1\t\t\n";
-  std::ofstream(dir + "/embed.json") << "{}\n";
+  std::ofstream(dir + "/embed.json") << "{\"outputs\": [{\"npy\": \"set.emb.npy\"}]}\n";
 }
 
 // Rows a_i u + b_i w + c with orthonormal u, w and centred, uncorrelated a (variance 9) and b

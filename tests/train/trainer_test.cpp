@@ -794,6 +794,13 @@ TEST_F(BadInput, ResumingToTrainLongerRemovesTheEarlierFinalModel) {
   o.steps = 2;
   run_training(o);
   ASSERT_TRUE(fs::exists(root_ / "out" / "final"));
+  // Resumed with nothing left to do, the run ends as it did, its last train loss included.
+  const json finished = json::parse(read_text((root_ / "out" / "train.json").string()))["result"];
+  ASSERT_TRUE(finished["last_train_loss"].is_number());
+  o.resume = true;
+  run_training(o);
+  EXPECT_EQ(json::parse(read_text((root_ / "out" / "train.json").string()))["result"]["last_train_loss"],
+            finished["last_train_loss"]);
   o.steps = 4;
   o.resume = true;
   o.after_step = [](std::int64_t step) {

@@ -75,6 +75,10 @@ SampleSheet read_sample_sheet(const std::string& path) {
       else sample.labels.emplace_back(column, cell);
     }
     if (sample.id.empty()) throw input_error(path, number, "empty sample_id");
+    // Every later stage groups by donor (train/validation split, cross-validation folds).
+    if (sample.donor_id.empty() || sample.donor_id == ".")
+      throw input_error(path, number, "sample '{}' has no donor_id (give the donor; a sample of its own donor may "
+                        "repeat its sample_id)", sample.id);
     sample.safe_id = safe_name(sample.id);
     if (auto it = seen_ids.find(sample.id); it != seen_ids.end())
       throw input_error(path, number, "duplicated sample_id '{}' (first on line {})", sample.id, it->second);
@@ -86,6 +90,7 @@ SampleSheet read_sample_sheet(const std::string& path) {
     sheet.samples.push_back(std::move(sample));
   }
   if (header.empty()) throw input_error(path, 0, "empty sample sheet (no header line)");
+  if (sheet.samples.empty()) throw input_error(path, 0, "no samples (a header line only)");
   return sheet;
 }
 
