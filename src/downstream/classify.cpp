@@ -18,9 +18,11 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/file_contract.h"
 #include "core/json_file.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/sha256.h"
 #include "core/threads.h"
 #include "core/version.h"
 #include "downstream/cv.h"
@@ -39,6 +41,21 @@ bool has_set(const std::vector<FeatureSet>& sets, FeatureSet set) {
   return std::find(sets.begin(), sets.end(), set) != sets.end();
 }
 
+// The density bins come from the reference's .fai: one of another assembly or contig set than the
+// windows were made from would bin the variants against the wrong contig lengths.
+void check_same_index(const Cohort& cohort, const std::string& reference) {
+  const std::string recorded =
+      cohort.provenance.is_object() ? cohort.provenance.value("reference_fai_sha256", "") : "";
+  if (recorded.empty()) return;  // windows of a version that did not record it
+  const bool is_index = reference.size() > 4 && reference.compare(reference.size() - 4, 4, ".fai") == 0;
+  const std::string fai = is_index ? reference : reference + ".fai";
+  if (!path_exists(fai)) return;  // read_contig_bins names the missing file
+  if (sha256_file_hex(fai) != recorded)
+    throw input_error(fai, 0, "differs from the index of the reference the windows were made from ({} records its "
+                      "sha256 {}): another assembly or contig set",
+                      path_join(cohort.dir, std::string(contract::cohort_stats_file)), recorded);
+}
+
 Loaded load(const ClassifyInputs& inputs, const ContigBins* model_bins, Cohort cohort) {
   Loaded loaded;
   loaded.cohort = std::move(cohort);
@@ -49,6 +66,7 @@ Loaded load(const ClassifyInputs& inputs, const ContigBins* model_bins, Cohort c
       loaded.feature_options.bins = *model_bins;
     } else {
       std::string reference = find_reference(loaded.cohort, inputs.reference);
+      check_same_index(loaded.cohort, reference);
       loaded.feature_options.bins = read_contig_bins(reference, inputs.bin_size);
     }
   }

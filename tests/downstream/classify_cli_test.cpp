@@ -370,6 +370,23 @@ TEST_F(ExampleCohort, FewerSamplesOrDonorsThanFoldsIsAnError) {
   EXPECT_NE(ok.err.find("one donor only"), std::string::npos) << ok.err;
 }
 
+// Density bins from the index of another reference than the windows' are refused; the same index
+// under another name is fine.
+TEST_F(ExampleCohort, DensityBinsNeedTheIndexTheWindowsWereMadeFrom) {
+  ASSERT_EQ(run("cp '" + reference + ".fai' '" + path("same.fai") + "' && sed '1s/\t[0-9]*\t/\t1000\t/' '" +
+                reference + ".fai' > '" + path("other.fai") + "'").status,
+            0);
+  const std::string arguments = "--label organ_system --min-class-size 2 --folds 2 --classifier logreg "
+                                "--features density --verbosity warning --reference ";
+  Result other = cv(path("windows"), arguments + "'" + path("other.fai") + "'");
+  EXPECT_EQ(other.status, 1);
+  EXPECT_NE(other.err.find(path("other.fai") + ": differs from the index of the reference the windows were made from"),
+            std::string::npos)
+      << other.err;
+  Result same = cv(path("windows"), arguments + "'" + path("same.fai") + "'");
+  EXPECT_EQ(same.status, 0) << same.err;
+}
+
 TEST_F(ExampleCohort, OptionValuesThatCannotWorkAreErrors) {
   struct Case {
     std::string arguments, message;
