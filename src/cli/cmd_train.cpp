@@ -4,6 +4,7 @@
 // command line wins over the file.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -40,6 +41,12 @@ class JsonOrTomlConfig : public CLI::ConfigTOML {
                                "]) is not read: put the options at the top level (steps = 100)");
       if (item.name != "INPUT" && app_.get_option_no_throw("--" + item.name) == nullptr)
         throw CLI::ConfigError("--config: no option --" + item.name + " (keys are the command-line names)");
+      // CLI11 reads `lr =` (or "lr": "") as an empty value, which a number option would take as 0.
+      bool has_value = !item.inputs.empty() &&
+                       std::none_of(item.inputs.begin(), item.inputs.end(), [](const std::string& value) {
+                         return value.find_first_not_of(" \t") == std::string::npos;
+                       });
+      if (!has_value) throw CLI::ConfigError("--config: '" + item.name + "' has no value");
     }
     return parsed;
   }
@@ -102,6 +109,8 @@ class ResumeDefaults {
     nlohmann::json defaults = nlohmann::json::object();
     for (const auto& [key, value] : config.items()) {
       if (key == "out") continue;  // --resume names it
+      // An option recorded as "" (or []) was not given; the config reader refuses empty values.
+      if ((value.is_string() && value.get<std::string>().empty()) || (value.is_array() && value.empty())) continue;
       const std::string name = key == "inputs" ? "INPUT" : "--" + key;
       if (app.get_option_no_throw(name) != nullptr) defaults[key == "inputs" ? "INPUT" : key] = value;
     }

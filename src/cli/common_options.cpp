@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "core/atomic_file.h"
 #include "core/blas_kernels.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -73,6 +74,7 @@ int run_subcommand(CLI::App& app, CommonOptions& options, int argc, char** argv,
   options.threads = resolve_thread_count(options.threads);
   if (std::string kernels = blas_kernels_description(); !kernels.empty())
     log(Level::info, "OpenBLAS kernels: {}; OpenMP wait policy: {}", kernels, openmp_wait_description());
+  remove_temporary_files_on_signal();  // Ctrl-C or a scheduler's SIGTERM leaves no <output>.tmp.<pid>
   try {
     return body();
   } catch (const InputError& error) {

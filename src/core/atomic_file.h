@@ -21,10 +21,19 @@ class AtomicFile {
   void commit();
 
  private:
+  void forget_temporary();
+
   std::string final_path_;
   std::string temp_path_;
   bool committed_ = false;
+  int slot_ = -1;  // in the table the signal handler reads; -1 when not there
 };
+
+// Installs SIGINT/SIGTERM/SIGHUP handlers that remove the temporary files of the AtomicFiles alive
+// at that moment, then let the signal end the process as it would have (a command that handles
+// these signals itself, as `train` does, replaces the handlers while it runs). A SIGKILL still
+// leaves them: their names (<output>.tmp.<pid>) never look like a finished output.
+void remove_temporary_files_on_signal();
 
 // Writes whole text to `path` atomically.
 void write_file_atomically(const std::string& path, const std::string& contents);

@@ -1,5 +1,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -43,6 +46,35 @@ TEST(AtomicFile, UncommittedOutputLeavesNothing) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), "complete\n");
+  fs::remove_all(dir);
+}
+
+// Ctrl-C or a scheduler's SIGTERM ends the process through the handler: the temporaries of the
+// outputs still being written are removed, a committed output stays, and the process still dies
+// by the signal (so a shell or SLURM sees the kill, not a normal exit).
+TEST(AtomicFile, SignalRemovesTemporariesAndStillKills) {
+  fs::path dir = fs::temp_directory_path() / "oncolm_atomic_signal";
+  for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::string finished = (dir / "finished.txt").string();
+    std::string unfinished = (dir / "unfinished.txt").string();
+    EXPECT_EXIT(
+        {
+          remove_temporary_files_on_signal();
+          write_file_atomically(finished, "complete\n");
+          AtomicFile first(unfinished);
+          std::ofstream(first.temp_path()) << "partial";
+          AtomicFile second((dir / "second.txt").string());
+          std::ofstream(second.temp_path()) << "partial";
+          std::raise(signal_number);
+          std::_Exit(0);  // not reached when the handler re-raises the signal
+        },
+        testing::KilledBySignal(signal_number), "");
+    std::vector<std::string> left = list_directory(dir.string());
+    ASSERT_EQ(left.size(), 1u) << "signal " << signal_number << " left " << left.size() << " files";
+    EXPECT_EQ(left.front(), "finished.txt");
+  }
   fs::remove_all(dir);
 }
 

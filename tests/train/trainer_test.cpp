@@ -877,6 +877,14 @@ TEST(TrainCli, OptionsFromJsonOrTomlConfigWithTheCommandLineWinning) {
   EXPECT_NE(run_command(binary + " train --model " + v2_model + " -o " + (root / "c").string() + " --config " +
                             (root / "table.toml").string() + " " + windows, output), 0);  // CLI11's usage status
   EXPECT_NE(output.find("[train]"), std::string::npos) << output;
+  // A key without a value is an error, not 0 (CLI11 alone reads `lr =` as an empty string).
+  for (const char* text : {"lr =\nsteps = 1\n", "{\"lr\": \"\", \"steps\": 1}\n"}) {
+    std::ofstream(root / "empty.cfg") << text;
+    EXPECT_NE(run_command(binary + " train --model " + v2_model + " -o " + (root / "c").string() + " --config " +
+                              (root / "empty.cfg").string() + " " + windows, output), 0) << text;
+    EXPECT_NE(output.find("'lr' has no value"), std::string::npos) << output;
+    EXPECT_FALSE(fs::exists(root / "c" / "train.json")) << text;
+  }
   // Bad values are errors naming the option, with exit status 1.
   EXPECT_EQ(run_command(binary + " train --model " + v2_model + " -o " + (root / "c").string() + " --mask-fraction 1.5 " +
                             windows, output), 1);
