@@ -149,4 +149,8 @@ inline const std::vector<std::string> breakpoints_tsv_columns = {
     "sample_id", "id",     "chrom",  "pos",    "mate_chrom",       "mate_pos",  "strands",          "class",
     "size",      "homlen", "homseq", "insseq", "templated_source", "mechanism", "homology_complete"};
 
+// A sample sheet label cell that holds no label: empty, '.' or 'NA' (as pandas reads NA). The
+// stages agree on it: classify leaves such samples out, stats.json and the report count them apart.
+inline bool is_missing_label(std::string_view value) { return value.empty() || value == "." || value == "NA"; }
+
 }  // namespace oncolm::contract

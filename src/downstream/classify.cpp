@@ -63,6 +63,13 @@ Loaded load(const ClassifyInputs& inputs, const ContigBins* model_bins, Cohort c
   loaded.feature_options.threads = inputs.threads;
   if (has_set(inputs.sets, FeatureSet::density)) {
     if (model_bins != nullptr) {
+      const std::string windows_fai =
+          loaded.cohort.provenance.is_object() ? loaded.cohort.provenance.value("reference_fai_sha256", "") : "";
+      if (!model_bins->fai_sha256.empty() && !windows_fai.empty() && model_bins->fai_sha256 != windows_fai)
+        throw input_error(path_join(loaded.cohort.dir, std::string(contract::cohort_stats_file)), 0,
+                          "these windows were made on a reference whose index (sha256 {}) differs from the one the "
+                          "classifier's density bins came from ({}, sha256 {}): another assembly or contig set",
+                          windows_fai, model_bins->source, model_bins->fai_sha256);
       loaded.feature_options.bins = *model_bins;
     } else {
       std::string reference = find_reference(loaded.cohort, inputs.reference);
@@ -81,6 +88,11 @@ Loaded load(const ClassifyInputs& inputs, const ContigBins* model_bins, Cohort c
         return names;
       }(), loaded.cohort.samples.size(), inputs.windows_dir);
   loaded.table = extract_features(loaded.cohort, loaded.feature_options);
+  const SignatureLeftOut& left_out = loaded.table.left_out;
+  if (has_set(inputs.sets, FeatureSet::signature) && left_out.total() > 0)
+    log(Level::warning, "signature features: {} SNV(s) without a trinucleotide context (an N beside them or at a "
+        "window edge), {} MNV(s) and {} indel(s) without a class are left out of the class proportions (they count "
+        "in log_count:*; classify.json: signature_left_out)", left_out.snvs, left_out.mnvs, left_out.indels);
   return loaded;
 }
 
@@ -104,7 +116,7 @@ void write_features(const std::string& path, const FeatureTable& table) {
   write_file_atomically(path, text);
 }
 
-bool unlabelled(const std::string& value) { return value.empty() || value == "." || value == "NA"; }
+bool unlabelled(const std::string& value) { return contract::is_missing_label(value); }
 
 // The samples usable for training: labelled, in a class with at least min_class_size samples.
 struct Labelled {
@@ -202,6 +214,11 @@ nlohmann::json inputs_json(const ClassifyInputs& inputs, const Loaded& loaded) {
   std::vector<std::string> sets;
   for (auto set : inputs.sets) sets.push_back(feature_set_name(set));
   json["feature_sets"] = sets;
+  if (has_set(inputs.sets, FeatureSet::signature)) {
+    const SignatureLeftOut& left_out = loaded.table.left_out;
+    json["signature_left_out"] = {{"snv_without_context", left_out.snvs}, {"mnv_without_class", left_out.mnvs},
+                                  {"indel_without_class", left_out.indels}};
+  }
   if (has_set(inputs.sets, FeatureSet::density)) json["density_bins"] = loaded.feature_options.bins.to_json();
   if (loaded.feature_options.embeddings) {
     const auto& e = *loaded.feature_options.embeddings;
@@ -283,6 +300,16 @@ double fit_cost(const TrainingOptions& options, const std::string& model, std::s
   return static_cast<double>(features) * per_feature;
 }
 
+// A fit that diverged (a learning rate far too large) leaves NaN or inf probabilities, which argmax
+// would read as class 0 and the metrics as real predictions.
+Matrix finite_probabilities(Matrix proba, const std::string& model_name, const std::string& where) {
+  for (double p : proba.values)
+    if (!std::isfinite(p))
+      throw std::runtime_error(fmt::format("the {} classifier ({}) gave probabilities that are not finite numbers: "
+                                           "its fit diverged (try a smaller --lr)", model_name, where));
+  return proba;
+}
+
 // Standardise on the training rows, fit, predict the held-out rows.
 FoldResult fit_fold(const Matrix& x, const FoldSplit& split, int fold, const std::string& model_name,
                     const TrainingOptions& options, int k) {
@@ -294,7 +321,8 @@ FoldResult fit_fold(const Matrix& x, const FoldSplit& split, int fold, const std
   auto model = make_classifier(model_name, options, fold);
   model->fit(scaler.transform(x_train), split.y_train[f], k);
   FoldResult result;
-  result.proba = model->predict_proba(scaler.transform(take_rows(x, split.test[f])));
+  result.proba = finite_probabilities(model->predict_proba(scaler.transform(take_rows(x, split.test[f]))), model_name,
+                                      fmt::format("fold {}", fold + 1));
   result.seconds = seconds_since(started);
   return result;
 }
@@ -493,7 +521,7 @@ std::string run_classify_fit(const TrainingOptions& options) {
   // An MLP's minibatch GEMMs are too small to share among threads (cv runs each fit on one, too).
   set_blas_threads(options.classifiers.front() == "mlp" ? 1 : std::max(1, options.inputs.threads));
   model->fit(scaler.transform(x), labelled.y, k);
-  Matrix proba = model->predict_proba(scaler.transform(x));
+  Matrix proba = finite_probabilities(model->predict_proba(scaler.transform(x)), options.classifiers.front(), "fit");
   ClassificationMetrics training = classification_metrics(labelled.y, argmax_rows(proba), proba, k);
 
   nlohmann::json json = {{"format", model_format},
@@ -579,7 +607,8 @@ std::string run_classify_predict(const PredictOptions& options) {
                       names.size(), loaded.table.names.size(), i + 1, i < names.size() ? names[i] : "",
                       i < loaded.table.names.size() ? loaded.table.names[i] : "");
   }
-  Matrix proba = model->predict_proba(scaler.transform(loaded.table.values));
+  Matrix proba = finite_probabilities(model->predict_proba(scaler.transform(loaded.table.values)), model->name(),
+                                      path);
   std::vector<int> predicted = argmax_rows(proba);
   bool have_label = std::find(loaded.cohort.label_columns.begin(), loaded.cohort.label_columns.end(), label) !=
                     loaded.cohort.label_columns.end();

@@ -18,8 +18,10 @@
 #include "core/file_contract.h"
 #include "core/json_file.h"
 #include "core/paths.h"
+#include "core/sha256.h"
 #include "core/text.h"
 #include "core/threads.h"
+#include "core/windows_output.h"
 #include "downstream/mutation_classes.h"
 #include "downstream/npy_reader.h"
 
@@ -132,6 +134,7 @@ constexpr std::size_t n_sbs = 96, n_id = 84, n_dbs = 79;
 
 struct SampleFeatures {
   std::vector<double> signature, density, embedding;
+  SignatureLeftOut left_out;
 };
 
 class SampleExtractor {
@@ -145,7 +148,7 @@ class SampleExtractor {
     read_small_variants();
     read_svs();
     SampleFeatures out;
-    if (want_signature) out.signature = signature();
+    if (want_signature) out.signature = signature(out.left_out);
     if (want_density) out.density = density();
     if (want_embedding) out.embedding = embedding();
     return out;
@@ -197,11 +200,15 @@ class SampleExtractor {
     sv_table_ = read_table(path, contract::sv_window_tsv_columns);
     std::size_t c_class = sv_table_.column("class");
     for (const auto& row : sv_table_.rows) sv_classes_.push_back(sv_class_index(row[c_class]));
+    if (sample_.sv_junctions >= 0 && static_cast<long>(sv_table_.rows.size()) != sample_.sv_junctions)
+      throw input_error(path, 0, "has {} rows; manifest.tsv counts {} SV junctions for sample '{}'",
+                        sv_table_.rows.size(), sample_.sv_junctions, sample_.sample_id);
   }
 
   // SBS-96 and ID-83 need each variant's REF window: stream the FASTA and classify REF records as
   // they come (memory holds one record).
-  void classify_small_variants(std::vector<double>& sbs, std::vector<double>& id, std::vector<double>& dbs) {
+  void classify_small_variants(std::vector<double>& sbs, std::vector<double>& id, std::vector<double>& dbs,
+                               SignatureLeftOut& left_out) {
     std::unordered_map<std::string, std::size_t> wanted;
     for (std::size_t i = 0; i < variants_.size(); ++i)
       if (variants_[i].type != mnv) wanted.emplace(variants_[i].ref_record, i);
@@ -209,6 +216,7 @@ class SampleExtractor {
       if (v.type != mnv) continue;
       int index = dbs78_index(v.ref, v.alt);
       if (index >= 0) dbs[static_cast<std::size_t>(index)] += 1;
+      else ++left_out.mnvs;
     }
     if (wanted.empty()) return;
     std::string path = in_dir(sample_.fasta);
@@ -228,9 +236,11 @@ class SampleExtractor {
       if (v.type == snv) {
         int index = v.alt.size() == 1 ? sbs96_index_in_window(record.sequence, v.offset, v.alt[0]) : -1;
         if (index >= 0) sbs[static_cast<std::size_t>(index)] += 1;
+        else ++left_out.snvs;  // an N next to it, or at the window's edge
       } else {
         int index = id83_index(record.sequence, v.offset, v.ref, v.alt);
         if (index >= 0) id[static_cast<std::size_t>(index)] += 1;
+        else ++left_out.indels;
       }
     }
     if (found < wanted.size())
@@ -246,9 +256,9 @@ class SampleExtractor {
     for (double c : counts) out.push_back(total > 0 ? c / total : 0.0);
   }
 
-  std::vector<double> signature() {
+  std::vector<double> signature(SignatureLeftOut& left_out) {
     std::vector<double> sbs(n_sbs), id(n_id), dbs(n_dbs), svc(sv_classes().size());
-    classify_small_variants(sbs, id, dbs);
+    classify_small_variants(sbs, id, dbs, left_out);
     for (int c : sv_classes_) svc[static_cast<std::size_t>(c)] += 1;
     double counts[4] = {0, 0, 0, 0};
     for (const auto& v : variants_) counts[v.type] += 1;
@@ -273,10 +283,18 @@ class SampleExtractor {
         first += static_cast<std::size_t>((bins.lengths[i] + bins.bin_size - 1) / bins.bin_size);
       }
     }
+    // The TSV keeps the VCF's contig names; `oncolm windows` records those the reference names
+    // otherwise (chr20 for 20, --contig-map) in the sample's stats.json.
+    std::map<std::string, std::string> reference_names;
+    const nlohmann::json stats = read_json_file(in_dir(sample_.stats));
+    if (stats.is_object() && stats.contains("contig_names") && stats.at("contig_names").is_object())
+      for (const auto& [vcf_name, reference_name] : stats.at("contig_names").items())
+        if (reference_name.is_string()) reference_names[vcf_name] = reference_name.get<std::string>();
     long line = 1;
     for (const auto& v : variants_) {
       ++line;
-      auto it = contig_first_bin_.find(v.chrom);
+      auto renamed = reference_names.find(v.chrom);
+      auto it = contig_first_bin_.find(renamed == reference_names.end() ? v.chrom : renamed->second);
       if (it == contig_first_bin_.end())
         throw input_error(in_dir(sample_.tsv), line, "contig '{}' is not in the density bins' reference index {}",
                           v.chrom, bins.source);
@@ -422,6 +440,9 @@ Cohort read_cohort(const std::string& windows_dir) {
   cohort.dir = windows_dir;
   if (!is_directory(windows_dir))
     throw input_error(windows_dir, 0, "not a directory (expected `oncolm windows` output)");
+  // A killed run, unmerged --sample runs, or sample files of another run beside these: refused, as
+  // embed, score and breakpoints refuse them.
+  check_finished_windows_output(windows_dir);
   cohort.manifest = path_join(windows_dir, std::string(contract::cohort_manifest_file));
   if (!path_exists(cohort.manifest))
     throw input_error(cohort.manifest, 0,
@@ -442,6 +463,7 @@ Cohort read_cohort(const std::string& windows_dir) {
     sample.sv_tsv = row[5];
     sample.stats = row[6];
     sample.windows = parse_long(row[8], cohort.manifest, line, "windows");
+    sample.sv_junctions = parse_long(row[12], cohort.manifest, line, "sv_junctions");
     sample.name = stem_of(sample.fasta);
     for (const CohortSample& earlier : cohort.samples)
       if (earlier.sample_id == sample.sample_id)
@@ -472,7 +494,7 @@ std::size_t ContigBins::bins() const {
 }
 
 nlohmann::json ContigBins::to_json() const {
-  return {{"contigs", contigs}, {"lengths", lengths}, {"bin_size", bin_size}, {"source", source}};
+  return {{"contigs", contigs}, {"lengths", lengths}, {"bin_size", bin_size}, {"source", source}, {"fai_sha256", fai_sha256}};
 }
 
 ContigBins ContigBins::from_json(const nlohmann::json& json) {
@@ -481,6 +503,7 @@ ContigBins ContigBins::from_json(const nlohmann::json& json) {
   bins.lengths = json.at("lengths").get<std::vector<std::int64_t>>();
   bins.bin_size = json.at("bin_size").get<std::int64_t>();
   bins.source = json.value("source", "");
+  bins.fai_sha256 = json.value("fai_sha256", "");  // absent in classifiers fitted before it was recorded
   return bins;
 }
 
@@ -505,6 +528,7 @@ ContigBins read_contig_bins(const std::string& path, std::int64_t bin_size) {
     bins.lengths.push_back(parse_long(cells[1], fai, number, "length"));
   }
   if (bins.contigs.empty()) throw input_error(fai, 0, "no contigs");
+  bins.fai_sha256 = sha256_file_hex(fai);
   // Each bin is a feature column of every sample, in every fold's copy of the matrix.
   constexpr std::size_t most_bins = 100000;
   if (bins.bins() > most_bins)
@@ -609,12 +633,22 @@ FeatureTable extract_features(const Cohort& cohort, FeatureOptions& options) {
   table.values = Matrix(n, table.names.size());
   for (std::size_t i = 0; i < n; ++i) {
     table.sample_ids.push_back(cohort.samples[i].sample_id);
+    table.left_out.snvs += results[i].left_out.snvs;
+    table.left_out.mnvs += results[i].left_out.mnvs;
+    table.left_out.indels += results[i].left_out.indels;
     std::size_t c = 0;
     for (FeatureSet set : options.sets) {
       const std::vector<double>& part = set == FeatureSet::signature ? results[i].signature
                                         : set == FeatureSet::density ? results[i].density
                                                                      : results[i].embedding;
-      for (double x : part) table.values(i, c++) = x;
+      for (double x : part) {
+        // An embedding file holding NaN or inf (a diverged model) would turn every metric into noise.
+        if (!std::isfinite(x))
+          throw input_error(set == FeatureSet::embedding ? options.embeddings->dir : cohort.dir, 0,
+                            "sample '{}': feature {} is {}, not a finite number", cohort.samples[i].sample_id,
+                            table.names[c], x);
+        table.values(i, c++) = x;
+      }
     }
     if (c != table.names.size()) throw std::logic_error("feature count mismatch");
   }

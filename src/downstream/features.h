@@ -29,6 +29,7 @@ struct CohortSample {
   std::string fasta, tsv, sv_fasta, sv_tsv, stats;  // paths inside the windows directory
   std::map<std::string, std::string> labels;        // the sheet's label columns
   long windows = -1;  // small-variant windows (rows of the windows TSV) manifest.tsv counts
+  long sv_junctions = -1;  // SV junctions (rows of the SV windows TSV) manifest.tsv counts
 };
 struct Cohort {
   std::string dir;
@@ -47,6 +48,7 @@ struct ContigBins {
   std::vector<std::int64_t> lengths;
   std::int64_t bin_size = 1000000;
   std::string source;  // the .fai read
+  std::string fai_sha256;  // of that .fai: the windows' stats.json records the one they were made with
   std::size_t bins() const;
   nlohmann::json to_json() const;
   static ContigBins from_json(const nlohmann::json& json);
@@ -81,7 +83,15 @@ struct FeatureOptions {
   std::optional<EmbeddingSource> embeddings;  // embedding
   int threads = 1;
 };
+// Small variants the signature set's class proportions leave out (they still count in log_count:*):
+// SNVs with an N beside them or at a window's edge (no trinucleotide), MNVs whose alleles are not a
+// substitution of two or more bases, and indels whose alleles are not an indel.
+struct SignatureLeftOut {
+  long snvs = 0, mnvs = 0, indels = 0;
+  long total() const { return snvs + mnvs + indels; }
+};
 struct FeatureTable {
+  SignatureLeftOut left_out;            // summed over the samples
   std::vector<std::string> sample_ids;
   std::vector<std::string> names;       // one per column
   std::vector<FeatureSet> column_sets;  // the set each column belongs to

@@ -180,6 +180,9 @@ void SampleProcessor::resolve_contig(Source& source) {
           source.reader->line(), source.reader->chrom(), match->reason);
     else if (match->reason.rfind("renamed", 0) == 0)
       log(Level::info, "{}: contig {} {}", source.reader->path(), source.reader->chrom(), match->reason);
+    const std::string vcf_name = source.reader->chrom();
+    if (match->contig >= 0 && reference_.contigs()[static_cast<std::size_t>(match->contig)].name != vcf_name)
+      stats_.contig_names[vcf_name] = reference_.contigs()[static_cast<std::size_t>(match->contig)].name;
   }
   source.contig = match->contig;
 }

@@ -2,6 +2,8 @@
 // base composition, from manifest.tsv, the per-sample TSVs and the cohort's stats.json.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -15,6 +17,7 @@
 #include "core/json_file.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/text.h"
 #include "report/figures.h"
 
 namespace oncolm::report {
@@ -39,7 +42,7 @@ Figure label_figure(const Table& manifest, const std::string& label, const std::
   long unlabelled = 0;
   const std::size_t column = manifest.column(label);
   for (const auto& row : manifest.rows) {
-    if (row[column].empty()) ++unlabelled;
+    if (contract::is_missing_label(row[column])) ++unlabelled;
     else ++counts[row[column]];
   }
   Figure figure;
@@ -84,16 +87,41 @@ void tally_small_variants(const std::string& path, LengthTally& tally) {
   }
 }
 
-void tally_sv_junctions(const std::string& path, LengthTally& tally) {
+// Record name -> length, from a FASTA index (`oncolm windows` writes one beside each FASTA).
+std::map<std::string, long> record_lengths(const std::string& fai) {
+  std::ifstream in(fai);
+  if (!in) throw input_error(fai, 0, "cannot open the FASTA index of the SV windows");
+  std::map<std::string, long> lengths;
+  std::string line;
+  for (long number = 1; std::getline(in, line); ++number) {
+    std::vector<std::string> cells = split_tabs(line);
+    if (cells.size() < 2) throw input_error(fai, number, "not a FASTA index line (name, length, ...)");
+    char* end = nullptr;
+    const long length = std::strtol(cells[1].c_str(), &end, 10);
+    if (cells[1].empty() || *end != '\0' || length < 0)
+      throw input_error(fai, number, "length '{}' is not a whole number", cells[1]);
+    lengths[cells[0]] = length;
+  }
+  return lengths;
+}
+
+// The REF windows' lengths are those of their records: with --personalise an applied germline indel
+// makes a window's reference span differ from its length.
+void tally_sv_junctions(const std::string& path, const std::string& fai, LengthTally& tally) {
   Table table = read_table(path);
-  const std::size_t r1s = table.column("ref1_window_start"), r1e = table.column("ref1_window_end"),
-                    r2s = table.column("ref2_window_start"), r2e = table.column("ref2_window_end"),
+  const std::map<std::string, long> lengths = record_lengths(fai);
+  const std::size_t ref1 = table.column("ref1_record"), ref2 = table.column("ref2_record"),
                     alt = table.column("alt_length");
+  auto length_of = [&](const std::string& record, std::size_t r) {
+    auto found = lengths.find(record);
+    if (found == lengths.end())
+      throw input_error(path, static_cast<long>(r + 2), "record '{}' is not in {}", record, fai);
+    return found->second;
+  };
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
-    // Window starts and ends are inclusive (1-based, as the FASTA record names them).
-    ++tally.windows[{"sv", "REF1", to_long(row[r1e], table, r) - to_long(row[r1s], table, r) + 1}];
-    ++tally.windows[{"sv", "REF2", to_long(row[r2e], table, r) - to_long(row[r2s], table, r) + 1}];
+    ++tally.windows[{"sv", "REF1", length_of(row[ref1], r)}];
+    ++tally.windows[{"sv", "REF2", length_of(row[ref2], r)}];
     ++tally.windows[{"sv", "ALT", to_long(row[alt], table, r)}];
   }
 }
@@ -239,10 +267,12 @@ std::vector<Figure> cohort_figures(const std::string& windows_dir) {
   if (manifest.has_column("organ_system"))
     figures.push_back(label_figure(manifest, "organ_system", "organ_systems", "15 organ systems"));
   LengthTally tally;
-  const std::size_t tsv = manifest.column("tsv"), sv_tsv = manifest.column("sv_tsv");
+  const std::size_t tsv = manifest.column("tsv"), sv_tsv = manifest.column("sv_tsv"),
+                    sv_fasta = manifest.column("sv_fasta");
   for (const auto& row : manifest.rows) {
     if (!row[tsv].empty()) tally_small_variants(path_join(windows_dir, row[tsv]), tally);
-    if (!row[sv_tsv].empty()) tally_sv_junctions(path_join(windows_dir, row[sv_tsv]), tally);
+    if (!row[sv_tsv].empty())
+      tally_sv_junctions(path_join(windows_dir, row[sv_tsv]), path_join(windows_dir, row[sv_fasta]) + ".fai", tally);
   }
   figures.push_back(window_length_figure(tally));
   if (!tally.indel_lengths.empty()) figures.push_back(indel_length_figure(tally));
@@ -260,10 +290,14 @@ std::vector<std::pair<std::string, long>> top_counts(const std::map<std::string,
 }
 
 std::vector<Bin> histogram(const std::vector<double>& values, int bins) {
-  std::vector<Bin> out;
-  if (values.empty() || bins <= 0) return out;
+  if (values.empty() || bins <= 0) return {};
   const auto [low_it, high_it] = std::minmax_element(values.begin(), values.end());
-  double low = *low_it, high = *high_it;
+  return histogram(values, bins, *low_it, *high_it);
+}
+
+std::vector<Bin> histogram(const std::vector<double>& values, int bins, double low, double high) {
+  std::vector<Bin> out;
+  if (bins <= 0) return out;
   if (high == low) high = low + 1;
   const double width = (high - low) / bins;
   out.resize(static_cast<std::size_t>(bins));

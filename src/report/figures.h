@@ -35,6 +35,8 @@ struct Bin {
   long count = 0;
 };
 std::vector<Bin> histogram(const std::vector<double>& values, int bins);
+// The same over [low, high] given (for several series drawn on one axis: the same edges for each).
+std::vector<Bin> histogram(const std::vector<double>& values, int bins, double low, double high);
 // Files in `dir` whose names end with `suffix`, sorted.
 std::vector<std::string> files_with_suffix(const std::string& dir, const std::string& suffix);
 // The per-sample files a stage's provenance JSON lists (`dir`/`provenance`: each entry of its array

@@ -37,13 +37,23 @@ struct StageDirs {
 
 bool has(const std::string& dir, std::string_view name) { return path_exists(path_join(dir, std::string(name))); }
 
+// The report draws one output per stage (embed excepted): a second one is an error, not a silent
+// choice of whichever was found last.
+void set_stage(std::string& found, const std::string& dir, const char* stage) {
+  if (!found.empty() && normalise_path(absolute_path(found)) != normalise_path(absolute_path(dir)))
+    throw input_error(dir, 0, "a second `oncolm {}` output beside {}: the report draws one; give the directories of "
+                      "one run", stage, found);
+  found = dir;
+}
+
 void classify_directory(const std::string& dir, StageDirs& stages) {
-  if (has(dir, contract::cohort_manifest_file) && has(dir, contract::cohort_stats_file)) stages.windows = dir;
+  if (has(dir, contract::cohort_manifest_file) && has(dir, contract::cohort_stats_file))
+    set_stage(stages.windows, dir, "windows");
   if (has(dir, contract::embed_provenance_file)) stages.embed.push_back(dir);
-  if (has(dir, "metrics.jsonl") && has(dir, "train.json")) stages.train = dir;
-  if (has(dir, "metrics.json") && has(dir, "predictions.tsv")) stages.classify = dir;
-  if (has(dir, contract::score_provenance_file)) stages.score = dir;
-  if (has(dir, contract::breakpoints_provenance_file)) stages.breakpoints = dir;
+  if (has(dir, "metrics.jsonl") && has(dir, "train.json")) set_stage(stages.train, dir, "train");
+  if (has(dir, "metrics.json") && has(dir, "predictions.tsv")) set_stage(stages.classify, dir, "classify");
+  if (has(dir, contract::score_provenance_file)) set_stage(stages.score, dir, "score");
+  if (has(dir, contract::breakpoints_provenance_file)) set_stage(stages.breakpoints, dir, "breakpoints");
 }
 
 StageDirs find_stages(const std::vector<std::string>& inputs) {

@@ -237,12 +237,23 @@ std::vector<Figure> score_figures(const std::string& score_dir) {
   figure.section = "Variant effect";
   figure.title = "Zero-shot log-likelihood ratio by variant type";
   figure.columns = {"type", "llr_from", "llr_to", "variants"};
+  // One set of bin edges over every type's range: the bars stack, so each type's must line up.
+  double low = 0, high = 0;
+  bool any = false;
   for (const auto& [type, values] : llr_by_type)
-    for (const Bin& bin : histogram(values, 30))
-      figure.rows.push_back({{"type", type}, {"llr_from", bin.start}, {"llr_to", bin.end}, {"variants", bin.count}});
+    for (double value : values) {
+      low = any ? std::min(low, value) : value;
+      high = any ? std::max(high, value) : value;
+      any = true;
+    }
+  for (const auto& [type, values] : llr_by_type)
+    for (const Bin& bin : histogram(values, 30, low, high))
+      if (bin.count > 0)
+        figure.rows.push_back({{"type", type}, {"llr_from", bin.start}, {"llr_to", bin.end}, {"variants", bin.count}});
   figure.caption = fmt::format(
       "llr (log P(ALT) - log P(REF) at the masked variant tokens, mean of both strands) of {} small variants in {} "
-      "scores.tsv files of `oncolm score`, in 30 equal bins per type; {} variants without a finite score are left out.",
+      "scores.tsv files of `oncolm score`, in 30 equal bins over their range, stacked by type; {} variants without a "
+      "finite score are left out.",
       scored, files.size(), unscored);
   figure.spec = {{"width", 480},
                  {"mark", "bar"},
@@ -259,13 +270,14 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
   std::map<std::pair<std::string, std::string>, long> by_class;  // (class, mechanism) -> junctions
   std::map<std::pair<std::string, long>, long> sizes;            // (class, floor(log10 size)) -> junctions
   std::map<long, long> homology;                                 // homlen -> junctions
-  long junctions = 0, without_size = 0;
+  long junctions = 0, without_size = 0, without_homology = 0;
   const auto files = listed_outputs(breakpoints_dir, std::string(contract::breakpoints_provenance_file), "samples",
                                     "output", std::string(contract::breakpoints_suffix));
   for (const auto& path : files) {
     Table table = read_table(path);
     const std::size_t cls = table.column("class"), mechanism = table.column("mechanism"),
-                      size = table.column("size"), homlen = table.column("homlen");
+                      size = table.column("size"), homlen = table.column("homlen"),
+                      complete = table.column("homology_complete");
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
       const auto& row = table.rows[r];
       ++junctions;
@@ -280,7 +292,9 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
         throw input_error(path, static_cast<long>(r + 2), "{} '{}' is not a whole number", table.header[column],
                           row[column]);
       };
-      if (row[homlen] != "." && !row[homlen].empty()) ++homology[number(homlen)];
+      // homology_complete '.': not computed (insertions, imprecise calls), whatever homlen says.
+      if (row[complete] == "." || row[homlen] == "." || row[homlen].empty()) ++without_homology;
+      else ++homology[number(homlen)];
       long bases = row[size] == "." || row[size].empty() ? -1 : number(size);
       if (bases > 0) ++sizes[{row[cls], static_cast<long>(std::floor(std::log10(static_cast<double>(bases))))}];
       else ++without_size;
@@ -337,8 +351,11 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
   homology_figure.title = "Microhomology lengths";
   homology_figure.columns = {"homlen", "junctions"};
   for (const auto& [length, count] : homology) homology_figure.rows.push_back({{"homlen", length}, {"junctions", count}});
-  homology_figure.caption = "Exact microhomology length at each junction (homlen of breakpoints.tsv: bases identical on "
-                            "both sides of the join, found from the reference around both breakends).";
+  homology_figure.caption = fmt::format(
+      "Exact microhomology length at each junction (homlen of breakpoints.tsv: bases identical on both sides of the "
+      "join, found from the reference around both breakends); {} junctions whose homology was not computed "
+      "(homology_complete '.': insertions, imprecise calls) are left out.",
+      without_homology);
   homology_figure.spec = {{"width", 420},
                           {"mark", "bar"},
                           {"encoding",

@@ -165,6 +165,7 @@ bool is_vcf(const std::string& path) {
 
 struct Example {
   std::vector<std::string> keys;  // sample_id chrom pos ref alt type
+  std::string variant;            // the label's key: the same variant in several samples shares it
   std::vector<double> features;
   int label = 0;
 };
@@ -244,6 +245,7 @@ std::vector<Example> join(const std::string& score_dir, const Labels& labels, lo
         example.features.push_back(value);
       }
       example.label = found->second;
+      example.variant = found->first;
       examples.push_back(std::move(example));
     }
   }
@@ -312,12 +314,20 @@ std::string run_supervised(const std::string& score_dir, const SupervisedOptions
   const long positives = std::count(y.begin(), y.end(), 1), negatives = static_cast<long>(y.size()) - positives;
   if (!(o.C > 0 && std::isfinite(o.C)))
     throw std::invalid_argument(fmt::format("--C must be a positive number, got {}", o.C));
-  if (positives < o.folds || negatives < o.folds)
-    throw std::invalid_argument(fmt::format("{} positive and {} negative labelled variants were scored: each class "
-                                            "needs at least --folds ({})", positives, negatives, o.folds));
-  // Stratified folds: every variant its own group.
+  // Stratified folds grouped by variant: the same variant scored in several samples (near-identical
+  // windows, near-identical scores) never sits in a training fold and its test fold at once.
   std::vector<std::string> groups;
-  for (std::size_t i = 0; i < examples.size(); ++i) groups.push_back(std::to_string(i));
+  std::set<std::string> distinct[2];
+  for (const auto& e : examples) {
+    groups.push_back(e.variant);
+    distinct[e.label].insert(e.variant);
+  }
+  const long distinct_positives = static_cast<long>(distinct[1].size());
+  const long distinct_negatives = static_cast<long>(distinct[0].size());
+  if (distinct_positives < o.folds || distinct_negatives < o.folds)
+    throw std::invalid_argument(fmt::format("{} positive and {} negative distinct labelled variants were scored: each "
+                                            "class needs at least --folds ({})", distinct_positives,
+                                            distinct_negatives, o.folds));
   const std::vector<int> fold = downstream::stratified_group_kfold(y, groups, 2, o.folds, true, o.seed);
 
   const std::size_t n = examples.size(), d = feature_columns.size();
@@ -373,6 +383,9 @@ std::string run_supervised(const std::string& score_dir, const SupervisedOptions
                   {"variants", n},
                   {"positives", positives},
                   {"negatives", negatives},
+                  {"distinct_variants", distinct_positives + distinct_negatives},
+                  {"distinct_positives", distinct_positives},
+                  {"distinct_negatives", distinct_negatives},
                   {"scored_without_label", unlabelled},
                   {"labelled_without_score", unscored},
                   {"labels_not_joined", labels_not_joined},
@@ -387,11 +400,12 @@ std::string run_supervised(const std::string& score_dir, const SupervisedOptions
                   {"zero_shot", {{"score", "-llr"}, {"auroc", zero_shot_auroc}, {"auprc", zero_shot_auprc}}}};
   write_file_atomically(path_join(score_dir, "supervised.json"), summary.dump(1) + "\n");
   return fmt::format(
-      "supervised: {} labelled variants ({} positive, {} negative; {} scored variants without a label; {} of {} "
-      "labels matched no scored variant), {}-fold logistic regression on the zero-shot scores: AUROC {:.3f}, AUPRC "
-      "{:.3f}; zero-shot -llr alone: AUROC {:.3f}, AUPRC {:.3f}\noutputs: {}/supervised.json, "
-      "{}/supervised_predictions.tsv\n",
-      n, positives, negatives, unlabelled, labels_not_joined, labels.by_key.size(), o.folds, supervised_auroc,
+      "supervised: {} labelled variants ({} positive, {} negative; {} distinct, {} positive, {} negative, each in "
+      "one fold; {} scored variants without a label; {} of {} labels matched no scored variant), {}-fold logistic "
+      "regression on the zero-shot scores: AUROC {:.3f}, AUPRC {:.3f}; zero-shot -llr alone: AUROC {:.3f}, AUPRC "
+      "{:.3f}\noutputs: {}/supervised.json, {}/supervised_predictions.tsv\n",
+      n, positives, negatives, distinct_positives + distinct_negatives, distinct_positives, distinct_negatives,
+      unlabelled, labels_not_joined, labels.by_key.size(), o.folds, supervised_auroc,
       supervised_auprc, zero_shot_auroc, zero_shot_auprc, score_dir, score_dir);
 }
 

@@ -226,6 +226,28 @@ TEST_F(SyntheticCohort, FitThenPredictReproducesTheFittedModel) {
   Result tiled = edited_embeddings("embed_tiled", "j['truncation']['policy'] = 'tile: consecutive tiles'");
   EXPECT_EQ(tiled.status, 1);
   EXPECT_NE(tiled.err.find("truncation_policy \"tile"), std::string::npos) << tiled.err;
+  // Embeddings holding NaN (a diverged model): an error naming the sample and feature.
+  Result nan = run("cp -r '" + path("embed") + "' '" + path("embed_nan") + "' && " + python() +
+                   " -c \"import glob,sys,numpy as np; p=sorted(glob.glob(sys.argv[1] + '/*.emb.npy'))[0]; a=np.load(p); "
+                   "a[0,0]=np.nan; np.save(p,a)\" '" + path("embed_nan") + "'");
+  ASSERT_EQ(nan.status, 0) << nan.err;
+  Result with_nan = oncolm("classify predict --model '" + path("model_emb") + "' --windows '" + path("windows") +
+                           "' --embeddings '" + path("embed_nan") + "' -o '" + path("predict_nan") + "'");
+  EXPECT_EQ(with_nan.status, 1);
+  EXPECT_NE(with_nan.err.find("is nan, not a finite number"), std::string::npos) << with_nan.err;
+  EXPECT_FALSE(fs::exists(path("predict_nan/predictions.tsv")));
+  // Windows made on another reference than the one the density bins came from: refused at predict.
+  EXPECT_FALSE(model["density_bins"]["fai_sha256"].get<std::string>().empty());
+  Result copy = run("cp -r '" + path("windows") + "' '" + path("windows_other") + "' && " + python() +
+                    " -c \"import json,sys; p=sys.argv[1]; j=json.load(open(p)); "
+                    "j['provenance']['reference_fai_sha256'] = '1' * 64; json.dump(j, open(p, 'w'))\" '" +
+                    path("windows_other/stats.json") + "'");
+  ASSERT_EQ(copy.status, 0) << copy.err;
+  Result other_reference = oncolm("classify predict --model '" + path("model") + "' --windows '" +
+                                  path("windows_other") + "' -o '" + path("predict_other") + "'");
+  EXPECT_EQ(other_reference.status, 1);
+  EXPECT_NE(other_reference.err.find("differs from the one the classifier's density bins came from"),
+            std::string::npos) << other_reference.err;
 }
 
 TEST_F(SyntheticCohort, EmbeddingFeaturesAreMeansOverEachTypeJoinedThroughTheManifest) {
@@ -319,7 +341,16 @@ TEST_F(ExampleCohort, MissingOrPartialWindowsDirectoriesAreNamed) {
                 "'").status, 0);
   Result partial = cv(path("partial"), "--label organ_system --min-class-size 1 --folds 2");
   EXPECT_EQ(partial.status, 1);
-  EXPECT_NE(partial.err.find("partial/colon1.stats.json: missing: sample 'colon1'"), std::string::npos) << partial.err;
+  EXPECT_NE(partial.err.find("stats file is missing from " + path("partial") + ": colon1.stats.json"), std::string::npos)
+      << partial.err;
+
+  // Another run's sample beside a finished cohort: refused, as embed, score and breakpoints refuse it.
+  ASSERT_EQ(run("cp -r '" + path("windows") + "' '" + path("mixed") + "' && cp '" + path("mixed/colon1.stats.json") +
+                "' '" + path("mixed/zz.stats.json") + "'").status, 0);
+  Result mixed = cv(path("mixed"), "--label organ_system --min-class-size 1 --folds 2");
+  EXPECT_EQ(mixed.status, 1);
+  EXPECT_NE(mixed.err.find("does not list 1 sample(s) whose outputs are in " + path("mixed") + " (left by another run"),
+            std::string::npos) << mixed.err;
 
   ASSERT_EQ(run("rm '" + path("partial/manifest.tsv") + "'").status, 0);
   Result no_manifest = cv(path("partial"), "--label organ_system");
@@ -397,10 +428,97 @@ TEST_F(ExampleCohort, OptionValuesThatCannotWorkAreErrors) {
                         Case{"--max-iter 0", "--max-iter must be at least 1"},
                         Case{"--classifier ''", "names no classifier"},
                         Case{"--bin-size 0", "must be a number > 0, got '0'"},
+                        // A fit that diverges gives NaN probabilities: an error, not predictions of class 0.
+                        Case{"--classifier mlp --lr 1e30 --features signature",
+                             "the mlp classifier (fold 1) gave probabilities that are not finite numbers"},
                         Case{"--bin-size 1", "density bins"}}) {
     Result result = cv(path("windows"), "--label organ_system --min-class-size 2 --folds 2 " + c.arguments);
     EXPECT_NE(result.status, 0) << c.arguments;
     EXPECT_NE(result.err.find(c.message), std::string::npos) << c.arguments << "\n" << result.err;
+  }
+}
+
+// VCFs that name the contigs chr20/chrX against a reference of 20/X: `oncolm windows` renames them
+// (their ##contig lengths agree) and the TSVs keep chr20/chrX; the density features bin them on the
+// reference's contigs all the same, equal to those of the same calls named as the reference.
+TEST_F(ExampleCohort, DensityFeaturesOfRenamedContigsEqualThoseOfTheReferenceNames) {
+  std::string plain_sheet, chr_sheet;
+  std::ifstream sheet(source_dir + "/examples/cohort.tsv");
+  std::string line;
+  int row = 0;
+  while (std::getline(sheet, line)) {
+    std::vector<std::string> cells = split(line, '\t');
+    if (row++ == 0) {
+      plain_sheet = chr_sheet = line + "\n";
+      continue;
+    }
+    // The samples whose VCFs declare contig lengths (what makes a rename safe), without BAMs or SV
+    // calls (small variants only), their VCFs as given or renamed.
+    if (cells[0] != "TCGA-W5-AA39-01A-11D-A417-09" && cells[0] != "colon1" && cells[0] != "blood-AC") continue;
+    std::string vcfs[2], chr_vcfs[2];
+    for (int v = 0; v < 2; ++v) {
+      if (cells[4 + v].empty()) continue;
+      vcfs[v] = source_dir + "/examples/" + cells[4 + v];
+      chr_vcfs[v] = path("chr_" + std::to_string(row) + "_" + std::to_string(v) + ".vcf.gz");
+      // In a subshell: run() sends the command's own stdout to a file of its own.
+      ASSERT_EQ(run("(zcat '" + vcfs[v] + "' | sed -e 's/^##contig=<ID=20,/##contig=<ID=chr20,/' -e "
+                    "'s/^##contig=<ID=X,/##contig=<ID=chrX,/' -e 's/^20\t/chr20\t/' -e 's/^X\t/chrX\t/' | bgzip > '" +
+                    chr_vcfs[v] + "')").status, 0);
+    }
+    auto sheet_row = [&](const std::string& snv, const std::string& indel) {
+      return cells[0] + "\t" + cells[1] + "\t\t\t" + snv + "\t" + indel + "\t\t" + cells[7] + "\t" + cells[8] + "\n";
+    };
+    plain_sheet += sheet_row(vcfs[0], vcfs[1]);
+    chr_sheet += sheet_row(chr_vcfs[0], chr_vcfs[1]);
+  }
+  std::ofstream(path("plain.tsv")) << plain_sheet;
+  std::ofstream(path("chr.tsv")) << chr_sheet;
+  std::map<std::string, std::string> features;
+  for (const std::string name : {"plain", "chr"}) {
+    Result windows = oncolm("windows '" + path(name + ".tsv") + "' --reference '" + reference + "' -o '" +
+                            path(name + "_windows") + "' --window-length 201 --verbosity warning");
+    ASSERT_EQ(windows.status, 0) << name << ": " << windows.err;
+    Result classify = oncolm("classify cv --windows '" + path(name + "_windows") + "' --label histology_abbreviation "
+                             "--min-class-size 1 --folds 2 --features density --classifier logreg --verbosity warning "
+                             "-o '" + path(name + "_cv") + "'");
+    ASSERT_EQ(classify.status, 0) << name << ": " << classify.err;
+    features[name] = read_file(path(name + "_cv/features.tsv"));
+  }
+  EXPECT_NE(read_gz(path("chr_windows/" + std::string("TCGA_W5_AA39_01A_11D_A417_09.windows.tsv.gz"))).find("\tchr20\t"),
+            std::string::npos) << "the TSV keeps the VCF's contig names";
+  nlohmann::json stats = nlohmann::json::parse(read_file(path("chr_windows/TCGA_W5_AA39_01A_11D_A417_09.stats.json")));
+  EXPECT_EQ(stats["contig_names"]["chr20"], "20");
+  EXPECT_EQ(features["chr"], features["plain"]);
+  EXPECT_GT(features["plain"].size(), 1000u);
+}
+
+// An SNV whose neighbour in its REF window is N has no SBS-96 class: left out of the proportions,
+// counted in classify.json. Here the base after the first SNV of one sample is set to N.
+TEST_F(ExampleCohort, SignatureCountsTheSnvsItLeavesOut) {
+  ASSERT_EQ(run("cp -r '" + path("windows") + "' '" + path("masked") + "'").status, 0);
+  const std::string script =
+      "import gzip,sys\n"
+      "d=sys.argv[1]+'/blood_AC.windows'\n"
+      "rows=[l.rstrip('\\n').split('\\t') for l in gzip.open(d+'.tsv.gz','rt')]\n"
+      "h=rows[0]; snv=next(r for r in rows[1:] if r[h.index('type')]=='snv')\n"
+      "name=snv[h.index('ref_record')]; off=int(snv[h.index('offset')])\n"
+      "out=[]; seq=None\n"
+      "for l in gzip.open(d+'.fa.gz','rt').read().split('\\n'):\n"
+      "  if seq is not None and not l.startswith('>'): l=l[:off+1]+'N'+l[off+2:]; seq=None\n"
+      "  if l=='>'+name: seq=1\n"
+      "  out.append(l)\n"
+      "open(d+'.fa','w').write('\\n'.join(out))\n";
+  std::ofstream(path("mask.py")) << script;
+  ASSERT_EQ(run(python() + " '" + path("mask.py") + "' '" + path("masked") + "' && bgzip -f '" +
+                path("masked/blood_AC.windows.fa") + "'").status, 0);
+  for (const std::string name : {"windows", "masked"}) {
+    Result result = cv(path(name), "--label organ_system --min-class-size 1 --folds 2 --features signature "
+                       "--classifier logreg");
+    ASSERT_EQ(result.status, 0) << result.err;
+    nlohmann::json left_out = nlohmann::json::parse(read_file(path("out/classify.json")))["inputs"]["signature_left_out"];
+    EXPECT_EQ(left_out["snv_without_context"], name == "masked" ? 1 : 0) << name;
+    EXPECT_EQ(left_out["indel_without_class"], 0) << name;
+    EXPECT_EQ(result.err.find("left out of the class proportions") != std::string::npos, name == "masked") << result.err;
   }
 }
 

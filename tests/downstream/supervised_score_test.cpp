@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -141,6 +143,29 @@ TEST_F(SupervisedCli, TsvLabelsGiveMetricsThatScikitLearnRecomputes) {
   }
   EXPECT_NEAR(summary["auroc"].get<double>(), sklearn("roc_auc_score", probability, labels, root), 1e-9);
   EXPECT_NEAR(summary["auprc"].get<double>(), sklearn("average_precision_score", probability, labels, root), 1e-9);
+}
+
+// The same variant scored twice (here each scores.tsv row written twice, as when two samples of a
+// donor share a variant): both rows land in one fold, never one in training and one in test.
+TEST_F(SupervisedCli, TheSameVariantInSeveralRowsStaysInOneFold) {
+  ASSERT_EQ(std::system(("rm -rf " + root + "/score_dup && cp -r " + root + "/score " + root + "/score_dup && rm -f " +
+                         root + "/score_dup/supervised* && for f in " + root + "/score_dup/*.scores.tsv; do tail -n +2 "
+                         "$f > $f.rows && cat $f.rows >> $f && rm $f.rows; done").c_str()), 0);
+  ASSERT_EQ(std::system((binary + " score --labels " + root + "/labels.tsv --positive damaging --folds 3 -o " + root +
+                         "/score_dup > " + root + "/dup.out 2>&1").c_str()),
+            0)
+      << read_file(root + "/dup.out");
+  json summary = json::parse(read_file(root + "/score_dup/supervised.json"));
+  EXPECT_EQ(summary["variants"].get<std::size_t>(), 2 * labelled);
+  std::map<std::string, std::set<std::string>> folds_of_variant;
+  auto lines = split(read_file(root + "/score_dup/supervised_predictions.tsv"), '\n');
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    auto cells = split(lines[i], '\t');
+    folds_of_variant[cells[1] + ":" + cells[2] + ":" + cells[3] + ">" + cells[4]].insert(cells[7]);
+  }
+  EXPECT_EQ(summary["distinct_variants"].get<std::size_t>(), folds_of_variant.size());
+  EXPECT_LE(folds_of_variant.size(), labelled);
+  for (const auto& [variant, folds] : folds_of_variant) EXPECT_EQ(folds.size(), 1u) << variant;
 }
 
 TEST_F(SupervisedCli, ClinvarVcfLabelsJoinWithOrWithoutChrAndCountWhatIsLeftOut) {

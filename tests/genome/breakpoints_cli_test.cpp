@@ -576,3 +576,59 @@ TEST(BreakpointsCli, JunctionEmbeddingsAreClusteredAndMismatchesAreNamed) {
   EXPECT_FALSE(fs::exists(dir / "bad/junction_clusters.tsv"));
   EXPECT_FALSE(fs::exists(dir / "bad/breakpoints.json"));
 }
+
+// Personalised windows with an applied germline indel: a record is then not its reference span, and
+// the breakend is found at the record's offset. A homozygous 3-base deletion in the normal, 47 bases
+// left of a deletion's first breakend: the junction's features equal those of the plain windows,
+// with or without --reference, and the report counts the REF windows at their records' length.
+TEST(BreakpointsCli, PersonalisedWindowsWithAGermlineIndelGiveThePlainJunction) {
+  ScratchDir dir;
+  std::mt19937 random(11);
+  std::string genome;
+  for (int i = 0; i < 20000; ++i) genome += "ACGT"[random() % 4];
+  write_file(dir / "ref.fa", ">1\n" + genome + "\n");
+  ASSERT_EQ(run_command("samtools faidx '" + (dir / "ref.fa") + "'").status, 0);
+  // 60 reads at 4,860-4,962 showing 4,951-4,953 deleted (CIGAR 91M3D9M).
+  std::string sam = "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:1\tLN:20000\n@RG\tID:n\tSM:normal\n";
+  const std::string bases = genome.substr(4859, 91) + genome.substr(4953, 9);
+  for (int read = 0; read < 60; ++read)
+    sam += "r" + std::to_string(read) + "\t0\t1\t4860\t60\t91M3D9M\t*\t0\t0\t" + bases + "\t" +
+           std::string(bases.size(), 'I') + "\tRG:Z:n\n";
+  write_file(dir / "normal.sam", sam);
+  ASSERT_EQ(run_command("samtools sort -o '" + (dir / "normal.bam") + "' '" + (dir / "normal.sam") +
+                        "' && samtools index '" + (dir / "normal.bam") + "'").status, 0);
+  write_file(dir / "sv.vcf",
+             "##fileformat=VCFv4.2\n##contig=<ID=1,length=20000>\n##ALT=<ID=DEL,Description=\"Deletion\">\n"
+             "##INFO=<ID=END,Number=1,Type=Integer,Description=\"End\">\n"
+             "##INFO=<ID=SVTYPE,Number=1,Type=String,Description=\"Type\">\n"
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t5000\tdel1\t" + genome.substr(4999, 1) +
+             "\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=8000\n");
+  write_file(dir / "sheet.tsv", "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\n"
+                                "S\tD\t\t" + (dir / "normal.bam") + "\t\t\t" + (dir / "sv.vcf") + "\n");
+  std::map<std::string, std::vector<std::map<std::string, std::string>>> junctions;
+  for (const std::string mode : {"plain", "personal"}) {
+    CommandResult windows = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + (dir / "ref.fa") +
+                                       "' -o '" + (dir / mode) + "'" + (mode == "personal" ? " --personalise" : ""));
+    ASSERT_EQ(windows.status, 0) << windows.err;
+    for (const std::string& reference : {std::string(), " --reference '" + (dir / "ref.fa") + "'"}) {
+      CommandResult breakpoints =
+          run_oncolm("breakpoints -o '" + (dir / (mode + "_bp")) + "' '" + (dir / mode) + "'" + reference);
+      ASSERT_EQ(breakpoints.status, 0) << mode << reference << ": " << breakpoints.err;
+      junctions[mode + reference] = read_tsv(dir / (mode + "_bp/S.breakpoints.tsv"));
+    }
+  }
+  auto sv_rows = read_tsv(dir / "personal/S.sv_windows.tsv.gz");
+  ASSERT_EQ(sv_rows.size(), 1u);
+  EXPECT_NE(sv_rows[0].at("germline_applied").find(":hom"), std::string::npos) << sv_rows[0].at("germline_applied");
+  EXPECT_NE(std::stol(sv_rows[0].at("ref1_window_end")) - std::stol(sv_rows[0].at("ref1_window_start")) + 1, 5994)
+      << "the applied deletion widens the REF1 window's reference span";
+  ASSERT_EQ(junctions["plain"].size(), 1u);
+  for (const auto& [mode, rows] : junctions) EXPECT_EQ(rows, junctions["plain"]) << mode;
+  CommandResult report = run_oncolm("report '" + (dir / "personal") + "' -o '" + (dir / "report.html") +
+                                    "' --data-dir '" + (dir / "report_data") + "'");
+  ASSERT_EQ(report.status, 0) << report.err;
+  for (const auto& row : read_tsv(dir / "report_data/window_lengths.tsv"))
+    if (row.at("type") == "sv" && row.at("allele") != "ALT") {
+      EXPECT_EQ(row.at("length"), "5994") << row.at("allele");
+    }
+}

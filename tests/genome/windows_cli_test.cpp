@@ -109,6 +109,32 @@ TEST(WindowsCli, CountsAccountForEveryInputRecord) {
 // A sample whose only input is an SV VCF: its SV records are counted in the manifest and in
 // counts_by_sample under their own names (the small-variant columns stay 0), and <sample>.stats.json
 // describes its sequences with the cohort file's keys and shapes.
+// A label cell that is empty, '.' or 'NA' is no label value: counted under labels_missing, as
+// classify leaves such samples out and the report counts them apart.
+TEST(WindowsCli, MissingLabelsAreCountedApartFromTheLabelValues) {
+  ScratchDir dir;
+  std::string sheet = read_text(data("sheet.tsv"));
+  std::vector<std::string> lines = split(sheet, '\n');
+  std::string edited = lines[0] + "\n";
+  const char* organ[] = {"NA", ".", "", "liver"};  // the 4 samples' organ_system
+  for (std::size_t i = 1; i < lines.size() && i <= 4; ++i) {
+    std::vector<std::string> cells = split(lines[i], '\t');
+    cells.back() = organ[i - 1];
+    std::string row;
+    for (std::size_t c = 0; c < cells.size(); ++c) row += (c ? "\t" : "") + cells[c];
+    edited += row + "\n";
+  }
+  write_file(dir / "sheet.tsv", edited);
+  ASSERT_EQ(run_command("cp -r '" + data("samples") + "' '" + (dir / "samples") + "'").status, 0);
+  CommandResult result = run_windows(dir / "sheet.tsv", dir / "out");
+  ASSERT_EQ(result.status, 0) << result.err;
+  Json stats = Json::parse(read_text(dir / "out/stats.json"));
+  EXPECT_EQ(stats["organ_system"], (Json{{"liver", 1}}));
+  EXPECT_EQ(stats["labels"]["organ_system"], (Json{{"liver", 1}}));
+  EXPECT_EQ(stats["labels_missing"]["organ_system"], 3);
+  EXPECT_EQ(stats["labels_missing"]["histology_abbreviation"], 0);
+}
+
 TEST(WindowsCli, SvOnlySampleCountsItsSvRecordsAndBothStatsLevelsShareOneSchema) {
   ScratchDir dir;
   write_file(dir / "sheet.tsv", sheet_header + "sv-only\tD1\t\t\t\t\t" + data("samples/colon2.sv.vcf") +

@@ -196,6 +196,22 @@ void ReportPipeline::result_figures_match_their_stage_files() {
       for (const auto& row : read_tsv(root + "/out/score/" + name)) expected_scored += row.at("llr") != ".";
   EXPECT_EQ(scored, expected_scored);
   EXPECT_GT(scored, 0);
+  // The types' bars stack on one axis: every type is binned on the same 30 edges.
+  std::set<std::string> llr_bins, llr_types;
+  for (const auto& row : read_tsv(data("llr_distribution"))) {
+    llr_bins.insert(row.at("llr_from"));
+    llr_types.insert(row.at("type"));
+  }
+  EXPECT_GE(llr_types.size(), 2u);
+  EXPECT_LE(llr_bins.size(), 30u);
+  // Microhomology: the junctions whose homology was computed (homology_complete 0 or 1), no others.
+  long with_homology = 0, drawn_homology = 0;
+  for (const auto& name : oncolm::list_directory(root + "/out/breakpoints"))
+    if (name.size() > 16 && name.compare(name.size() - 16, 16, ".breakpoints.tsv") == 0)
+      for (const auto& row : read_tsv(root + "/out/breakpoints/" + name)) with_homology += row.at("homology_complete") != ".";
+  for (const auto& row : read_tsv(data("sv_microhomology"))) drawn_homology += std::stol(row.at("junctions"));
+  EXPECT_EQ(drawn_homology, with_homology);
+  EXPECT_LT(with_homology, junctions) << "the example has insertion junctions, whose homology is not computed";
   auto pca = read_tsv(data("embedding_pca"));
   EXPECT_GT(pca.size(), 400u);
   std::map<std::string, long> types;
@@ -339,6 +355,20 @@ TEST(ReportBadInput, ClearErrors) {
     EXPECT_NE(std::string(error.what()).find("set.emb.tsv"), std::string::npos) << error.what();
   }
   EXPECT_FALSE(fs::exists(root + "/report.html")) << "nothing written on failure";
+  // Two outputs of one stage among the inputs: the report would draw one of them; an error instead.
+  for (const char* run : {"/runs/a", "/runs/b"}) {
+    fs::create_directories(root + run);
+    std::ofstream(root + run + "/metrics.json") << "{}\n";
+    std::ofstream(root + run + "/predictions.tsv") << "sample_id\n";
+  }
+  options.inputs = {root + "/runs"};
+  try {
+    oncolm::report::write_report(options);
+    FAIL() << "no error for two classify outputs";
+  } catch (const oncolm::InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("a second `oncolm classify` output beside " + root + "/runs/a"),
+              std::string::npos) << error.what();
+  }
   // Scores that are not finite (the model's overflow) are left out of the histogram, not drawn.
   fs::create_directories(root + "/score");
   std::ofstream(root + "/score/score.json") << "{\"outputs\": [{\"scores\": \"S.scores.tsv\"}]}\n";
@@ -353,7 +383,8 @@ TEST(ReportBadInput, ClearErrors) {
   // A breakpoints TSV with a size that is not a number: the file and line are named.
   fs::create_directories(root + "/breakpoints");
   std::ofstream(root + "/breakpoints/breakpoints.json") << "{\"samples\": [{\"output\": \"S.breakpoints.tsv\"}]}\n";
-  std::ofstream(root + "/breakpoints/S.breakpoints.tsv") << "class\tmechanism\tsize\thomlen\nDEL\tblunt\t12x\t0\n";
+  std::ofstream(root + "/breakpoints/S.breakpoints.tsv")
+      << "class\tmechanism\tsize\thomlen\thomology_complete\nDEL\tblunt\t12x\t0\t1\n";
   options.inputs = {root + "/breakpoints"};
   try {
     oncolm::report::write_report(options);

@@ -206,16 +206,25 @@ class SequenceSource {
     window.start = row.integer(prefix + "_window_start");
     std::int64_t end = row.integer(prefix + "_window_end");
     std::int64_t offset = row.integer(prefix + "_offset");
-    if (window.start + offset != window.pos || end < window.pos)
+    // With --personalise an applied germline indel makes the record's length differ from its reference
+    // span (start and end name the reference positions of its first and last bases); the breakend
+    // stays at `offset` in the record either way.
+    const std::string& applied = row.cell("germline_applied");
+    const bool personalised = !applied.empty() && applied != ".";
+    if (window.pos < window.start || end < window.pos || (!personalised && window.start + offset != window.pos))
       throw input_error(row.path(), row.line(), "{} window {}-{} with offset {} does not hold breakend {}:{}", prefix,
                         window.start, end, offset, window.chrom, window.pos);
     if (reference_) {
       window.bases = reference_->fetch(contig(row, window.chrom), window.start, end);
     } else {
       window.bases = first ? row.ref1() : row.ref2();
-      if (static_cast<std::int64_t>(window.bases.size()) != end - window.start + 1)
+      if (!personalised && static_cast<std::int64_t>(window.bases.size()) != end - window.start + 1)
         throw input_error(row.path(), row.line(), "{} record has {} bases, its span {}-{} {}", prefix,
                           window.bases.size(), window.start, end, end - window.start + 1);
+      if (offset < 0 || offset >= static_cast<std::int64_t>(window.bases.size()))
+        throw input_error(row.path(), row.line(), "{} offset {} lies outside its record of {} bases", prefix, offset,
+                          window.bases.size());
+      window.start = window.pos - offset;  // record coordinates: the breakend at `offset`, as in the record
     }
     return window;
   }

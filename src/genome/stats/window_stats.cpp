@@ -414,6 +414,8 @@ Json to_json(const SampleStats& s) {
   for (const auto& [key, value] : s.inputs) out["inputs"][key] = value;
   out["outputs"] = Json::object();
   for (const auto& [key, value] : s.outputs) out["outputs"][key] = value;
+  out["contig_names"] = Json::object();
+  for (const auto& [vcf_name, reference_name] : s.contig_names) out["contig_names"][vcf_name] = reference_name;
   out["records_read"] = s.records_read;
   out["multiallelic_records_split"] = s.multiallelic_split;
   out["windows"] = s.windows();
@@ -444,6 +446,8 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
     for (const auto& [key, value] : json.at("labels").items()) s.labels.emplace_back(key, value.get<std::string>());
     for (const auto& [key, value] : json.at("inputs").items()) s.inputs.emplace_back(key, value.get<std::string>());
     for (const auto& [key, value] : json.at("outputs").items()) s.outputs.emplace_back(key, value.get<std::string>());
+    const Json contig_names = json.value("contig_names", Json::object());  // absent in older stats files
+    for (const auto& [key, value] : contig_names.items()) s.contig_names[key] = value.get<std::string>();
     s.records_read = json.at("records_read").get<std::uint64_t>();
     s.multiallelic_split = json.at("multiallelic_records_split").get<std::uint64_t>();
     for (const auto& [key, value] : read_counts(json.at("windows_by_type"))) s.windows_by_type[key] = value;
@@ -547,11 +551,13 @@ CohortOutputs aggregate_cohort(std::vector<SampleStats> samples, const Json& run
   SampleStats total;
   Json by_sample = Json::object();
   std::map<std::string, std::map<std::string, std::uint64_t>> label_counts;
+  std::map<std::string, std::uint64_t> missing_labels;  // samples without a value, per column
   for (const auto& s : samples) {
     for (const auto& [column, value] : s.labels) {
       if (std::find(label_columns.begin(), label_columns.end(), column) == label_columns.end())
         label_columns.push_back(column);
-      ++label_counts[column][value];
+      if (contract::is_missing_label(value)) ++missing_labels[column];
+      else ++label_counts[column][value];
     }
     total += s;
     by_sample[s.sample_id] = sample_counts(s);
@@ -576,6 +582,9 @@ CohortOutputs aggregate_cohort(std::vector<SampleStats> samples, const Json& run
     stats[column] = label_counts.count(column) ? counts_json(label_counts[column]) : Json::object();
   stats["labels"] = Json::object();
   for (const auto& column : label_columns) stats["labels"][column] = counts_json(label_counts[column]);
+  // Samples whose cell is empty, '.' or 'NA' (contract::is_missing_label): not a label value.
+  stats["labels_missing"] = Json::object();
+  for (const auto& column : label_columns) stats["labels_missing"][column] = missing_labels[column];
   stats["reference_bases_changed"] = {{"soft_masked_upper_cased", total.reference_changes.soft_masked},
                                       {"iupac_to_n", total.reference_changes.iupac}};
   stats["sv"] = sv_json(total.sv);

@@ -77,6 +77,9 @@ struct SampleStats {
   std::vector<std::pair<std::string, std::string>> inputs;   // column -> path
   std::vector<std::pair<std::string, std::string>> outputs;  // kind -> file name in OUTDIR
 
+  // Contigs of the small-variant VCFs named otherwise in the reference (--contig-map, chr20 -> 20):
+  // the TSVs keep the VCF's name, and `classify` bins the variants on the reference's.
+  std::map<std::string, std::string> contig_names;
   std::uint64_t records_read = 0;        // alleles of snv/indel VCF records, after splitting
   std::uint64_t multiallelic_split = 0;  // VCF lines with more than one ALT
   std::map<std::string, std::uint64_t> windows_by_type;
