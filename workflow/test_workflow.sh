@@ -5,8 +5,9 @@
 #   3. the workflow with the SLURM profile on a real single-node SLURM cluster started here
 #      (workflow/slurm/start_local_cluster.sh: munged, slurmctld, slurmd; no systemd, no mocks);
 # then checks that the three give the same outputs (workflow/compare_outputs.py says what "same"
-# means per stage), that a second run of the workflow has nothing to do, and that a sample with a
-# bad input fails alone and is named, with its error, at the end of the run.
+# means per stage), that a second run of the workflow has nothing to do, that a sample with a bad
+# input fails alone and is named, with its error, at the end of the run, and that a train job
+# stopped by SIGTERM (a SLURM time limit) is resumed from its checkpoint by the rerun.
 # Exit status 0 only when all of that holds; prints the measured time of each run.
 #
 #   workflow/test_workflow.sh [WORKDIR]      (as root on Debian 12; WORKDIR default: a new /tmp dir)
@@ -191,6 +192,39 @@ grep -q "broken.vcf:3: malformed VCF line" "$bad_dir/failures.txt" || fail "the 
 [ "$(grep -c -- '^-- ' "$bad_dir/failures.txt")" = 1 ] || fail "other jobs than colon2's windows are listed as failed"
 done_samples=$(ls "$bad_dir/results/windows/"*.stats.json 2>/dev/null | wc -l)
 [ "$done_samples" = 9 ] || fail "expected the 9 good samples to finish (--keep-going), found $done_samples"
+
+# --- train: a job stopped at its time limit is resumed by the rerun ----------------------------------
+# What SLURM does at a job's time limit: SIGTERM to oncolm train, which writes a checkpoint and exits
+# 75. The job fails, Snakemake keeps train/ (the rule's output is train/train.done), and the rerun
+# resumes from that checkpoint instead of starting again.
+train_dir=$work/train_resume
+mkdir -p "$train_dir"
+train_extra="--steps 6 --max-tokens 128 --batch-tokens 2048 --lr 1e-3 --warmup-steps 1 --eval-every 0 --log-every 1 --checkpoint-every 1 --validation-fraction 0 --seed 3"
+overlay "$train_dir/results" |
+  sed "s|^train: .*|train: {enabled: true, objective: mlm, extra: \"$train_extra\"}|" >"$train_dir/config.yaml"
+echo "== train stopped by SIGTERM, then the workflow -> $train_dir/results"
+snake "$train_dir" local windows_merge >"$train_dir/windows.log" 2>&1 || fail "windows for the train check failed"
+# shellcheck disable=SC2086
+"$oncolm" train --model "$repo/$model" --objective mlm -o "$train_dir/results/train" --threads 1 $train_extra \
+  "$train_dir/results/windows" >"$train_dir/first.log" 2>&1 &
+train_pid=$!
+for _ in $(seq 1 600); do
+  [ -f "$train_dir/results/train/checkpoints/step-2/state.json" ] && break
+  sleep 0.1
+done
+kill -TERM "$train_pid" 2>/dev/null || true
+train_status=0
+wait "$train_pid" || train_status=$?
+[ "$train_status" = 75 ] || fail "train stopped by SIGTERM exited $train_status, not 75 (log: $train_dir/first.log)"
+stopped_at=$(ls -d "$train_dir/results/train/checkpoints/step-"* | sed 's/.*step-//' | sort -n | tail -1)
+snake "$train_dir" local train >"$train_dir/snakemake.log" 2>&1 || fail "the train rule failed (log: $train_dir/snakemake.log)"
+grep -q "resuming from .* (step $stopped_at)" "$train_dir/results/logs/train/cohort.log" ||
+  fail "the train rule did not resume from step $stopped_at (log: $train_dir/results/logs/train/cohort.log)"
+[ -f "$train_dir/results/train/train.done" ] || fail "train/train.done missing after the train rule"
+[ -f "$train_dir/results/train/final/config.json" ] || fail "train/final missing after the train rule"
+last_step=$($py -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]["step"])' \
+  "$train_dir/results/train/metrics.jsonl")
+[ "$last_step" = 6 ] || fail "the resumed run ended at step $last_step, not 6"
 
 # --- compare -----------------------------------------------------------------------------------------
 report_flag=()
