@@ -310,7 +310,7 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
     classes.rows.push_back({{"class", key.first}, {"mechanism", key.second}, {"junctions", count}});
   classes.caption = fmt::format(
       "{} junctions in {} breakpoints.tsv files of `oncolm breakpoints`: class from the breakend orientations "
-      "(DEL, DUP, INV, TRA) and the mechanism label from the exact microhomology and inserted sequence "
+      "(DEL, DUP, INV, TRA; INS for adjacent bases joined through inserted sequence) and the mechanism label from the exact microhomology and inserted sequence "
       "(thresholds in breakpoints.json).",
       junctions, files.size());
   classes.spec = {{"width", 420},
@@ -331,8 +331,8 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
     size_figure.rows.push_back({{"class", key.first}, {"size_from", std::pow(10.0, key.second)},
                                 {"size_to", std::pow(10.0, key.second + 1)}, {"junctions", count}});
   size_figure.caption = fmt::format(
-      "Size (distance between the breakends, from breakpoints.tsv) in decades: [10^k, 10^(k+1)) bases; {} "
-      "junctions without a size (translocations) are left out.",
+      "Size (from breakpoints.tsv: the distance between the breakends; for INS the inserted length) in decades: "
+      "[10^k, 10^(k+1)) bases; {} junctions without a size (translocations, or a size of 0) are left out.",
       without_size);
   size_figure.spec = {{"width", 420},
                       {"mark", "bar"},

@@ -473,7 +473,9 @@ BreakpointsSummary run_breakpoints(const BreakpointsRun& run) {
         fmt::format("need 1 <= --min-microhomology ({}) <= --max-microhomology ({}) and "
                     "--min-templated-length ({}) >= 1",
                     run.rules.min_microhomology, run.rules.max_microhomology, run.rules.min_templated_length));
-  // Every input is checked before anything is written.
+  // The directories, sample sets and reference are checked before anything is written; a row found
+  // malformed later stops the run before breakpoints.json, which is written last (the report and
+  // the workflow read only the tables it lists).
   std::vector<SampleInputs> samples;
   std::map<std::string, std::string> seen;  // safe id -> directory
   for (const std::string& dir : run.windows_dirs)
