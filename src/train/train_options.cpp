@@ -72,6 +72,11 @@ void validate_options(const TrainOptions& o) {
   require(o.hard_negative_weight >= 0 && std::isfinite(o.hard_negative_weight),
           "--hard-negative-weight must be a number >= 0");
   require(o.early_stopping_patience >= 0, "--early-stopping must not be negative");
+  // Early stopping counts evaluations on the validation donors: without them it would never act.
+  require(o.early_stopping_patience == 0 || (o.validation_fraction > 0 && o.eval_every > 0),
+          fmt::format("--early-stopping {} needs validation during the run: --validation-fraction above 0 and "
+                      "--eval-every above 0 (found {} and {})",
+                      o.early_stopping_patience, o.validation_fraction, o.eval_every));
   require(o.projection_hidden > 0 && o.projection_dim > 0, "projection sizes must be positive");
   require(o.pooling == "variant" || o.pooling == "mean",
           "--contrastive-pooling must be variant or mean, found '" + o.pooling + "'");

@@ -103,6 +103,18 @@ class TrainingData {
     return out;
   }
 
+  // Rows of the forward passes a unit adds, the most any unit of the data adds (an SV junction has
+  // two REF windows): contrastive, the ALT, its second view and the REFs; both, those and the ALT and
+  // REFs again for MLM. The token budget is divided by it, so no batch exceeds --batch-tokens.
+  std::int64_t rows_per_unit() const {
+    if (!pairs_) return 1;
+    std::size_t refs = 1;
+    for (const auto& pair : corpus_.pairs) refs = std::max(refs, pair.refs.size());
+    const auto contrastive_rows = static_cast<std::int64_t>(2 + refs);
+    return options_.objective == Objective::contrastive ? contrastive_rows
+                                                        : contrastive_rows + 1 + static_cast<std::int64_t>(refs);
+  }
+
   // Batches of units for one epoch: the units in a seeded random order, length-bucketed with the
   // token budget `embed` uses (per unit: its longest sequence times the rows it adds), then the
   // batches themselves in a seeded random order. Validation (shuffle = false) keeps one fixed plan.
@@ -114,9 +126,7 @@ class TrainingData {
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[uniform_below(rng, i)]);
     std::vector<std::int64_t> lengths;
     for (auto unit : order) lengths.push_back(unit_length(unit));
-    const std::int64_t rows = options_.objective == Objective::mlm           ? 1
-                              : options_.objective == Objective::contrastive ? 3
-                                                                             : 5;
+    const std::int64_t rows = rows_per_unit();
     auto planned = model::plan_batches(lengths, std::max<std::int64_t>(1, options_.batch_tokens / rows),
                                        static_cast<std::size_t>(std::max<std::int64_t>(1, options_.max_rows / rows)));
     std::vector<std::vector<std::size_t>> batches;
@@ -295,8 +305,9 @@ class Objectives {
 
 // --- schedule, clipping ---
 
-// Linear warm-up over warmup_steps to lr, then cosine (or linear) decay to lr * min_lr_ratio at the
-// last step. `step` counts from 0.
+// Linear warm-up over warmup_steps to lr (reached at step warmup_steps - 1), then cosine (or linear)
+// decay from lr at step warmup_steps towards lr * min_lr_ratio, which the step after the last would
+// take. `step` counts from 0.
 double learning_rate(const TrainOptions& o, std::int64_t step, std::int64_t total_steps) {
   if (step < o.warmup_steps) return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup_steps);
   const double span = static_cast<double>(std::max<std::int64_t>(1, total_steps - o.warmup_steps));
@@ -608,6 +619,20 @@ at::Device parse_device(const std::string& name) {
   }
 }
 
+// A step takes grad_accumulation micro-batches on each rank: resumed on another number of ranks, the
+// run continues with another batch per step at the same learning rate (allowed: the checkpoint holds
+// the data position, not the rank count), so it is said.
+void warn_if_other_rank_count(const std::string& out_dir, int world_size) {
+  const std::string recorded = path_join(out_dir, "train.json");
+  if (!path_exists(recorded)) return;
+  const json record = read_json_file(recorded);
+  const json ranks = record.value("data_parallel", json::object()).value("ranks", json());
+  if (!ranks.is_number_integer() || ranks.get<int>() == world_size) return;
+  log(Level::warning, "the run was trained on {} rank(s) and resumes on {}: each step now takes {} times the "
+      "micro-batches at the same learning rate (resume with --nproc {} to continue it unchanged)",
+      ranks.get<int>(), world_size, static_cast<double>(world_size) / ranks.get<int>(), ranks.get<int>());
+}
+
 // Refuses an output directory that holds another run unless resuming or overwriting it.
 void prepare_out_dir(const TrainOptions& o) {
   const bool holds_run =
@@ -844,11 +869,13 @@ Run prepare_run(const TrainOptions& o) {
   const at::Device device = parse_device(o.device);
 
   Corpus corpus = load_corpus(o.inputs);
-  if (o.objective == Objective::contrastive)
+  // Contrastive and both train on REF/ALT pairs only: a plain FASTA's records would be left out.
+  if (o.objective != Objective::mlm)
     for (const auto& input : o.inputs)
       if (!is_directory(input))
-        log(Level::warning, "{}: plain FASTA holds no REF/ALT pairs: --objective contrastive does not use it "
-            "(--objective both trains MLM on it)", input);
+        throw input_error(input, 0, "plain FASTA holds no REF/ALT pairs, and --objective {} trains on pairs only: "
+                          "train on it with --objective mlm, or give `oncolm windows` directories",
+                          objective_name(o.objective));
   if (o.objective != Objective::mlm && corpus.pairs.empty())
     throw input_error(o.inputs.front(), 0, "--objective {} needs REF/ALT pairs (`oncolm windows` output directories "
                       "with their .windows.tsv.gz); these inputs hold none", objective_name(o.objective));
@@ -868,6 +895,7 @@ Run prepare_run(const TrainOptions& o) {
     resume_dir = checkpoint_dir(o.out_dir, checkpoint_steps(o.out_dir).back());
     run.state = read_run_state(resume_dir, run.fingerprint);
     log(Level::info, "resuming from {} (step {})", resume_dir, run.state.step);
+    warn_if_other_rank_count(o.out_dir, run.world_size());
   }
   if (device.is_cpu()) {
     const int threads = resolve_thread_count(o.threads);
@@ -889,7 +917,8 @@ Run prepare_run(const TrainOptions& o) {
   run.total_steps = o.steps > 0 ? o.steps
                                 : std::max<std::int64_t>(
                                       1, static_cast<std::int64_t>(std::ceil(
-                                             o.epochs * static_cast<double>(batches_per_epoch) / o.grad_accumulation)));
+                                             o.epochs * static_cast<double>(batches_per_epoch) /
+                                             (o.grad_accumulation * run.world_size()))));
   run.provenance = {{"oncolm_version", version_string()},
                     {"git_hash", git_hash()},
                     {"command", o.command_line},
@@ -968,9 +997,11 @@ void train_loop(Run& run, TrainResult& result) {
   std::int64_t untimed_tokens = tally.tokens;  // counted before this process started: not in the rate
   std::int64_t tally_steps = 0;                 // steps in `tally` done by this process
   auto since_log = std::chrono::steady_clock::now();
+  double untimed_seconds = 0;  // evaluations and checkpoints since the last train line: not training time
   auto write_train_line = [&](double lr, double grad_norm, double epoch) {
     tally.sum_over_ranks(run.comm.get());
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_log).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - since_log).count() - untimed_seconds;
     const double timed_tokens = static_cast<double>(tally.tokens - untimed_tokens);
     json record = loss_fields(tally, o);
     record.update({{"split", "train"}, {"step", state.step}, {"epoch", epoch}, {"lr", lr}, {"grad_norm", grad_norm},
@@ -984,6 +1015,7 @@ void train_loop(Run& run, TrainResult& result) {
         result.last_train_loss, lr, record["tokens_per_s"].get<double>());
     tally = Tally{};
     untimed_tokens = 0;
+    untimed_seconds = 0;
     tally_steps = 0;
     since_log = std::chrono::steady_clock::now();
   };
@@ -1037,6 +1069,7 @@ void train_loop(Run& run, TrainResult& result) {
     const bool last = state.step == run.total_steps;
     const double epoch = epoch_position(state, epoch_batches.size());
     if (state.step % o.log_every == 0 || last) write_train_line(lr, grad_norm, epoch);
+    const auto evaluation_started = std::chrono::steady_clock::now();
     if (!run.validation_batches.empty() && ((o.eval_every > 0 && state.step % o.eval_every == 0) || last))
       result.early_stopped = validate(run, metrics, epoch);
     // Stopping early between train lines: the steps since the last one still get theirs.
@@ -1053,6 +1086,7 @@ void train_loop(Run& run, TrainResult& result) {
         save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
       saved_step = state.step;
     }
+    untimed_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - evaluation_started).count();
     if (result.early_stopped) break;
   }
   // A signal that arrived after the last step's checkpoint decision still gets its checkpoint.

@@ -665,7 +665,14 @@ TEST_F(BadInput, ContrastiveWithoutPairs) {
   o.inputs = {(root_ / "plain.fa").string()};
   o.objective = Objective::contrastive;
   std::string message = error_of<InputError>(o);
-  EXPECT_NE(message.find("needs REF/ALT pairs"), std::string::npos) << message;
+  EXPECT_NE(message.find("plain.fa: plain FASTA holds no REF/ALT pairs"), std::string::npos) << message;
+  // Beside windows, with `both`: its records would not be trained on at all, so it is refused too.
+  TrainOptions mixed = options();
+  mixed.inputs.push_back((root_ / "plain.fa").string());
+  mixed.objective = Objective::both;
+  message = error_of<InputError>(mixed);
+  EXPECT_NE(message.find("plain.fa: plain FASTA holds no REF/ALT pairs, and --objective both trains on pairs only"),
+            std::string::npos) << message;
 }
 
 TEST_F(BadInput, SequenceLongerThanTheModelNamesItAndTheMaxTokensChoice) {
@@ -754,6 +761,11 @@ TEST_F(BadInput, InvalidValues) {
   expect_invalid([](TrainOptions& o) { o.lr = std::nan(""); }, "--lr");
   expect_invalid([](TrainOptions& o) { o.temperature = std::nan(""); }, "--temperature");
   expect_invalid([](TrainOptions& o) { o.early_stopping_patience = -1; }, "--early-stopping");
+  // Early stopping without validation during the run would never act.
+  expect_invalid([](TrainOptions& o) { o.early_stopping_patience = 2; o.validation_fraction = 0; },
+                 "--early-stopping 2 needs validation during the run");
+  expect_invalid([](TrainOptions& o) { o.early_stopping_patience = 2; o.eval_every = 0; },
+                 "--early-stopping 2 needs validation during the run");
   try {
     model::parse_lora_targets("query,gate");
     ADD_FAILURE() << "unknown LoRA target accepted";
@@ -966,6 +978,27 @@ TEST(TrainDataParallel, TwoProcessesFollowTheOneProcessRunWithTheSameGlobalBatch
     EXPECT_LT((model::tensor_from_view(view) - model::tensor_from_view(*other)).abs().max().item<double>(), 1e-5)
         << name;
   }
+  // Resumed on one process: allowed, and said, since each step then takes half the micro-batches.
+  ASSERT_EQ(run_command(std::string(ONCOLM_BINARY) + " train --resume " + (root / "two").string() + " --steps 5",
+                        output), 0) << output;
+  EXPECT_NE(output.find("trained on 2 rank(s) and resumes on 1"), std::string::npos) << output;
+  // --epochs counts the micro-batches of every rank: 2 ranks take the steps of 1 process with twice
+  // the accumulation, and both end where one epoch ends (its last step may take a batch of the next).
+  for (const char* run : {"epoch_one", "epoch_two"}) {
+    const bool two_ranks = std::string(run) == "epoch_two";
+    ASSERT_EQ(run_command(common.substr(0, common.find(" --steps 4")) +
+                              common.substr(common.find(" --steps 4") + 10) + " --epochs 1 -o " + (root / run).string() +
+                              (two_ranks ? " --nproc 2" : " --grad-accumulation 2"),
+                          output), 0) << output;
+  }
+  json epoch_one = json::parse(read_text((root / "epoch_one" / "train.json").string()));
+  json epoch_two = json::parse(read_text((root / "epoch_two" / "train.json").string()));
+  EXPECT_EQ(epoch_two["steps"], epoch_one["steps"]);
+  EXPECT_EQ(epoch_one["steps"].get<long>(), (epoch_one["batches_per_epoch"].get<long>() + 1) / 2);
+  const double last_epoch_one = of_split(read_metrics((root / "epoch_one").string()), "train").back()["epoch"];
+  const double last_epoch_two = of_split(read_metrics((root / "epoch_two").string()), "train").back()["epoch"];
+  EXPECT_DOUBLE_EQ(last_epoch_two, last_epoch_one);
+  EXPECT_LT(last_epoch_two, 1.5) << "two ranks ran about two epochs";
   fs::remove_all(root);
 }
 
