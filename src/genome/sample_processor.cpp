@@ -244,6 +244,20 @@ void SampleProcessor::process_line(Source& source) {
   }
 }
 
+// The ALT bases the caller called, those outside what REF and ALT share on the left and right: an
+// indel's anchor copied from the reference may be N (`bcftools norm` writes NC>N beside a gap), which
+// is the reference, not an ambiguous call.
+bool called_bases_are_acgt(const std::string& ref, const std::string& alt) {
+  std::size_t prefix = 0;
+  while (prefix < ref.size() && prefix < alt.size() && ref[prefix] == alt[prefix]) ++prefix;
+  std::size_t suffix = 0;
+  while (suffix < ref.size() - prefix && suffix < alt.size() - prefix &&
+         ref[ref.size() - 1 - suffix] == alt[alt.size() - 1 - suffix])
+    ++suffix;
+  return std::all_of(alt.begin() + static_cast<std::ptrdiff_t>(prefix),
+                     alt.end() - static_cast<std::ptrdiff_t>(suffix), is_acgt);
+}
+
 void SampleProcessor::process_allele(Source& source, const std::string& ref_text, const std::string& alt_text) {
   const VcfReader& reader = *source.reader;
   std::string ref = upper(ref_text), alt = upper(alt_text);
@@ -256,7 +270,7 @@ void SampleProcessor::process_allele(Source& source, const std::string& ref_text
   if (symbolic(alt)) return skip("sv_symbolic", source, "ALT " + alt_text);
   if (!std::all_of(alt.begin(), alt.end(), is_iupac))
     throw input_error(reader.path(), reader.line(), "ALT '{}' is not a DNA sequence", alt_text);
-  if (!std::all_of(alt.begin(), alt.end(), is_acgt))
+  if (!called_bases_are_acgt(ref, alt))
     return skip("iupac_alt", source, "ALT " + alt_text + " has IUPAC codes other than A, C, G, T");
   if (!check_ref(source, ref)) return;
   if (ref == alt) return skip("no_alt", source, "ALT equals REF");

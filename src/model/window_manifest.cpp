@@ -19,6 +19,13 @@ VariantSite site_at(const std::string& allele, std::size_t offset, std::size_t c
   return {allele, offset, offset + changed};
 }
 
+// An SV's ALT window: the last base before the junction, the inserted bases the window holds (the
+// central min(inserted, window length) of them), and the first base after it.
+VariantSite junction_site(std::size_t junction, std::size_t inserted, std::size_t alt_length) {
+  const std::size_t held = std::min(inserted, alt_length);
+  return {"ALT", junction > 0 ? junction - 1 : 0, std::min(junction + held + 1, std::max<std::size_t>(alt_length, 1))};
+}
+
 std::size_t offset_cell(const std::string& text, const std::string& path, std::size_t line, const char* column) {
   try {
     std::size_t used = 0;
@@ -88,6 +95,7 @@ WindowManifest read_window_manifest(const std::string& path) {
   std::size_t offset = required(sv ? "ref1_offset" : "offset");
   std::size_t ref2_record = sv ? required("ref2_record") : 0, ref2_offset = sv ? required("ref2_offset") : 0;
   std::size_t junction = sv ? required("alt_junction_offset") : 0;
+  auto inserted_sequence = column("inserted_sequence"), alt_length = column("alt_length");
   auto sample_id = column("sample_id");
   auto ref = column("norm_ref") ? column("norm_ref") : column("ref");
   auto alt = column("norm_alt") ? column("norm_alt") : column("alt");
@@ -104,7 +112,13 @@ WindowManifest read_window_manifest(const std::string& path) {
     if (sv) {
       sites[fields[ref_record]] = site_at("REF1", at, 1);
       sites[fields[ref2_record]] = site_at("REF2", offset_cell(fields[ref2_offset], path, number, "ref2_offset"), 1);
-      sites[fields[alt_record]] = site_at("ALT", offset_cell(fields[junction], path, number, "alt_junction_offset"), 0);
+      const std::size_t at_junction = offset_cell(fields[junction], path, number, "alt_junction_offset");
+      const std::string inserted = inserted_sequence ? fields[*inserted_sequence] : ".";
+      if (inserted != "." && !inserted.empty() && alt_length)
+        sites[fields[alt_record]] = junction_site(at_junction, inserted.size(),
+                                                  offset_cell(fields[*alt_length], path, number, "alt_length"));
+      else
+        sites[fields[alt_record]] = site_at("ALT", at_junction, 0);
       manifest.pairs.push_back({fields[alt_record], {fields[ref_record], fields[ref2_record]}});
       continue;
     }

@@ -1,8 +1,11 @@
 // Read evidence on real CHM1 Illumina reads (tests/data/reads, see its make_reads_data.sh),
 // compared with bcftools mpileup run with the same thresholds.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -76,6 +79,29 @@ TEST(ReadEvidence, SnvAlleleCountsEqualBcftoolsMpileupAD) {
   // stricter base quality over the segmental duplication next to it.
   expect_counts_equal_bcftools("1:10001-14000", ReadFilters{});
   expect_counts_equal_bcftools("1:20001-23000", ReadFilters{0, 20, 100000});
+}
+
+// Reads whose bases are N at full quality (every A of the reads named ...1 set to N): an N is no
+// allele, so bcftools' AD leaves it out of the depth, and so does oncolm.
+TEST(ReadEvidence, NBasesAreInNoCountAsInBcftoolsAD) {
+  const std::string dir = std::string(::testing::TempDir()) + "oncolm_nbases_" + std::to_string(::getpid());
+  ASSERT_EQ(std::system(("mkdir -p '" + dir + "' && samtools view -h '" + bam_path + "' 1:10001-10400 | awk 'BEGIN "
+                         "{OFS=\"\\t\"} !/^@/ && $1 ~ /1$/ {gsub(/A/, \"N\", $10)} {print}' | samtools view -b -o '" +
+                         dir + "/n.bam' - && samtools index '" + dir + "/n.bam'").c_str()), 0);
+  AlignmentReader reader(dir + "/n.bam", reference_path, reference_contigs);
+  std::vector<MpileupSite> sites =
+      oncolm::test::bcftools_allele_depths(dir + "/n.bam", reference_path, "1:10101-10300", 20, 13);
+  ASSERT_GT(sites.size(), 150u);
+  int with_n_reads = 0;
+  for (const MpileupSite& site : sites) {
+    if (site.ref == "N") continue;
+    AlleleCounts counts = reader.count_substitution("1", site.pos, site.ref, site.ref == "A" ? "C" : "A", ReadFilters{});
+    EXPECT_EQ(counts.depth, site.total_depth()) << "1:" << site.pos;
+    EXPECT_EQ(counts.ref, site.depths[0]) << "1:" << site.pos;
+    with_n_reads += site.ref == "A";
+  }
+  EXPECT_GT(with_n_reads, 20) << "reference A sites, where the edited reads show N";
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 TEST(ReadEvidence, MnvCountsNeedEveryBaseOnOneRead) {

@@ -3,6 +3,8 @@
 // --threads, --sample + merge against a plain run.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <algorithm>
 #include <set>
 
@@ -223,6 +225,50 @@ TEST(WindowsCli, NormalisationDuplicatesAndNearbyVariants) {
     EXPECT_EQ(std::stol(row.at("normalised_shift")), std::stol(row.at("pos")) - std::stol(row.at("norm_pos")));
   }
   EXPECT_GT(with_neighbours, 0u);
+}
+
+// On a synthetic contig: (1) a deletion beside an N gap written as `bcftools norm` writes it, with
+// the N anchor (NC>N): a window, not an IUPAC skip; (2) two indels that normalise to one variant,
+// after a 100-base deletion that gets no window (set aside as SV-like): the second is a duplicate,
+// though the windowless record before them is already passed on.
+TEST(WindowsCli, NAnchorsAndDuplicatesBehindAWindowlessRecord) {
+  ScratchDir dir;
+  std::mt19937 random(5);
+  std::string contig;
+  for (int i = 0; i < 942; ++i) contig += "ACGT"[random() % 4];
+  auto set = [&](long pos, const std::string& bases) { contig.replace(static_cast<std::size_t>(pos - 1), bases.size(), bases); };
+  set(401, std::string(26, 'N'));  // 401-426
+  set(427, "CG");
+  set(731, "GAATATATG");  // 733-738: ATATAT, so ATA>A at 735 and TAT>T at 736 are both AAT>A at 732
+  write_file(dir / "ref.fa", ">c1\n" + contig + "\n");
+  ASSERT_EQ(run_command("samtools faidx '" + (dir / "ref.fa") + "'").status, 0);
+  auto bases = [&](long pos, std::size_t length) { return contig.substr(static_cast<std::size_t>(pos - 1), length); };
+  std::string vcf = "##fileformat=VCFv4.2\n##contig=<ID=c1,length=942>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+  vcf += "c1\t426\t.\tNC\tN\t.\tPASS\t.\n";
+  vcf += "c1\t734\t.\t" + bases(734, 101) + "\t" + bases(734, 1) + "\t.\tPASS\t.\n";
+  vcf += "c1\t735\t.\tATA\tA\t.\tPASS\t.\n";
+  vcf += "c1\t736\t.\tTAT\tT\t.\tPASS\t.\n";
+  write_file(dir / "calls.vcf", vcf);
+  // bcftools agrees that the two short deletions are one variant.
+  CommandResult norm = run_command("bcftools norm -f '" + (dir / "ref.fa") + "' '" + (dir / "calls.vcf") +
+                                   "' 2>/dev/null | grep -v '^#' | cut -f2,4,5");
+  EXPECT_EQ(split(norm.out, '\n').size(), 4u) << norm.out;
+  EXPECT_NE(norm.out.find("732\tAAT\tA\n732\tAAT\tA"), std::string::npos) << norm.out;
+  write_file(dir / "sheet.tsv", "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\n"
+                                "S\tD\t\t\t\t" + (dir / "calls.vcf") + "\t\n");
+  CommandResult result = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + (dir / "ref.fa") +
+                                    "' -o '" + (dir / "out") + "' --window-length 200");
+  ASSERT_EQ(result.status, 0) << result.err;
+  Json stats = read_json(dir / "out/S.stats.json");
+  EXPECT_EQ(stats["records_read"], 4);
+  EXPECT_EQ(stats["windows"], 2);
+  EXPECT_EQ(stats["skipped"]["iupac_alt"], 0);
+  EXPECT_EQ(stats["skipped"]["duplicate"], 1);
+  EXPECT_EQ(stats["set_aside_sv"], 1);
+  auto rows = read_tsv(dir / "out/S.windows.tsv.gz");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at("norm_pos") + ":" + rows[0].at("norm_ref") + ">" + rows[0].at("norm_alt"), "426:NC>N");
+  EXPECT_EQ(rows[1].at("norm_pos") + ":" + rows[1].at("norm_ref") + ">" + rows[1].at("norm_alt"), "732:AAT>A");
 }
 
 TEST(WindowsCli, OutputIsByteIdenticalForAnyThreadCount) {

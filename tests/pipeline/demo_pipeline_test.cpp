@@ -89,9 +89,24 @@ TEST(DemoPipeline, WindowsThenEmbedGiveOneRowPerRecordWithAllelesAndVariantSpans
     // SV junction windows are embedded as <sample>.sv when the sample has any.
     long sample_junctions = std::stol(sample.at("sv_junctions"));
     EXPECT_EQ(fs::exists(dir / ("embed/" + safe + ".sv.emb.npy")), sample_junctions > 0) << safe;
-    if (sample_junctions > 0)
+    if (sample_junctions > 0) {
       expect_embeddings_match_records(dir / ("windows/" + sample.at("sv_fasta")), dir / ("embed/" + safe + ".sv.emb.npy"),
                                       dir / ("embed/" + safe + ".sv.emb.tsv"), {"REF1", "REF2", "ALT"});
+      // An ALT junction window's variant span covers the inserted bases too, not only the two bases
+      // either side of the junction: its 6-mer tokens hold at least inserted + 2 bases.
+      std::map<std::string, long> inserted_by_alt;
+      for (const auto& row : read_tsv(dir / ("windows/" + sample.at("sv_tsv"))))
+        if (row.at("inserted_sequence") != ".") inserted_by_alt[row.at("alt_record")] = row.at("inserted_sequence").size();
+      long checked = 0;
+      for (const auto& row : read_tsv(dir / ("embed/" + safe + ".sv.emb.tsv"))) {
+        auto found = inserted_by_alt.find(row.at("record"));
+        if (found == inserted_by_alt.end()) continue;
+        long span = std::stol(row.at("variant_token_end")) - std::stol(row.at("variant_token_start"));
+        EXPECT_GE(span * 6, found->second + 2) << row.at("record");
+        ++checked;
+      }
+      EXPECT_EQ(checked, static_cast<long>(inserted_by_alt.size())) << safe;
+    }
     junctions += sample_junctions;
     // One join key: the manifest's sample_id in the windows TSVs, the embedding tables and the scores.
     const std::string& id = sample.at("sample_id");

@@ -230,7 +230,10 @@ std::map<std::string, std::string> substitution_bases(samFile* file, hts_idx_t* 
                   std::string& bases = bases_by_read.try_emplace(key(entry.b), length, '.').first->second;
                   if (entry.is_del || entry.is_refskip) return;
                   if (bam_get_qual(entry.b)[entry.qpos] < filters.min_baseq) return;
-                  bases[static_cast<std::size_t>(offset)] = seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)];
+                  const char base = seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)];
+                  // An N (or other ambiguity code) is no allele: bcftools' AD leaves it out of every count.
+                  if (base != 'A' && base != 'C' && base != 'G' && base != 'T') return;
+                  bases[static_cast<std::size_t>(offset)] = base;
                 });
   return bases_by_read;
 }

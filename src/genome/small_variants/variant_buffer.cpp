@@ -37,7 +37,10 @@ bool VariantBuffer::insert(Candidate candidate, bool* late) {
 void VariantBuffer::advance(std::int64_t frontier) {
   while (next_ < items_.size()) {
     const Candidate& item = items_[next_];
-    if (item.window && item.window->end >= frontier - look_ahead_) break;
+    // A later record may still normalise to the left of frontier - look_ahead: a windowless item
+    // (listed only as a neighbour) waits for it too, or its position would mark everything before
+    // it as emitted and such a record as late, past the duplicate check.
+    if (item.window ? item.window->end >= frontier - look_ahead_ : item.norm_pos >= frontier - look_ahead_) break;
     emit_next();
   }
   drop_unreachable(frontier);
