@@ -453,6 +453,16 @@ void check_fingerprint(const json& saved, const json& current, const std::string
                       key, saved[key].dump(), current[key].dump());
   }
   for (const auto& [key, value] : current.items()) {
+    // The order of the inputs sets the units' order, so the batches (absent in older checkpoints).
+    if (key == "input_order") {
+      if (saved.contains(key) && saved[key] != value) {
+        std::string order;
+        for (const auto& path : saved[key]) order += (order.empty() ? "" : " ") + path.get<std::string>();
+        throw input_error(state_path, 0, "cannot resume: the inputs are the checkpoint's in another order (it sets "
+                          "the batches); give them in the order {}", order);
+      }
+      continue;
+    }
     if (key == "training_options" && saved.contains(key)) {
       for (const auto& [option, now] : value.items())
         if (saved[key].value(option, json()) != now)
@@ -656,13 +666,15 @@ void prepare_out_dir(const TrainOptions& o) {
 // out, free to change: where and how fast it runs (device, precision, threads, activation
 // checkpointing), how often it reports and saves, early stopping, and the run's length (--steps,
 // --epochs: a longer run continues the schedule of its new length).
-json make_fingerprint(const TrainOptions& o, const std::string& model_sha256, const json& data_files) {
+json make_fingerprint(const TrainOptions& o, const std::string& model_sha256, const json& data_files,
+                      const json& input_order) {
   json training = options_json(o);
   for (const char* free : {"model", "out", "inputs", "steps", "epochs", "eval-every", "early-stopping", "log-every",
                            "checkpoint-every", "keep-checkpoints", "threads", "device", "precision",
                            "activation-checkpointing"})
     training.erase(free);
   return {{"model_sha256", model_sha256}, {"objective", objective_name(o.objective)}, {"data", data_files},
+          {"input_order", input_order},
           {"lora_rank", o.adapters.lora_rank}, {"lora_targets", model::lora_target_names(o.adapters.lora_targets)},
           {"ia3", o.adapters.ia3}, {"freeze_below", o.freeze_below}, {"seed", o.seed},
           {"validation_fraction", o.validation_fraction}, {"training_options", training}};
@@ -881,12 +893,14 @@ Run prepare_run(const TrainOptions& o) {
                       "with their .windows.tsv.gz); these inputs hold none", objective_name(o.objective));
   json data_files = json::array();
   for (const auto& [path, sha] : corpus_files(corpus)) data_files.push_back({{"path", path}, {"sha256", sha}});
+  json input_order = json::array();  // the FASTA files in the order their records became units
+  for (const auto& source : corpus.sources) input_order.push_back(absolute_path(source.fasta));
   const auto max_tokens = static_cast<std::size_t>(o.max_tokens > 0 ? o.max_tokens : config.max_tokens);
   run.data = std::make_unique<TrainingData>(std::move(corpus), *run.tokenizer, o, max_tokens);
   run.split = split_units(run.data->unit_donors(), run.data->unit_keys(), o.validation_fraction, o.seed);
   if (run.split.train.empty())
     throw input_error(o.inputs.front(), 0, "no training units left after the validation split");
-  run.fingerprint = make_fingerprint(o, model_sha256, data_files);
+  run.fingerprint = make_fingerprint(o, model_sha256, data_files, input_order);
 
   if (run.primary()) prepare_out_dir(o);
   if (run.comm) run.comm->barrier();  // the other ranks read the directory rank 0 has checked

@@ -722,6 +722,26 @@ TEST_F(BadInput, ResumeFromAnotherObjectiveOrOtherDataNamesTheDifference) {
   EXPECT_NE(message.find("S0.windows.fa.gz"), std::string::npos) << message;
 }
 
+// The same inputs in another order make other batches: a resume names the order to give.
+TEST_F(BadInput, ResumeWithTheInputsInAnotherOrderNamesTheOrder) {
+  std::ofstream(root_ / "a.fa") << ">a1\nACGTACGTACGTAAGGCCTTACGT\n>a2\nTTGGCCAATTGGCCAAGGTTACGA\n";
+  std::ofstream(root_ / "b.fa") << ">b1\nGGCCTTAACCGGTTAACCGGTTAA\n>b2\nCATGCATGCATGCATGCATGCATG\n";
+  TrainOptions o = options();
+  o.objective = Objective::mlm;
+  o.validation_fraction = 0;
+  o.steps = 1;
+  o.out_dir = (root_ / "ordered").string();
+  o.inputs = {(root_ / "a.fa").string(), (root_ / "b.fa").string()};
+  ASSERT_EQ(run_training(o).steps, 1);
+  TrainOptions reversed = o;
+  reversed.resume = true;
+  reversed.steps = 2;
+  reversed.inputs = {(root_ / "b.fa").string(), (root_ / "a.fa").string()};
+  std::string message = error_of<InputError>(reversed);
+  EXPECT_NE(message.find("the inputs are the checkpoint's in another order"), std::string::npos) << message;
+  EXPECT_NE(message.find((root_ / "a.fa").string() + " " + (root_ / "b.fa").string()), std::string::npos) << message;
+}
+
 TEST_F(BadInput, ModelWithoutMlmHeadIsRefusedBeforeOverwriteRemovesAnything) {
   TrainOptions o = options();
   o.steps = 1;
