@@ -151,7 +151,8 @@ int run_train(int argc, char** argv) {
   CLI::App app{"Fine-tunes a Nucleotide Transformer checkpoint by masked language modelling (mlm), tumour-normal "
                "contrastive learning on REF/ALT window pairs (contrastive), or both.\n"
                "Writes OUTDIR/metrics.jsonl, OUTDIR/train.json, OUTDIR/checkpoints/step-N/ and OUTDIR/final/ "
-               "(a Hugging Face model directory that `oncolm embed` loads).",
+               "(a Hugging Face model directory that `oncolm embed` loads); with validation also OUTDIR/best/, "
+               "the model of the lowest validation loss.",
                "oncolm train"};
   CommonOptions common;
   add_common_options(app, common, false, false);
@@ -282,6 +283,9 @@ int run_train(int argc, char** argv) {
     train::TrainResult result = train::run_training(o);
     if (result.interrupted) return train::interrupted_exit_code;
     log(Level::info, "{} steps; final model in {}", result.steps, result.final_dir);
+    if (result.best_step >= 0)
+      log(Level::info, "lowest validation loss {:.4f} at step {}: that model is in {}/best", result.best_validation_loss,
+          result.best_step, o.out_dir);
     return 0;
   });
 }

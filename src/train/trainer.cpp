@@ -356,6 +356,7 @@ struct RunState {
   std::int64_t epoch = 0;        // data position: epoch ...
   std::int64_t batch = 0;        // ... and next batch within it
   double best_validation = std::numeric_limits<double>::infinity();
+  std::int64_t best_step = -1;  // the step of best_validation (and of best/); -1 = none yet
   int evaluations_without_improvement = 0;
   // The training tally of the steps since the last train line (Tally::to_json), so that a resumed
   // run writes the same next line as an uninterrupted one.
@@ -371,6 +372,7 @@ json state_json(const RunState& state, const json& fingerprint) {
             {"pending_train_tally", state.pending_tally},
             {"fingerprint", fingerprint}};
   j["best_validation_loss"] = std::isfinite(state.best_validation) ? json(state.best_validation) : json(nullptr);
+  j["best_step"] = state.best_step >= 0 ? json(state.best_step) : json(nullptr);
   return j;
 }
 
@@ -656,7 +658,7 @@ void prepare_out_dir(const TrainOptions& o) {
     throw input_error(o.out_dir, 0, "holds another training run (train.json or checkpoints/): pass --resume to "
                       "continue it or --overwrite to replace it");
   if (holds_run)
-    for (const char* name : {"checkpoints", "final", "metrics.jsonl", "train.json"})
+    for (const char* name : {"checkpoints", "final", "best", "metrics.jsonl", "train.json"})
       remove_tree(path_join(o.out_dir, name));
   make_directories(o.out_dir);
 }
@@ -724,9 +726,11 @@ Trainable build_model(const TrainOptions& o, const model::NtConfig& config, at::
   return model;
 }
 
-void write_final(const Trainable& model, const TrainOptions& o) {
-  const std::string final_dir = path_join(o.out_dir, "final");
-  const std::string partial = path_join(o.out_dir, ".final.partial");
+// Writes OUTDIR/<name>/ (final/ or best/): the Hugging Face model directory, adapters merged, with
+// the adapters and the projection head beside it; `about` (if not null) goes to <name>/<name>.json.
+void write_model_dir(const Trainable& model, const TrainOptions& o, const std::string& name, const json& about) {
+  const std::string final_dir = path_join(o.out_dir, name);
+  const std::string partial = path_join(o.out_dir, "." + name + ".partial");
   remove_tree(partial);
   model::NtEncoder merged = *model.encoder;  // shares tensors; merging replaces them, never edits
   make_directories(partial);
@@ -752,6 +756,7 @@ void write_final(const Trainable& model, const TrainOptions& o) {
   }
   model::export_hf_model(merged, o.model_dir, partial);
   if (model.head) model::save_tensors(path_join(partial, "projection_head.safetensors"), model.head->named_tensors());
+  if (!about.is_null()) write_file_atomically(path_join(partial, name + ".json"), about.dump(1) + "\n");
   remove_tree(final_dir);
   if (std::rename(partial.c_str(), final_dir.c_str()) != 0)
     throw std::runtime_error("cannot rename " + partial + " to " + final_dir);
@@ -825,6 +830,8 @@ RunState read_run_state(const std::string& checkpoint, const json& fingerprint) 
   state.evaluations_without_improvement = saved.at("evaluations_without_improvement").get<int>();
   if (!saved.at("best_validation_loss").is_null())
     state.best_validation = saved.at("best_validation_loss").get<double>();
+  if (saved.contains("best_step") && !saved.at("best_step").is_null())
+    state.best_step = saved.at("best_step").get<std::int64_t>();
   state.pending_tally = saved.value("pending_train_tally", json::object());
   return state;
 }
@@ -981,7 +988,13 @@ bool validate(Run& run, MetricsLog& metrics, double epoch) {
   const double loss = record["loss"].is_null() ? not_a_number : record["loss"].get<double>();
   if (loss < run.state.best_validation) {
     run.state.best_validation = loss;
+    run.state.best_step = run.state.step;
     run.state.evaluations_without_improvement = 0;
+    // best/: the model of the lowest validation loss so far, to keep when the run ends past it.
+    if (run.primary())
+      write_model_dir(run.model, o, "best",
+                      {{"step", run.state.step}, {"epoch", epoch}, {"validation_loss", loss},
+                       {"about", "the model at the evaluation with the lowest validation loss of the run"}});
   } else {
     ++run.state.evaluations_without_improvement;
   }
@@ -1121,6 +1134,7 @@ TrainResult run_training(const TrainOptions& o) {
   train_loop(run, result);
   result.steps = run.state.step;
   if (std::isfinite(run.state.best_validation)) result.best_validation_loss = run.state.best_validation;
+  result.best_step = run.state.best_step;
   if (stop_requested && run.state.step < run.total_steps) {
     result.interrupted = true;
     log(Level::warning, "interrupted: checkpoint at step {} written; continue with --resume {}", run.state.step,
@@ -1132,11 +1146,13 @@ TrainResult run_training(const TrainOptions& o) {
     run.comm->barrier();
     return result;
   }
-  write_final(run.model, o);
+  write_model_dir(run.model, o, "final", nullptr);
   run.provenance["result"] = {{"steps", result.steps},
                               {"early_stopped", result.early_stopped},
                               {"last_train_loss", number_or_null(result.last_train_loss)},
                               {"best_validation_loss", number_or_null(result.best_validation_loss)},
+                              {"best_step", run.state.best_step >= 0 ? json(run.state.best_step) : json(nullptr)},
+                              {"best", run.state.best_step >= 0 ? json("best/") : json(nullptr)},
                               {"final", "final/"}};
   if (run.reducer) run.provenance["result"]["gradient_all_reduce"] = reducer_result(*run.reducer);
   write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");

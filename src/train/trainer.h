@@ -20,6 +20,9 @@
 //                      checkpoint's tensor names and shapes, vocab.txt, tokenizer files), adapters merged;
 //                      final/adapter.safetensors (+ adapter_config.json) holds the adapters alone and
 //                      final/projection_head.safetensors the contrastive head
+//   best/              with validation: the same layout for the model of the lowest validation loss so
+//                      far (step 0, the model as given, included), rewritten at each improvement, and
+//                      best/best.json naming its step, epoch and validation loss
 //
 // Random streams (masking, second views, LoRA dropout, batch order) are derived from (seed, epoch,
 // step, micro-batch), so the data position in a checkpoint fixes them all: a resumed run repeats
@@ -39,6 +42,7 @@ struct TrainResult {
   bool early_stopped = false;
   double last_train_loss = std::numeric_limits<double>::quiet_NaN();  // NaN (null in train.json): no train line
   double best_validation_loss = 0;  // NaN without validation
+  std::int64_t best_step = -1;     // the step of best/; -1 without validation
   std::string final_dir;           // empty when interrupted
 };
 

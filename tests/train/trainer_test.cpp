@@ -136,6 +136,38 @@ TrainOptions small_run(const std::string& model_dir, const std::string& input, c
   return o;
 }
 
+// best/ holds the model of the lowest validation loss in metrics.jsonl, tensor for tensor: the model
+// as given when that was step 0, else the checkpoint of that step.
+void expect_best_is_the_lowest_validation_model(const std::string& out_dir, const std::vector<json>& validation,
+                                                const std::string& base_model) {
+  ASSERT_FALSE(validation.empty());
+  auto loss = [&](std::size_t i) {  // null: NaN, never the lowest
+    return validation[i]["loss"].is_null() ? std::numeric_limits<double>::infinity()
+                                           : validation[i]["loss"].get<double>();
+  };
+  std::size_t lowest = 0;
+  for (std::size_t i = 1; i < validation.size(); ++i)
+    if (loss(i) < loss(lowest)) lowest = i;
+  const std::int64_t step = validation[lowest]["step"].get<std::int64_t>();
+  json about = json::parse(read_text(out_dir + "/best/best.json"));
+  EXPECT_EQ(about["step"], step);
+  EXPECT_DOUBLE_EQ(about["validation_loss"].get<double>(), loss(lowest));
+  json provenance = json::parse(read_text(out_dir + "/train.json"));
+  EXPECT_EQ(provenance["result"]["best_step"], step);
+  EXPECT_EQ(provenance["result"]["best"], "best/");
+  auto best = model::Checkpoint::load_dir(out_dir + "/best");
+  auto source = step == 0 ? model::Checkpoint::load_dir(base_model)
+                          : model::Checkpoint::load_safetensors(out_dir + "/checkpoints/step-" + std::to_string(step) +
+                                                                "/model.safetensors");
+  ASSERT_FALSE(source.tensors().empty());
+  for (const auto& [name, view] : source.tensors()) {
+    const model::TensorView* kept = best.find(name);
+    ASSERT_NE(kept, nullptr) << name;
+    EXPECT_TRUE(at::equal(model::tensor_from_view(*kept), model::tensor_from_view(view))) << name;
+  }
+  EXPECT_EQ(layout(out_dir + "/best/model.safetensors"), layout(base_model + "/model.safetensors"));
+}
+
 int run_command(const std::string& command, std::string& output) {
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   char buffer[4096];
@@ -193,6 +225,7 @@ TEST(Train, MlmRunWritesMetricsCheckpointsProvenanceAndAnHfFinalDirectory) {
   auto before = model::Checkpoint::load_dir(v2_model), after = model::Checkpoint::load_dir(o.out_dir + "/final");
   const std::string name = "esm.encoder.layer.0.attention.self.query.weight";
   EXPECT_FALSE(at::equal(model::tensor_from_view(*before.find(name)), model::tensor_from_view(*after.find(name))));
+  expect_best_is_the_lowest_validation_model(o.out_dir, validation, v2_model);
   fs::remove_all(root);
 }
 
@@ -213,6 +246,7 @@ TEST(Train, V1FinalDirectoryKeepsTheFixtureLayoutIncludingUnusedTensors) {
   EXPECT_TRUE(same("esm.embeddings.word_embeddings.weight"));
   EXPECT_TRUE(same("esm.encoder.layer.0.intermediate.dense.weight"));
   EXPECT_FALSE(same("esm.encoder.layer.1.intermediate.dense.weight"));
+  EXPECT_FALSE(fs::exists(root / "out" / "best")) << "no validation, no best/";
   fs::remove_all(root);
 }
 
@@ -306,6 +340,10 @@ void expect_resume_repeats_the_run(int signal) {
   }
   EXPECT_EQ(read_text((root / "a" / "final" / "model.safetensors").string()),
             read_text((root / "b" / "final" / "model.safetensors").string()));
+  // best/ survives the interruption and ends as the uninterrupted run's.
+  EXPECT_EQ(read_text((root / "a" / "best" / "best.json").string()), read_text((root / "b" / "best" / "best.json").string()));
+  EXPECT_EQ(read_text((root / "a" / "best" / "model.safetensors").string()),
+            read_text((root / "b" / "best" / "model.safetensors").string()));
   fs::remove_all(root);
 }
 
@@ -332,6 +370,12 @@ TEST(Train, EarlyStoppingEndsARunWhoseValidationLossStopsImproving) {
   EXPECT_EQ(train[0]["step"], 4);
   json provenance = json::parse(read_text((root / "out" / "train.json").string()));
   EXPECT_EQ(provenance["result"]["last_train_loss"], train[0]["loss"]);
+  // The untrained model had the lowest validation loss: best/ is that model, final/ is not.
+  auto validation = of_split(read_metrics((root / "out").string()), "validation");
+  expect_best_is_the_lowest_validation_model((root / "out").string(), validation, v2_model);
+  EXPECT_EQ(json::parse(read_text((root / "out" / "best" / "best.json").string()))["step"], 0);
+  EXPECT_NE(read_text((root / "out" / "best" / "model.safetensors").string()),
+            read_text((root / "out" / "final" / "model.safetensors").string()));
   fs::remove_all(root);
 }
 
