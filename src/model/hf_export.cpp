@@ -4,8 +4,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_file.h"
+#include "core/log.h"
 #include "core/paths.h"
 #include "model/checkpoint.h"
 #include "model/safetensors_writer.h"
@@ -35,6 +39,33 @@ std::string read_bytes(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The Python modules of a model that ships its own code (the NT v2 checkpoints: config.json's
+// auto_map names esm_config.EsmConfig and modeling_esm.EsmForMaskedLM, which transformers loads with
+// trust_remote_code from the model directory). Every top-level *.py of the source goes along, since
+// those modules import each other; a module auto_map names that the source lacks is reported.
+void copy_remote_code(const std::string& source_model_dir, const std::string& out_dir) {
+  for (const auto& name : list_directory(source_model_dir))
+    if (ends_with(name, ".py") && !is_directory(path_join(source_model_dir, name)))
+      write_file_atomically(path_join(out_dir, name), read_bytes(path_join(source_model_dir, name)));
+  const std::string config_path = path_join(source_model_dir, "config.json");
+  if (!path_exists(config_path)) return;
+  nlohmann::json config = read_json_file(config_path);
+  if (!config.contains("auto_map") || !config["auto_map"].is_object()) return;
+  for (const auto& [auto_class, reference] : config["auto_map"].items()) {
+    if (!reference.is_string()) continue;
+    std::string target = reference.get<std::string>();
+    if (target.find("--") != std::string::npos) continue;  // "repo--module.Class": code from another repository
+    const std::string module = target.substr(0, target.rfind('.')) + ".py";
+    if (!path_exists(path_join(source_model_dir, module)))
+      log(Level::warning, "{}: auto_map's {} names {}, which is not in {}: Hugging Face transformers will need it "
+          "next to the exported model (trust_remote_code)", config_path, auto_class, module, source_model_dir);
+  }
 }
 
 }  // namespace
@@ -83,6 +114,7 @@ void export_hf_model(const NtEncoder& encoder, const std::string& source_model_d
     std::string from = path_join(source_model_dir, name);
     if (path_exists(from)) write_file_atomically(path_join(out_dir, name), read_bytes(from));
   }
+  copy_remote_code(source_model_dir, out_dir);
 }
 
 }  // namespace oncolm::model

@@ -17,7 +17,9 @@ void save_tensors(const std::string& path, const std::vector<NamedTensor>& tenso
 // checkpoint in `source_model_dir`: the encoder's tensors where it has them (float32), the source's
 // own bytes for those it does not use (contact head, unused position table or rotary buffer), so
 // HF transformers sees the checkpoint layout it expects. Copies config.json, vocab.txt and the
-// tokenizer files present in the source. The encoder must have no adapters (merge them first).
+// tokenizer files present in the source, and its Python modules (the code config.json's auto_map
+// names for trust_remote_code, as the NT v2 checkpoints ship it). The encoder must have no adapters
+// (merge them first).
 void export_hf_model(const NtEncoder& encoder, const std::string& source_model_dir, const std::string& out_dir);
 
 // The tokenizer and config files a model directory carries next to its weights.

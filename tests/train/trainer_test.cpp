@@ -350,6 +350,29 @@ void expect_resume_repeats_the_run(int signal) {
 TEST(Train, ResumeAfterSigintRepeatsTheUninterruptedRunStepForStep) { expect_resume_repeats_the_run(SIGINT); }
 TEST(Train, ResumeAfterSigtermRepeatsTheUninterruptedRunStepForStep) { expect_resume_repeats_the_run(SIGTERM); }
 
+TEST(Train, FinalDirectoryCarriesThePythonModulesThatAutoMapNames) {
+  // The published v2 checkpoints load with trust_remote_code: config.json's auto_map names
+  // esm_config.py and modeling_esm.py, which must sit next to the exported weights.
+  fs::path root = fs::fresh_dir("oncolm_train_remote_code");
+  std::string windows = write_windows_dir(root / "windows", 2, 2, 48, 4);
+  const std::string source = (root / "model").string();
+  fs::create_directories(source);
+  for (const char* name : {"model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"})
+    fs::copy_file(v2_model + "/" + name, source + "/" + name);
+  json config = json::parse(read_text(v2_model + "/config.json"));
+  config["auto_map"] = {{"AutoConfig", "esm_config.EsmConfig"}, {"AutoModelForMaskedLM", "modeling_esm.EsmForMaskedLM"}};
+  std::ofstream(source + "/config.json") << config.dump(2);
+  std::ofstream(source + "/esm_config.py") << "class EsmConfig: pass\n";
+  std::ofstream(source + "/modeling_esm.py") << "from .esm_config import EsmConfig\n";
+  TrainOptions o = small_run(source, windows, root / "out");
+  o.steps = 1;
+  o.validation_fraction = 0;
+  run_training(o);
+  for (const char* name : {"config.json", "esm_config.py", "modeling_esm.py"})
+    EXPECT_EQ(read_text(o.out_dir + "/final/" + name), read_text(source + "/" + name)) << name;
+  fs::remove_all(root);
+}
+
 TEST(Train, EarlyStoppingEndsARunWhoseValidationLossStopsImproving) {
   fs::path root = fs::fresh_dir("oncolm_train_early");
   std::string windows = write_windows_dir(root / "windows", 4, 3, 48, 9);
