@@ -1,7 +1,10 @@
 #include "model/checkpoint.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -35,14 +38,39 @@ DType safetensors_dtype(const std::string& name, const std::string& path, const 
   return found->second;
 }
 
-// Bytes from element 0 to one past the last element a strided view reaches.
-std::size_t extent_bytes(const TensorView& view) {
-  if (view.numel() == 0) return 0;
-  std::int64_t last = 0;
-  for (std::size_t i = 0; i < view.shape.size(); ++i) last += (view.shape[i] - 1) * view.strides[i];
-  return static_cast<std::size_t>(last + 1) * dtype_size(view.dtype);
+// Bytes from element `first` to one past the last element a strided view reaches, or nullopt where
+// a size or stride is negative or the arithmetic overflows: a damaged header, never a real tensor.
+std::optional<std::uint64_t> extent_bytes(const TensorView& view, std::uint64_t first = 0) {
+  std::uint64_t last = first, count = 1;
+  for (std::size_t i = 0; i < view.shape.size(); ++i) {
+    if (view.shape[i] < 0 || view.strides[i] < 0) return std::nullopt;
+    if (view.shape[i] == 0) return 0;
+    std::uint64_t step = 0;
+    if (__builtin_mul_overflow(static_cast<std::uint64_t>(view.shape[i] - 1), static_cast<std::uint64_t>(view.strides[i]),
+                               &step) ||
+        __builtin_add_overflow(last, step, &last) ||
+        __builtin_mul_overflow(count, static_cast<std::uint64_t>(view.shape[i]), &count))
+      return std::nullopt;
+  }
+  std::uint64_t bytes = 0;
+  if (__builtin_add_overflow(last, std::uint64_t{1}, &last) || __builtin_mul_overflow(last, dtype_size(view.dtype), &bytes))
+    return std::nullopt;
+  return bytes;
 }
 
+// A safetensors header's list of non-negative integers (shape, data_offsets): negative or
+// fractional values are a damaged header, not sizes to wrap around.
+std::vector<std::uint64_t> unsigned_list(const nlohmann::json& value, const char* key, const std::string& path,
+                                         const std::string& tensor) {
+  if (!value.is_array()) throw input_error(path, 0, "tensor '{}': {} is not a list", tensor, key);
+  std::vector<std::uint64_t> out;
+  for (const auto& item : value) {
+    if (!item.is_number_unsigned() || item.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+      throw input_error(path, 0, "tensor '{}': {} holds {}, not a non-negative integer", tensor, key, item.dump());
+    out.push_back(item.get<std::uint64_t>());
+  }
+  return out;
+}
 
 // torch.save names entries "<prefix>/data.pkl" and "<prefix>/data/<key>"; the prefix is "archive"
 // or the file's stem depending on the torch version.
@@ -133,14 +161,20 @@ Checkpoint Checkpoint::load_safetensors(const std::string& path) {
   checkpoint.files_.push_back(path);
   for (const auto& [name, entry] : header.items()) {
     if (name == "__metadata__") continue;
+    if (!entry.is_object() || !entry.contains("dtype") || !entry["dtype"].is_string() || !entry.contains("shape") ||
+        !entry.contains("data_offsets"))
+      throw input_error(path, 0, "tensor '{}': the header entry needs dtype (a string), shape and data_offsets",
+                        name);
     TensorView view;
-    view.dtype = safetensors_dtype(entry.at("dtype").get<std::string>(), path, name);
-    view.shape = entry.at("shape").get<std::vector<std::int64_t>>();
+    view.dtype = safetensors_dtype(entry["dtype"].get<std::string>(), path, name);
+    for (std::uint64_t size : unsigned_list(entry["shape"], "shape", path, name))
+      view.shape.push_back(static_cast<std::int64_t>(size));
     view.strides = contiguous_strides(view.shape);
-    auto offsets = entry.at("data_offsets").get<std::vector<std::uint64_t>>();
-    if (offsets.size() != 2 || offsets[1] < offsets[0] || data_start + offsets[1] > file->size())
+    auto offsets = unsigned_list(entry["data_offsets"], "data_offsets", path, name);
+    if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] > file->size() - data_start)
       throw input_error(path, 0, "tensor '{}' has data offsets outside the file (truncated?)", name);
-    if (offsets[1] - offsets[0] != static_cast<std::uint64_t>(view.numel()) * dtype_size(view.dtype))
+    const std::optional<std::uint64_t> bytes = extent_bytes(view);
+    if (!bytes || offsets[1] - offsets[0] != *bytes)
       throw input_error(path, 0, "tensor '{}': {} bytes do not hold {} {} values", name,
                         offsets[1] - offsets[0], shape_string(view.shape), dtype_name(view.dtype));
     view.data = file->data() + data_start + offsets[0];
@@ -183,10 +217,11 @@ Checkpoint Checkpoint::load_torch_zip(const std::string& path) {
     view.strides = tensor.strides;
     view.file = path;
     view.owner = stored->second.owner;
-    std::size_t offset_bytes = static_cast<std::size_t>(tensor.storage_offset) * dtype_size(view.dtype);
-    if (tensor.storage_offset < 0 || offset_bytes + extent_bytes(view) > stored->second.size)
+    const std::optional<std::uint64_t> end =
+        tensor.storage_offset < 0 ? std::nullopt : extent_bytes(view, static_cast<std::uint64_t>(tensor.storage_offset));
+    if (!end || *end > stored->second.size)
       throw input_error(path, 0, "tensor '{}' reaches past the end of its storage", tensor.name);
-    view.data = stored->second.data + offset_bytes;
+    view.data = stored->second.data + static_cast<std::size_t>(tensor.storage_offset) * dtype_size(view.dtype);
     checkpoint.tensors_.emplace(tensor.name, std::move(view));
   }
   return checkpoint;

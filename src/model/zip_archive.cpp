@@ -129,10 +129,14 @@ ZipData ZipArchive::read(const ZipEntry& entry) const {
   if (reader.u32(header) != local_signature)
     throw input_error(file.path(), 0, "damaged zip entry '{}'", entry.name);
   std::size_t data = header + local_header_size + reader.u16(header + 26) + reader.u16(header + 28);
-  if (data + entry.compressed_size > file.size())
+  if (data > file.size() || entry.compressed_size > file.size() - data)
     throw input_error(file.path(), 0, "zip entry '{}' runs past the end of the file (truncated?)", entry.name);
   ZipData out;
   if (entry.method == 0) {
+    // A stored entry is its own bytes: a size other than the stored one is a damaged directory.
+    if (entry.size != entry.compressed_size)
+      throw input_error(file.path(), 0, "damaged zip entry '{}': stored with {} bytes but its size says {}",
+                        entry.name, entry.compressed_size, entry.size);
     out.data = file.data() + data;
     out.size = entry.size;
     out.owner = file_;

@@ -160,6 +160,47 @@ TEST(Checkpoint, DamagedFilesAreRefusedWithTheirName) {
   fs::remove_all(dir);
 }
 
+// A safetensors file with the given header and `data_bytes` zero bytes of data.
+std::string safetensors_with_header(const fs::path& path, const std::string& header, std::size_t data_bytes) {
+  std::ofstream out(path, std::ios::binary);
+  std::uint64_t length = header.size();
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((length >> (8 * i)) & 0xff));
+  out << header << std::string(data_bytes, '\0');
+  return path.string();
+}
+
+TEST(Checkpoint, MalformedSafetensorsHeadersAreRefusedNamingFileAndTensor) {
+  fs::path dir = fs::fresh_dir("oncolm_bad_header");
+  auto error = [&](const std::string& header) {
+    std::string file = safetensors_with_header(dir / "bad.safetensors", header, 16);
+    std::string message = error_of([&] { Checkpoint::load_safetensors(file); });
+    EXPECT_NE(message.find(file), std::string::npos) << message;
+    EXPECT_NE(message.find("'w'"), std::string::npos) << message;
+    return message;
+  };
+  // A negative offset would wrap to an address before the data (reading header bytes as weights).
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[-8,-4]}})").find("not a non-negative integer"),
+            std::string::npos);
+  // A negative shape whose product is positive would pass the byte count.
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","shape":[-1,-4],"data_offsets":[0,16]}})").find("shape holds -1"),
+            std::string::npos);
+  // An offset near 2^64 would wrap the bounds check.
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,9223372036854775807]}})").find("outside the file"),
+            std::string::npos);
+  // A shape whose byte count overflows 64 bits.
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})").find("do not hold"),
+            std::string::npos);
+  // Wrong types name the file and tensor instead of a bare JSON library message.
+  EXPECT_NE(error(R"({"w":{"dtype":5,"shape":[1],"data_offsets":[0,4]}})").find("needs dtype"), std::string::npos);
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","data_offsets":[0,4]}})").find("needs dtype"), std::string::npos);
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","shape":1,"data_offsets":[0,4]}})").find("shape is not a list"),
+            std::string::npos);
+  // The well-formed entry of the same shape loads.
+  std::string good = safetensors_with_header(dir / "good.safetensors", R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})", 16);
+  EXPECT_EQ(Checkpoint::load_safetensors(good).find("w")->numel(), 4);
+  fs::remove_all(dir);
+}
+
 TEST(Unpickler, RefusesGlobalsAStateDictDoesNotNeed) {
   // protocol 2: GLOBAL os.system, then a string argument tuple and REDUCE, as an exploit would.
   std::string pickle = std::string("\x80\x02") + "cos\nsystem\nq\x00X\x02\x00\x00\x00ls\x85R.";
@@ -211,4 +252,32 @@ TEST(Config, ReadsV1AndV2SwitchesAndRealShapes) {
   nlohmann::json bad = nlohmann::json::parse(R"({"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
       "intermediate_size": 128, "vocab_size": 4107, "max_position_embeddings": 2050, "position_embedding_type": "alibi"})");
   EXPECT_NE(error_of([&] { NtConfig::from_json(bad, "cfg.json"); }).find("position_embedding_type 'alibi'"), std::string::npos);
+}
+
+// A hand-edited config with a value of the wrong type names the file and the key instead of
+// surfacing nlohmann's bare type_error, and an integer beyond int is not narrowed into range.
+TEST(Config, WrongTypesAndOutOfRangeValuesNameTheKey) {
+  std::ifstream in(data_dir + "/nt-v2-50m-multi-species.config.json");
+  const nlohmann::json real = nlohmann::json::parse(in);
+  auto error_with = [&](const char* key, const nlohmann::json& value) {
+    nlohmann::json edited = real;
+    edited[key] = value;
+    return error_of([&] { NtConfig::from_json(edited, "edited/config.json"); });
+  };
+  struct Case { const char* key; nlohmann::json value; };
+  for (const Case& c : {Case{"pad_token_id", nullptr}, Case{"mask_token_id", "2"}, Case{"mask_token_id", -1},
+                        Case{"token_dropout", 0}, Case{"add_bias_fnn", nullptr}, Case{"emb_layer_norm_before", "no"},
+                        Case{"position_embedding_type", 3}, Case{"hidden_act", nullptr},
+                        Case{"hidden_size", 4294967808LL}, Case{"num_hidden_layers", 2.5}}) {
+    std::string message = error_with(c.key, c.value);
+    EXPECT_NE(message.find("edited/config.json"), std::string::npos) << c.key << ": " << message;
+    EXPECT_NE(message.find(std::string("'") + c.key + "'"), std::string::npos) << c.key << ": " << message;
+  }
+  // Absent optional keys keep HF's defaults.
+  nlohmann::json trimmed = real;
+  for (const char* key : {"pad_token_id", "mask_token_id", "token_dropout", "emb_layer_norm_before"}) trimmed.erase(key);
+  NtConfig defaults = NtConfig::from_json(trimmed, "trimmed/config.json");
+  EXPECT_EQ(defaults.pad_token_id, 1);
+  EXPECT_EQ(defaults.mask_token_id, 2);
+  EXPECT_FALSE(defaults.token_dropout);
 }
