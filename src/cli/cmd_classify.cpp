@@ -89,7 +89,7 @@ int run_cv(int argc, char** argv) {
     options.classifiers = split_commas(classifiers);
     options.shuffle = !no_shuffle;
     options.mlp.seed = options.seed;
-    options.command_line = command_line(argc, argv);
+    options.command_line = command_line(argc + 1, argv - 1);  // argv[-1] is "classify"
     std::fputs(downstream::run_classify_cv(options).c_str(), stdout);
     return 0;
   });
@@ -112,7 +112,7 @@ int run_fit(int argc, char** argv) {
     options.inputs.threads = common.threads;
     options.out_dir = common.out;
     options.classifiers = split_commas(classifiers);
-    options.command_line = command_line(argc, argv);
+    options.command_line = command_line(argc + 1, argv - 1);  // argv[-1] is "classify"
     std::fputs(downstream::run_classify_fit(options).c_str(), stdout);
     return 0;
   });
@@ -132,7 +132,7 @@ int run_predict(int argc, char** argv) {
   return run_subcommand(app, common, argc, argv, [&]() {
     options.inputs.threads = common.threads;
     options.out_dir = common.out;
-    options.command_line = command_line(argc, argv);
+    options.command_line = command_line(argc + 1, argv - 1);  // argv[-1] is "classify"
     std::fputs(downstream::run_classify_predict(options).c_str(), stdout);
     return 0;
   });

@@ -91,6 +91,8 @@ std::string sha256_file_hex(const std::string& path) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     hash.update(chunk.data(), static_cast<std::size_t>(in.gcount()));
   }
+  // eof ends the loop; badbit is a read error (EIO, a directory): a checksum of part of a file is none.
+  if (in.bad()) throw input_error(path, 0, "read error while computing its checksum");
   return hash.hex_digest();
 }
 

@@ -1,5 +1,6 @@
 #include "model/config.h"
 
+#include <climits>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
@@ -14,12 +15,40 @@
 namespace oncolm::model {
 namespace {
 
+// Range-checked before narrowing: a 2^32 + 8 in a hand-edited config must not become 8.
 int required_int(const nlohmann::json& json, const char* key, const std::string& source) {
   if (!json.contains(key) || !json[key].is_number_integer())
     throw input_error(source, 0, "'{}' is missing or not an integer", key);
-  int value = json[key].get<int>();
-  if (value <= 0) throw input_error(source, 0, "'{}' must be positive, found {}", key, value);
-  return value;
+  long long value = json[key].is_number_unsigned() && json[key].get<unsigned long long>() > LLONG_MAX
+                        ? LLONG_MAX
+                        : json[key].get<long long>();
+  if (value <= 0 || value > INT_MAX)
+    throw input_error(source, 0, "'{}' must be a positive integer below 2^31, found {}", key, json[key].dump());
+  return static_cast<int>(value);
+}
+
+// Optional keys take their default when absent; present with the wrong type (null included) is an
+// error naming the key, not a bare nlohmann type_error.
+int optional_token_id(const nlohmann::json& json, const char* key, int fallback, const std::string& source) {
+  if (!json.contains(key)) return fallback;
+  const auto& value = json[key];
+  if (!value.is_number_integer() || value.get<long long>() < 0 || value.get<long long>() > INT_MAX)
+    throw input_error(source, 0, "'{}' must be a token id (a non-negative integer), found {}", key, value.dump());
+  return static_cast<int>(value.get<long long>());
+}
+
+bool optional_bool(const nlohmann::json& json, const char* key, bool fallback, const std::string& source) {
+  if (!json.contains(key)) return fallback;
+  if (!json[key].is_boolean())
+    throw input_error(source, 0, "'{}' must be true or false, found {}", key, json[key].dump());
+  return json[key].get<bool>();
+}
+
+std::string optional_string(const nlohmann::json& json, const char* key, const std::string& fallback,
+                            const std::string& source) {
+  if (!json.contains(key)) return fallback;
+  if (!json[key].is_string()) throw input_error(source, 0, "'{}' must be a string, found {}", key, json[key].dump());
+  return json[key].get<std::string>();
 }
 
 void check_consistent(const NtConfig& config, const std::string& source) {
@@ -48,10 +77,10 @@ NtConfig NtConfig::from_json(const nlohmann::json& json, const std::string& sour
   }
   if (!(c.layer_norm_eps > 0 && std::isfinite(c.layer_norm_eps)))  // a negative one gives NaN in every LayerNorm
     throw input_error(source, 0, "layer_norm_eps is {}, not a small positive number", c.layer_norm_eps);
-  c.pad_token_id = json.value("pad_token_id", 1);
-  c.mask_token_id = json.value("mask_token_id", 2);
-  c.token_dropout = json.value("token_dropout", false);
-  std::string positions = json.value("position_embedding_type", std::string("absolute"));
+  c.pad_token_id = optional_token_id(json, "pad_token_id", 1, source);
+  c.mask_token_id = optional_token_id(json, "mask_token_id", 2, source);
+  c.token_dropout = optional_bool(json, "token_dropout", false, source);
+  std::string positions = optional_string(json, "position_embedding_type", "absolute", source);
   if (positions == "absolute") {
     c.positions = PositionEncoding::absolute;
   } else if (positions == "rotary") {
@@ -64,14 +93,14 @@ NtConfig NtConfig::from_json(const nlohmann::json& json, const std::string& sour
   // feed-forward; stock ESM (NT v1) uses GELU with biases.
   if (json.contains("add_bias_fnn")) {
     c.feed_forward = FeedForward::swiglu;
-    c.ffn_bias = json["add_bias_fnn"].get<bool>();
+    c.ffn_bias = optional_bool(json, "add_bias_fnn", true, source);
   } else {
     c.feed_forward = FeedForward::gelu;
     c.ffn_bias = true;
   }
-  if (json.value("emb_layer_norm_before", false))
+  if (optional_bool(json, "emb_layer_norm_before", false, source))
     throw input_error(source, 0, "emb_layer_norm_before = true is not an NT configuration");
-  std::string act = json.value("hidden_act", std::string("gelu"));
+  std::string act = optional_string(json, "hidden_act", "gelu", source);
   if (act != "gelu") throw input_error(source, 0, "hidden_act '{}' is not supported (gelu)", act);
   // HF's limit: positions 0 and 1 of the learned table are never used (<cls> sits at 2).
   c.max_tokens = c.max_position_embeddings - 2;

@@ -75,6 +75,7 @@ std::string resolve_sample_id(const EmbedSource& source, const std::string& tsv_
 // What one FASTA record becomes: one item, or several tiles, plus its TSV fields.
 struct PreparedRecord {
   std::string name;
+  std::size_t line = 0;  // of its header in the FASTA, for errors found after the batch ran
   std::size_t bases = 0;
   std::size_t tokens = 0;
   std::size_t cut_left = 0, cut_right = 0;
@@ -93,8 +94,8 @@ class SourceEmbedder {
 
  private:
   void prepare(FastaRecord& record, const EmbedSource& source);
-  void flush(NpyWriter& npy, std::ofstream& tsv);
-  void check_finite(const std::vector<float>& item_rows, std::size_t dim) const;
+  void flush(NpyWriter& npy, std::ofstream& tsv, const std::string& fasta);
+  void check_finite(const std::vector<float>& item_rows, std::size_t dim, const std::string& fasta) const;
 
   const Embedder& embedder_;
   const EmbedPipelineOptions& options_;
@@ -114,6 +115,7 @@ void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
                       record.name, cleanup.invalid, record.sequence[cleanup.first_invalid], cleanup.first_invalid + 1);
   PreparedRecord prepared;
   prepared.name = record.name;
+  prepared.line = record.line;
   prepared.bases = record.sequence.size();
   auto site = sites_.find(record.name);
   if (site != sites_.end()) prepared.site = site->second;
@@ -158,24 +160,25 @@ void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
 
 // NaN or inf comes from the model (NaN weights, a config.json such as a negative layer_norm_eps),
 // never from a sequence: stop, naming the first record it reached, rather than write it.
-void SourceEmbedder::check_finite(const std::vector<float>& item_rows, std::size_t dim) const {
+void SourceEmbedder::check_finite(const std::vector<float>& item_rows, std::size_t dim, const std::string& fasta) const {
   const auto bad = std::find_if(item_rows.begin(), item_rows.end(), [](float v) { return !std::isfinite(v); });
   if (bad == item_rows.end()) return;
   const std::size_t item = static_cast<std::size_t>(bad - item_rows.begin()) / dim;
   const auto record = std::find_if(records_.begin(), records_.end(), [item](const PreparedRecord& r) {
     return item >= r.first_item && item < r.first_item + r.item_count;
   });
-  throw std::runtime_error(fmt::format("the model gives non-finite embeddings (NaN or inf) for record {}: its weights "
-                                       "or config.json give NaN or inf",
-                                       record == records_.end() ? std::string("?") : record->name));
+  const bool found = record != records_.end();
+  throw input_error(fasta, found ? static_cast<long>(record->line) : 0,
+                    "the model gives non-finite embeddings (NaN or inf) for record {}: its weights or config.json "
+                    "give NaN or inf", found ? record->name : std::string("?"));
 }
 
-void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv) {
+void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv, const std::string& fasta) {
   if (records_.empty()) return;
   const std::int64_t dim = embedder_.dim();
   std::vector<float> item_rows(items_.size() * static_cast<std::size_t>(dim));
   embedder_.embed(items_, item_rows.data());
-  check_finite(item_rows, static_cast<std::size_t>(dim));
+  check_finite(item_rows, static_cast<std::size_t>(dim), fasta);
   std::vector<float> rows(records_.size() * static_cast<std::size_t>(dim), 0.0f);
   for (std::size_t r = 0; r < records_.size(); ++r) {
     const PreparedRecord& record = records_[r];
@@ -220,12 +223,12 @@ std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& np
     prepare(record, source);
     ++count;
     if (records_.size() >= options_.chunk_records) {
-      flush(npy, tsv);
+      flush(npy, tsv, source.fasta);
       progress.advance(options_.chunk_records);
     }
   }
   std::size_t tail = records_.size();
-  flush(npy, tsv);
+  flush(npy, tsv, source.fasta);
   progress.advance(tail);
   progress.finish();
   npy.finish();
@@ -356,6 +359,7 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
   if (options.max_tokens > model_max)
     throw std::invalid_argument(
         fmt::format("--max-tokens {} exceeds the model's maximum of {}", options.max_tokens, model_max));
+  if (options.max_tokens == 1) throw std::invalid_argument("--max-tokens must leave room for <cls> and one token");
   if (options.tile && options.embedder.pooling != Pooling::mean)
     throw std::invalid_argument("--tile combines tiles by their mean: use it with --pooling mean");
   const std::size_t max_tokens = static_cast<std::size_t>(options.max_tokens > 0 ? options.max_tokens : model_max);

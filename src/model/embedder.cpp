@@ -51,15 +51,6 @@ struct Embedder::Impl {
 
 namespace {
 
-// The embedding table must have a row for every token the vocabulary can produce from DNA
-// (v1 tables stop before <eos>/<bos>, which NT never uses).
-void check_vocabulary(const NtConfig& config, const Vocabulary& vocabulary, const std::string& dir) {
-  int needed = vocabulary.layout() == VocabLayout::nt_v2 ? 4107 : 4105;
-  if (config.vocab_size != needed)
-    throw input_error(dir + "/config.json", 0, "vocab_size {} does not fit vocab.txt ({} layout needs {})",
-                      config.vocab_size, vocabulary.layout_name(), needed);
-}
-
 at::Device parse_device(const std::string& name) {
   try {
     at::Device device(name);
@@ -77,8 +68,7 @@ Embedder::Embedder(const std::string& model_dir, const EmbedderOptions& options)
   Impl& s = *impl_;
   s.options = options;
   s.config = NtConfig::load_dir(model_dir);
-  Vocabulary vocabulary = Vocabulary::load(path_join(model_dir, "vocab.txt"));
-  check_vocabulary(s.config, vocabulary, model_dir);
+  Vocabulary vocabulary = Vocabulary::load_model(model_dir, s.config.vocab_size);
   s.tokenizer = std::make_unique<Tokenizer>(std::move(vocabulary));
   s.device = parse_device(options.device);
   s.dtype = options.bfloat16 ? at::kBFloat16 : at::kFloat;

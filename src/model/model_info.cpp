@@ -41,7 +41,7 @@ void check_weights_fit_config(const Checkpoint& checkpoint, const ModelInfo& inf
   if (embeddings->shape.size() != 2 || embeddings->shape[0] != c.vocab_size || embeddings->shape[1] != c.hidden_size)
     throw input_error(config_path, 0, "vocab_size {} and hidden_size {}, but the checkpoint's word embeddings are {}",
                       c.vocab_size, c.hidden_size, shape_string(embeddings->shape));
-  if (c.parameter_count(info.has_lm_head) > info.parameters)
+  if (c.parameter_count(info.has_lm_head) > info.parameters)  // an encoder-only file has no head to count
     throw input_error(config_path, 0, "describes {} parameters ({} layers), the checkpoint holds {}: not this model's "
                       "config.json",
                       thousands(c.parameter_count(info.has_lm_head)), c.num_layers, thousands(info.parameters));
@@ -53,7 +53,7 @@ ModelInfo inspect_model(const std::string& dir) {
   ModelInfo info;
   info.dir = dir;
   info.config = NtConfig::load_dir(dir);
-  Vocabulary vocabulary = Vocabulary::load(path_join(dir, "vocab.txt"));
+  Vocabulary vocabulary = Vocabulary::load_model(dir, info.config.vocab_size);
   info.vocab_layout = vocabulary.layout_name();
   info.vocab_tokens = vocabulary.size();
   Checkpoint checkpoint = Checkpoint::load_dir(dir);
@@ -76,14 +76,15 @@ std::string format_model_info(const ModelInfo& info) {
       "model:         {}\n"
       "architecture:  {}\n"
       "shape:         {} layers, hidden {}, {} heads (head size {}), FFN {}\n"
-      "parameters:    {} in the checkpoint; {} used by the encoder and MLM head\n"
+      "parameters:    {} in the checkpoint; {} used by the {}\n"
       "vocabulary:    {} layout, {} tokens, embedding rows {}\n"
       "max length:    {} tokens including <cls> (about {} bp of ACGT)\n"
       "MLM head:      {}\n"
       "weights:       {} ({}; {} tensors)\n"
       "sha256:        {}\n",
       info.dir, c.describe(), c.num_layers, c.hidden_size, c.num_heads, c.head_dim(), c.intermediate_size,
-      thousands(info.parameters), thousands(c.parameter_count(true)), info.vocab_layout, info.vocab_tokens,
+      thousands(info.parameters), thousands(c.parameter_count(info.has_lm_head)),
+      info.has_lm_head ? "encoder and MLM head" : "encoder (no MLM head in the checkpoint)", info.vocab_layout, info.vocab_tokens,
       c.vocab_size, c.max_tokens, (c.max_tokens - 1) * 6, info.has_lm_head ? "yes" : "no", info.weights_format,
       files, info.tensors, info.sha256);
 }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/paths.h"
 
 namespace oncolm::model {
 namespace {
@@ -72,6 +73,15 @@ Vocabulary Vocabulary::load(const std::string& path) {
     tokens.push_back(first == std::string::npos ? "" : line.substr(first, last - first + 1));
   }
   return from_tokens(std::move(tokens), path);
+}
+
+Vocabulary Vocabulary::load_model(const std::string& model_dir, int config_vocab_size) {
+  Vocabulary vocabulary = load(path_join(model_dir, "vocab.txt"));
+  int needed = vocabulary.layout() == VocabLayout::nt_v2 ? 4107 : 4105;
+  if (config_vocab_size != needed)
+    throw input_error(path_join(model_dir, "config.json"), 0, "vocab_size {} does not fit vocab.txt ({} layout needs {})",
+                      config_vocab_size, vocabulary.layout_name(), needed);
+  return vocabulary;
 }
 
 Vocabulary Vocabulary::from_tokens(std::vector<std::string> tokens, const std::string& source) {

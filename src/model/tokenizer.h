@@ -22,6 +22,10 @@ class Vocabulary {
   // Reads vocab.txt (one token per line) and checks it is one of the known NT layouts; throws
   // InputError naming the file and the first line that differs from the closest known layout.
   static Vocabulary load(const std::string& path);
+  // MODEL_DIR/vocab.txt, checked against config.json's vocab_size: the embedding table must have a
+  // row for every token the layout produces (a vocab.txt of the other NT layout would index past it;
+  // v1 tables stop before <eos>/<bos>, which NT never uses).
+  static Vocabulary load_model(const std::string& model_dir, int config_vocab_size);
   // Same checks for tokens already in memory; `source` names them in errors.
   static Vocabulary from_tokens(std::vector<std::string> tokens, const std::string& source);
   // The token list of a known layout (used by tests and to build models without a vocab file).

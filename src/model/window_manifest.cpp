@@ -27,6 +27,9 @@ VariantSite junction_site(std::size_t junction, std::size_t inserted, std::size_
 }
 
 std::size_t offset_cell(const std::string& text, const std::string& path, std::size_t line, const char* column) {
+  // stoull accepts "-1" (wrapping to 2^64 - 1) and leading blanks: a cell must be digits only.
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    throw input_error(path, static_cast<long>(line), "{} '{}' is not a number", column, text);
   try {
     std::size_t used = 0;
     unsigned long long value = std::stoull(text, &used);

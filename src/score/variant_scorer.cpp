@@ -109,15 +109,6 @@ at::Device parse_device(const std::string& name) {
   }
 }
 
-// The embedding table must have a row for every token the vocabulary produces (as model/embedder.cpp
-// checks: a vocab.txt of the other NT layout would index past it).
-void check_vocabulary(const model::NtConfig& config, const model::Vocabulary& vocabulary, const std::string& dir) {
-  int needed = vocabulary.layout() == model::VocabLayout::nt_v2 ? 4107 : 4105;
-  if (config.vocab_size != needed)
-    throw input_error(path_join(dir, "config.json"), 0, "vocab_size {} does not fit vocab.txt ({} layout needs {})",
-                      config.vocab_size, vocabulary.layout_name(), needed);
-}
-
 }  // namespace
 
 struct VariantScorer::Impl {
@@ -157,8 +148,7 @@ VariantScorer::VariantScorer(const std::string& model_dir, const ScorerOptions& 
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.config = model::NtConfig::load_dir(model_dir);
-  model::Vocabulary vocabulary = model::Vocabulary::load(path_join(model_dir, "vocab.txt"));
-  check_vocabulary(s.config, vocabulary, model_dir);
+  model::Vocabulary vocabulary = model::Vocabulary::load_model(model_dir, s.config.vocab_size);
   s.tokenizer = std::make_unique<model::Tokenizer>(std::move(vocabulary));
   s.device = parse_device(options.device);
   if (s.device.is_cpu()) {

@@ -869,7 +869,7 @@ Run prepare_run(const TrainOptions& o) {
     run.comm = std::make_unique<Communicator>(group);
   }
   const model::NtConfig& config = run.config;
-  run.tokenizer = std::make_unique<model::Tokenizer>(model::Vocabulary::load(path_join(o.model_dir, "vocab.txt")));
+  run.tokenizer = std::make_unique<model::Tokenizer>(model::Vocabulary::load_model(o.model_dir, config.vocab_size));
   std::string model_sha256;
   {
     const model::Checkpoint base = model::Checkpoint::load_dir(o.model_dir);

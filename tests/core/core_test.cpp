@@ -29,6 +29,22 @@ TEST(Sha256, MatchesPublishedTestVectors) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+// A read error is not the end of the file: the checksum of a directory (EISDIR on read) is refused,
+// naming it, instead of returning the hash of no bytes.
+TEST(Sha256, ReadErrorsAreRefusedNamingTheFile) {
+  fs::path dir = fs::fresh_dir("oncolm_sha256_dir");
+  try {
+    std::string digest = sha256_file_hex(dir.string());
+    ADD_FAILURE() << "a directory hashed to " << digest;
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find(dir.string()), std::string::npos) << error.what();
+  }
+  std::ofstream(dir / "abc.txt") << "abc";
+  EXPECT_EQ(sha256_file_hex((dir / "abc.txt").string()),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  fs::remove_all(dir);
+}
+
 TEST(AtomicFile, UncommittedOutputLeavesNothing) {
   fs::path dir = fs::temp_directory_path() / "oncolm_atomic_test";
   fs::create_directories(dir);

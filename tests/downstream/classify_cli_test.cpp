@@ -145,7 +145,10 @@ TEST_F(SyntheticCohort, CrossValidationBeatsChanceAndMatchesScikitLearn) {
   std::string header = split(read_file(path("cv/features.tsv")), '\n')[0];
   EXPECT_EQ(header.rfind("sample_id\tsbs:A[C>A]A\t", 0), 0u);
   EXPECT_NE(header.find("\tdensity:20:0\t"), std::string::npos);
-  EXPECT_TRUE(fs::exists(path("cv/classify.json")));
+  // The recorded command line is one a user can paste back: it names `classify cv`, not `cv` alone.
+  nlohmann::json cv_provenance = nlohmann::json::parse(read_file(path("cv/classify.json")));
+  EXPECT_EQ(cv_provenance["command_line"].get<std::string>().rfind("oncolm classify cv --windows ", 0), 0u)
+      << cv_provenance["command_line"];
   // The SBS-96 columns, recomputed from the reference genome instead of the windows.
   Result sbs = run(python() + " '" + source_dir + "/tests/downstream/sbs_check.py' '" + path("windows") + "' '" +
                    path("cv/features.tsv") + "' '" + reference + "'");
@@ -190,6 +193,12 @@ TEST_F(SyntheticCohort, FitThenPredictReproducesTheFittedModel) {
                           "' --verbosity warning -o '" + path("predict") + "'");
   ASSERT_EQ(predict.status, 0) << predict.err;
   EXPECT_EQ(read_file(path("predict/features.tsv")), read_file(path("model/features.tsv")));
+  for (std::string mode : {"fit", "predict"}) {
+    std::string file = mode == "fit" ? "model/model.json" : "predict/classify.json";
+    nlohmann::json written = nlohmann::json::parse(read_file(path(file)));
+    const nlohmann::json& provenance = written.contains("provenance") ? written["provenance"] : written;
+    EXPECT_EQ(provenance["command_line"].get<std::string>().rfind("oncolm classify " + mode + " ", 0), 0u) << file;
+  }
   nlohmann::json metrics = nlohmann::json::parse(read_file(path("predict/metrics.json")));
   EXPECT_DOUBLE_EQ(metrics["results"][0]["accuracy"].get<double>(), model["training_accuracy"].get<double>());
   auto rows = read_tsv_text(read_file(path("predict/predictions.tsv")));

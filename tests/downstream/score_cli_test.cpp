@@ -225,6 +225,9 @@ TEST_F(ScoreCli, BadInputsAreClearErrorsAndLeaveNothingFinished) {
   // The same checkpoint still embeds: only scoring needs the head.
   Result embeds = oncolm("model info '" + path("headless") + "'");
   EXPECT_EQ(embeds.status, 0) << embeds.err;
+  // The parameter count it prints is the encoder's alone, named as such.
+  EXPECT_NE(embeds.out.find("used by the encoder (no MLM head in the checkpoint)"), std::string::npos) << embeds.out;
+  EXPECT_NE(embeds.out.find("MLM head:      no"), std::string::npos) << embeds.out;
 }
 
 }  // namespace

@@ -455,7 +455,9 @@ TEST_F(EmbedPipeline, NonFiniteEmbeddingsAndNegativeLayersAreErrors) {
     run_embed_pipeline(options);
     FAIL() << "NaN embeddings were written";
   } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find("non-finite embeddings (NaN or inf) for record first"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find((dir / "in.fa").string() + ":1: the model gives non-finite embeddings "
+                                                                         "(NaN or inf) for record first"),
+              std::string::npos)
         << error.what();
   }
   EXPECT_FALSE(fs::exists(dir / "out/in.emb.npy"));
@@ -551,10 +553,29 @@ TEST(EmbedCli, ModelInfoAndEmbedRunAndBadInputExitsOne) {
   EXPECT_EQ(run_command(binary + " model info " + (dir / "misfit").string(), output), 1);
   EXPECT_NE(output.find("misfit/config.json: describes"), std::string::npos) << output;
   EXPECT_NE(output.find("(5 layers), the checkpoint holds"), std::string::npos) << output;
+  // The v1 vocabulary beside v2 weights: model info refuses it as embed, score and train do.
+  fs::create_directories(dir / "other_vocab");
+  for (const char* file : {"config.json", "model.safetensors"})
+    fs::copy_file(model_dir + "/" + file, (dir / "other_vocab" / file).string());
+  fs::copy_file(model_dir + "/../nt_v1_tiny/vocab.txt", (dir / "other_vocab/vocab.txt").string());
+  const std::string other_vocab = (dir / "other_vocab").string();
+  for (std::string command : {" model info " + other_vocab,
+                              " embed -o " + (dir / "w").string() + " --model " + other_vocab + " " + (dir / "ok.fa").string()}) {
+    EXPECT_EQ(run_command(binary + command, output), 1) << command;
+    EXPECT_NE(output.find("other_vocab/config.json: vocab_size 4107 does not fit vocab.txt (nt-v1 layout needs 4105)"),
+              std::string::npos)
+        << command << output;
+  }
   EXPECT_EQ(run_command(binary + " embed --model " + model_dir + " -o " + (dir / "y").string() + " --max-tokens 5000 " +
                             (dir / "ok.fa").string(),
                         output),
             1);
   EXPECT_NE(output.find("exceeds the model's maximum of 2048"), std::string::npos) << output;
+  // One token is <cls> alone: tiles of no body token would never end.
+  EXPECT_EQ(run_command(binary + " embed --model " + model_dir + " -o " + (dir / "z").string() +
+                            " --tile --max-tokens 1 " + (dir / "ok.fa").string(),
+                        output),
+            1);
+  EXPECT_NE(output.find("--max-tokens must leave room for <cls> and one token"), std::string::npos) << output;
   fs::remove_all(dir);
 }

@@ -3,6 +3,8 @@
 // deletion and insertion on the v1 and v2 fixtures, the embedding distances by hand, and the
 // antisymmetry of the ratio when REF and ALT are exchanged.
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -173,6 +175,32 @@ TEST(VariantTokens, WindowsWhoseFlanksDifferAreRefused) {
               std::string::npos)
         << error.what();
   }
+}
+
+// Offsets are digits only: std::stoull would read "-1" as 2^64 - 1 and " 7" as 7.
+TEST(WindowManifest, OffsetsThatAreNotPlainDigitsNameFileLineAndColumn) {
+  const std::string path = testing::TempDir() + "oncolm_manifest_offsets.tsv";
+  for (std::string bad : {"-1", " 7", "+3", "7x", ""}) {
+    {
+      std::ofstream out(path);
+      out << "sample_id\tref_record\talt_record\toffset\n"
+          << "S1\tS1_1_REF\tS1_1_ALT\t12\n"
+          << "S1\tS1_2_REF\tS1_2_ALT\t" << bad << "\n";
+    }
+    try {
+      model::read_window_manifest(path);
+      ADD_FAILURE() << "offset '" << bad << "' was accepted";
+    } catch (const InputError& error) {
+      EXPECT_NE(std::string(error.what()).find(path + ":3: offset '" + bad + "' is not a number"), std::string::npos)
+          << error.what();
+    }
+  }
+  {
+    std::ofstream out(path);
+    out << "sample_id\tref_record\talt_record\toffset\nS1\tS1_1_REF\tS1_1_ALT\t12\n";
+  }
+  EXPECT_EQ(model::read_window_manifest(path).sites.at("S1_1_ALT").begin, 12u);
+  std::remove(path.c_str());
 }
 
 class ScoreByHand : public testing::TestWithParam<std::string> {};
