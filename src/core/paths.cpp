@@ -1,12 +1,14 @@
 #include "core/paths.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -104,6 +106,18 @@ void remove_tree(const std::string& path) {
   if (!path_exists(path)) return;
   auto remove_entry = [](const char* entry, const struct stat*, int, struct FTW*) { return ::remove(entry); };
   ::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void replace_directory(const std::string& staged, const std::string& target) {
+#ifdef RENAME_EXCHANGE
+  if (path_exists(target) && ::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+    remove_tree(staged);  // now the old directory
+    return;
+  }
+#endif
+  remove_tree(target);
+  if (std::rename(staged.c_str(), target.c_str()) != 0)
+    throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", staged, target, std::strerror(errno)));
 }
 
 std::string make_temp_directory(const std::string& prefix) {

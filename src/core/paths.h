@@ -24,6 +24,10 @@ std::vector<std::string> list_directory(const std::string& directory);
 void make_directories(const std::string& path);
 // rm -rf (for scratch directories); missing paths are fine.
 void remove_tree(const std::string& path);
+// Puts the finished directory `staged` in the place of `target` (same file system). Where the file
+// system can exchange the two atomically (Linux renameat2) there is no moment without `target`;
+// elsewhere the old one is removed first. Throws naming both.
+void replace_directory(const std::string& staged, const std::string& target);
 // A new empty directory under $TMPDIR (or /tmp) whose name starts with `prefix`.
 std::string make_temp_directory(const std::string& prefix);
 

@@ -49,13 +49,19 @@ DistributedOptions distributed_from_environment() {
   options.world_size = environment_int("ONCOLM_WORLD_SIZE", environment_int("SLURM_NTASKS", 1));
   if (const char* rendezvous = std::getenv("ONCOLM_RENDEZVOUS")) options.rendezvous = rendezvous;
   options.timeout_seconds = environment_int("ONCOLM_DIST_TIMEOUT", options.timeout_seconds);
+  options.write_timeout_seconds = environment_int("ONCOLM_DIST_WRITE_TIMEOUT", options.write_timeout_seconds);
   if (options.world_size < 1 || options.rank < 0 || options.rank >= options.world_size)
     throw std::invalid_argument(
         fmt::format("rank {} of world size {} (ONCOLM_RANK/ONCOLM_WORLD_SIZE or SLURM_PROCID/SLURM_NTASKS)",
                     options.rank, options.world_size));
-  if (options.world_size > 1 && options.rendezvous.empty())
-    throw std::invalid_argument("data-parallel training needs ONCOLM_RENDEZVOUS (file:PATH on a shared file system, "
-                                "or tcp://HOST:PORT of rank 0)");
+  if (options.world_size > 1 && options.rendezvous.empty()) {
+    // Inside `sbatch -n 4` a plain `oncolm train` sees SLURM_NTASKS=4: say where the size came from.
+    const char* source = std::getenv("ONCOLM_WORLD_SIZE") != nullptr ? "ONCOLM_WORLD_SIZE" : "SLURM_NTASKS";
+    throw std::invalid_argument(fmt::format(
+        "world size {} (from {}): data-parallel training needs ONCOLM_RENDEZVOUS (file:PATH on a shared file system, "
+        "or tcp://HOST:PORT of rank 0); for one process, run it with {}=1 or outside the multi-task job step",
+        options.world_size, source, source));
+  }
   return options;
 }
 
@@ -81,6 +87,7 @@ bool data_parallel_available() { return true; }
 
 // One of the two process groups, behind the allreduce both offer.
 struct Communicator::Impl {
+  c10::intrusive_ptr<c10d::Store> store;
 #if ONCOLM_WITH_GLOO
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
 #endif
@@ -131,6 +138,7 @@ Communicator::Communicator(const DistributedOptions& options) : options_(options
 #endif
   try {
     auto store = c10::make_intrusive<c10d::PrefixStore>("oncolm", make_store(options));
+    impl_->store = store;
 #if ONCOLM_WITH_NCCL
     if (options.backend == "nccl") {
       impl_->device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.rank % static_cast<int>(torch::cuda::device_count())));
@@ -171,6 +179,21 @@ void Communicator::all_reduce_sum(std::vector<double>& values) {
 void Communicator::barrier() {
   std::vector<double> nothing = {0.0};
   all_reduce_sum(nothing);
+}
+
+void Communicator::wait_for_primary_writes(const std::string& what) {
+  const std::string key = "written/" + what;
+  if (rank() == 0) {
+    impl_->store->set(key, std::vector<std::uint8_t>{1});
+    return;
+  }
+  try {
+    impl_->store->wait({key}, std::chrono::seconds(options_.write_timeout_seconds));
+  } catch (const std::exception& error) {
+    throw std::runtime_error(fmt::format("rank {}: rank 0 did not finish writing {} within {} s "
+                                         "(ONCOLM_DIST_WRITE_TIMEOUT), or stopped: {}",
+                                         rank(), what, options_.write_timeout_seconds, error.what()));
+  }
 }
 
 // --- GradientReducer ---
@@ -413,6 +436,7 @@ Communicator::Communicator(const DistributedOptions& options) : options_(options
 Communicator::~Communicator() = default;
 void Communicator::all_reduce_sum(std::vector<double>&) {}
 void Communicator::barrier() {}
+void Communicator::wait_for_primary_writes(const std::string&) {}
 
 struct GradientReducer::Impl {
   BucketOptions options;

@@ -30,6 +30,10 @@ class Communicator {
   // Sums the values over all ranks, in place (losses and counts for logging, stop flags).
   void all_reduce_sum(std::vector<double>& values);
   void barrier();
+  // After files that rank 0 writes alone (`what`: a name unique to this write, e.g. "checkpoint 40"):
+  // rank 0 posts it to the rendezvous store, the others wait for it there for up to
+  // write_timeout_seconds, not in a collective bounded by timeout_seconds.
+  void wait_for_primary_writes(const std::string& what);
 
  private:
   friend class GradientReducer;  // launches its own asynchronous all-reduces

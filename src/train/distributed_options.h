@@ -10,6 +10,9 @@ struct DistributedOptions {
   int world_size = 1;
   std::string rendezvous;  // file:PATH or tcp://HOST:PORT (rank 0 serves it)
   int timeout_seconds = 300;  // a collective that waits this long for a rank that has stopped fails
+  // How long the other ranks wait for the files rank 0 writes alone (checkpoints, best/, final/):
+  // apart from timeout_seconds, since a large checkpoint on network storage can take longer.
+  int write_timeout_seconds = 3600;
   // gloo (CPU, and CUDA tensors through the host) or nccl (CUDA: the pip wheel's NCCL, one GPU per
   // rank, cuda:<rank % GPUs>); the trainer picks nccl on CUDA where the build has it.
   std::string backend = "gloo";

@@ -87,20 +87,28 @@ void read_source(std::size_t index, Corpus& corpus) {
     by_name[sequence.record] = corpus.sequences.size();
     corpus.sequences.push_back(std::move(sequence));
   }
+  // A manifest pair whose ALT or REF record is not in the FASTA is left out, counted and named.
+  std::size_t left_out = 0;
+  std::string first_left_out;
   for (const auto& pair : manifest.pairs) {
     TrainPair unit;
     auto alt = by_name.find(pair.alt_record);
-    if (alt == by_name.end()) continue;
-    unit.alt = alt->second;
-    for (const auto& ref : pair.ref_records) {
-      auto found = by_name.find(ref);
-      if (found != by_name.end()) unit.refs.push_back(found->second);
+    if (alt != by_name.end()) {
+      unit.alt = alt->second;
+      for (const auto& ref : pair.ref_records) {
+        auto found = by_name.find(ref);
+        if (found != by_name.end()) unit.refs.push_back(found->second);
+      }
+      if (unit.refs.size() == pair.ref_records.size()) {
+        corpus.pairs.push_back(std::move(unit));
+        continue;
+      }
     }
-    if (unit.refs.size() == pair.ref_records.size()) corpus.pairs.push_back(std::move(unit));
-    else
-      log(Level::warning, "{}: pair of '{}' lacks a REF record in {}; left out", source.manifest, pair.alt_record,
-          source.fasta);
+    if (left_out++ == 0) first_left_out = pair.alt_record;
   }
+  if (left_out > 0)
+    log(Level::warning, "{}: {} pair(s) lack their ALT or a REF record in {} (first: the pair of '{}'); left out of "
+        "the pairs", source.manifest, left_out, source.fasta, first_left_out);
 }
 
 }  // namespace

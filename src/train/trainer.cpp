@@ -415,9 +415,7 @@ void save_checkpoint(const std::string& out_dir, const Trainable& model, torch::
   save_model_files(model, partial);
   torch::save(optimizer, path_join(partial, "optimizer.pt"));
   write_file_atomically(path_join(partial, "state.json"), state_json(state, fingerprint).dump(1) + "\n");
-  remove_tree(final_dir);
-  if (std::rename(partial.c_str(), final_dir.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + partial + " to " + final_dir);
+  replace_directory(partial, final_dir);
   auto steps = checkpoint_steps(out_dir);
   for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < steps.size(); ++i)
     remove_tree(checkpoint_dir(out_dir, steps[i]));
@@ -483,17 +481,32 @@ void check_fingerprint(const json& saved, const json& current, const std::string
 
 class MetricsLog {
  public:
-  // Keeps the lines of steps up to `keep_until` (a resumed run continues the file).
-  // Only rank 0 writes the log; the other ranks of a data-parallel run get a disabled one.
-  MetricsLog(const std::string& path, std::int64_t keep_until, bool enabled = true) : path_(path), enabled_(enabled) {
+  // A resumed run (`resuming`) keeps the lines of steps up to `keep_until` (step 0's validation
+  // included: a run stopped before its first step resumes at 0) and continues the file; a new run
+  // starts it empty. Only rank 0 writes the log; the other ranks of a data-parallel run get a
+  // disabled one.
+  MetricsLog(const std::string& path, bool resuming, std::int64_t keep_until, bool enabled = true)
+      : path_(path), enabled_(enabled) {
     if (!enabled_) return;
     std::string kept;
-    if (keep_until > 0 && path_exists(path)) {
+    if (resuming && path_exists(path)) {
       std::ifstream in(path);
       std::string line;
+      std::size_t number = 0;
       while (std::getline(in, line)) {
+        ++number;
         if (line.empty()) continue;
-        const json record = json::parse(line);
+        json record;
+        try {
+          record = json::parse(line);
+        } catch (const json::parse_error& error) {
+          // A kill while a line was written leaves it torn; it is past the checkpoint, so dropped.
+          if (in.peek() == std::char_traits<char>::eof()) {
+            log(Level::warning, "{}:{}: torn last line dropped (the run was killed while writing it)", path, number);
+            break;
+          }
+          throw input_error(path, static_cast<long>(number), "not a JSON line: {}", error.what());
+        }
         if (record.value("step", std::int64_t{0}) > keep_until) continue;
         kept += line + "\n";
         if (record.value("split", "") == "train" && record.contains("loss") && record["loss"].is_number())
@@ -542,9 +555,11 @@ struct Tally {
     const double own = distance.diagonal().sum().item<double>();
     return {own, distance.sum().item<double>() - own};
   }
+  // Every pair counts towards the ALT-to-own-REF mean; a batch of one pair (the default batch of
+  // 1,000-token windows, or the last of a length bucket) has no unrelated REF to count.
   void add_distances(const BatchLosses& l) {
     const auto n = static_cast<std::int64_t>(l.ref_rows.size());
-    if (!l.pooled.defined() || n < 2) return;
+    if (!l.pooled.defined() || n < 1) return;
     auto [own, unrelated] = distance_sums(l.pooled, l.ref_rows);
     auto [own_projected, unrelated_projected] = distance_sums(l.projected, l.ref_rows);
     own_distance_sum += own;
@@ -645,6 +660,27 @@ void warn_if_other_rank_count(const std::string& out_dir, int world_size) {
       ranks.get<int>(), world_size, static_cast<double>(world_size) / ranks.get<int>(), ranks.get<int>());
 }
 
+// Whether `path` is `directory` or lies under it (symbolic links resolved where they exist).
+bool is_within(const std::string& path, const std::string& directory) {
+  const std::string inner = normalise_path(absolute_path(path)), outer = normalise_path(absolute_path(directory));
+  return inner == outer || (inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+                            inner[outer.size()] == '/');
+}
+
+// best/ written after the checkpoint a run resumes from (killed between the two) is not a model of
+// the resumed run's history: removed, so best/best.json never disagrees with train.json. The resumed
+// run writes it again at its next improvement (at the same step, when it retraces the same steps).
+void reconcile_best_dir(const std::string& out_dir, const RunState& state) {
+  const std::string best_dir = path_join(out_dir, "best"), about = path_join(best_dir, "best.json");
+  if (!path_exists(best_dir)) return;
+  std::int64_t written_step = -1;
+  if (path_exists(about)) written_step = read_json_file(about).value("step", std::int64_t{-1});
+  if (written_step == state.best_step) return;
+  log(Level::warning, "{} holds the model of step {}, but the checkpoint of step {} has its best at step {}: removed "
+      "(rewritten at the resumed run's next improvement)", best_dir, written_step, state.step, state.best_step);
+  remove_tree(best_dir);
+}
+
 // Refuses an output directory that holds another run unless resuming or overwriting it.
 void prepare_out_dir(const TrainOptions& o) {
   const bool holds_run =
@@ -657,6 +693,12 @@ void prepare_out_dir(const TrainOptions& o) {
   if (holds_run && !o.overwrite)
     throw input_error(o.out_dir, 0, "holds another training run (train.json or checkpoints/): pass --resume to "
                       "continue it or --overwrite to replace it");
+  // --model OUT/best -o OUT --overwrite would delete the model before it is loaded.
+  if (holds_run)
+    for (const char* name : {"checkpoints", "final", "best"})
+      if (is_within(o.model_dir, path_join(o.out_dir, name)))
+        throw input_error(o.model_dir, 0, "--model lies in {}, which --overwrite removes: copy it elsewhere or "
+                          "write to another -o", path_join(o.out_dir, name));
   if (holds_run)
     for (const char* name : {"checkpoints", "final", "best", "metrics.jsonl", "train.json"})
       remove_tree(path_join(o.out_dir, name));
@@ -757,9 +799,7 @@ void write_model_dir(const Trainable& model, const TrainOptions& o, const std::s
   model::export_hf_model(merged, o.model_dir, partial);
   if (model.head) model::save_tensors(path_join(partial, "projection_head.safetensors"), model.head->named_tensors());
   if (!about.is_null()) write_file_atomically(path_join(partial, name + ".json"), about.dump(1) + "\n");
-  remove_tree(final_dir);
-  if (std::rename(partial.c_str(), final_dir.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + partial + " to " + final_dir);
+  replace_directory(partial, final_dir);
 }
 
 // --- evaluation ---
@@ -778,17 +818,22 @@ json evaluate(const Trainable& model, const Objectives& objectives,
   json j = loss_fields(tally, o);
   if (o.objective != Objective::contrastive) j["mlm_perplexity"] = number_or_null(std::exp(tally.mlm()));
   if (tally.own_pairs > 0) {
-    // How far each ALT window sits from its own REF, relative to REF windows of other variants.
-    const double own = tally.own_distance_sum / static_cast<double>(tally.own_pairs);
-    const double unrelated = tally.unrelated_distance_sum / static_cast<double>(tally.unrelated_pairs);
+    // How far each ALT window sits from its own REF, relative to REF windows of other variants
+    // (null when no batch held two pairs).
+    const auto mean = [](double sum, std::int64_t count) {
+      return count > 0 ? sum / static_cast<double>(count) : not_a_number;
+    };
+    const double own = mean(tally.own_distance_sum, tally.own_pairs);
+    const double unrelated = mean(tally.unrelated_distance_sum, tally.unrelated_pairs);
     j["alt_ref_distance"] = own;
-    j["unrelated_distance"] = unrelated;
+    j["unrelated_distance"] = number_or_null(unrelated);
     j["alt_ref_distance_ratio"] = number_or_null(own / unrelated);
-    const double own_projected = tally.own_projected_sum / static_cast<double>(tally.own_pairs);
-    const double unrelated_projected = tally.unrelated_projected_sum / static_cast<double>(tally.unrelated_pairs);
+    const double own_projected = mean(tally.own_projected_sum, tally.own_pairs);
+    const double unrelated_projected = mean(tally.unrelated_projected_sum, tally.unrelated_pairs);
     j["projected_alt_ref_distance"] = own_projected;
-    j["projected_unrelated_distance"] = unrelated_projected;
+    j["projected_unrelated_distance"] = number_or_null(unrelated_projected);
     j["projected_alt_ref_distance_ratio"] = number_or_null(own_projected / unrelated_projected);
+    j["distance_pairs"] = {{"alt_ref", tally.own_pairs}, {"unrelated", tally.unrelated_pairs}};
   }
   return j;
 }
@@ -913,9 +958,16 @@ Run prepare_run(const TrainOptions& o) {
   if (run.comm) run.comm->barrier();  // the other ranks read the directory rank 0 has checked
   std::string resume_dir;
   if (o.resume) {
-    resume_dir = checkpoint_dir(o.out_dir, checkpoint_steps(o.out_dir).back());
+    // Every rank looks for itself: on several machines OUTDIR must be shared, and one that is not
+    // must fail with a message, not index an empty list.
+    const std::vector<std::int64_t> steps = checkpoint_steps(o.out_dir);
+    if (steps.empty())
+      throw input_error(path_join(o.out_dir, "checkpoints"), 0, "--resume: rank {} finds no step-N/ checkpoint here "
+                        "(OUTDIR must be a directory every rank shares)", run.rank());
+    resume_dir = checkpoint_dir(o.out_dir, steps.back());
     run.state = read_run_state(resume_dir, run.fingerprint);
     log(Level::info, "resuming from {} (step {})", resume_dir, run.state.step);
+    if (run.primary()) reconcile_best_dir(o.out_dir, run.state);
     warn_if_other_rank_count(o.out_dir, run.world_size());
   }
   if (device.is_cpu()) {
@@ -998,6 +1050,8 @@ bool validate(Run& run, MetricsLog& metrics, double epoch) {
   } else {
     ++run.state.evaluations_without_improvement;
   }
+  // The other ranks wait for best/ outside the collectives' --dist-timeout.
+  if (run.comm) run.comm->wait_for_primary_writes(fmt::format("validation at step {}", run.state.step));
   if (o.early_stopping_patience == 0 || run.state.evaluations_without_improvement < o.early_stopping_patience)
     return false;
   log(Level::info, "early stopping at step {}: validation loss has not improved for {} evaluations", run.state.step,
@@ -1009,7 +1063,7 @@ bool validate(Run& run, MetricsLog& metrics, double epoch) {
 void train_loop(Run& run, TrainResult& result) {
   const TrainOptions& o = run.options;
   RunState& state = run.state;
-  MetricsLog metrics(path_join(o.out_dir, "metrics.jsonl"), state.step, run.primary());
+  MetricsLog metrics(path_join(o.out_dir, "metrics.jsonl"), o.resume, state.step, run.primary());
   if (o.resume) result.last_train_loss = metrics.last_kept_train_loss();
   SignalGuard signals;
   Progress progress("train", static_cast<std::uint64_t>(run.total_steps), "steps");
@@ -1052,10 +1106,24 @@ void train_loop(Run& run, TrainResult& result) {
     all.sum_over_ranks(run.comm.get());
     return all.to_json();
   };
+  // A run that had stopped early stays stopped when resumed (say, after a kill while final/ was
+  // written), unless a larger --early-stopping now lets it go on.
+  if (o.resume && o.early_stopping_patience > 0 &&
+      state.evaluations_without_improvement >= o.early_stopping_patience) {
+    result.early_stopped = true;
+    log(Level::info, "the resumed run stopped early at step {} ({} evaluations without a better validation loss): "
+        "nothing left to train", state.step, state.evaluations_without_improvement);
+  }
   // final/ is the model at the end of the run: a resumed run that trains further (a longer --steps)
   // must not leave the earlier end's model under that name while it runs, or if it is killed.
-  if (o.resume && state.step < run.total_steps && run.primary()) remove_tree(path_join(o.out_dir, "final"));
-  while (state.step < run.total_steps && !stop_requested) {
+  if (o.resume && state.step < run.total_steps && !result.early_stopped && run.primary())
+    remove_tree(path_join(o.out_dir, "final"));
+  // Whether to stop for a signal. With several ranks only the value they agreed on at the end of a
+  // step counts: a rank that read its own flag later could stop a step before the others and leave
+  // them waiting in a collective.
+  bool stop_agreed = false;
+  auto stopping = [&]() { return run.comm ? stop_agreed : stop_requested != 0; };
+  while (state.step < run.total_steps && !result.early_stopped && !stopping()) {
     const double lr = learning_rate(o, state.step, run.total_steps);
     set_learning_rate(*run.optimizer, lr);
     run.optimizer->zero_grad();
@@ -1103,25 +1171,29 @@ void train_loop(Run& run, TrainResult& result) {
     if (result.early_stopped && tally_steps > 0) write_train_line(lr, grad_norm, epoch);
     if (o.after_step) o.after_step(state.step);
     if (run.comm) {  // a signal to any rank stops them all at the same step
-      std::vector<double> stopping = {stop_requested ? 1.0 : 0.0};
-      run.comm->all_reduce_sum(stopping);
-      if (stopping[0] > 0) stop_requested = 1;
+      std::vector<double> signalled = {stop_requested ? 1.0 : 0.0};
+      run.comm->all_reduce_sum(signalled);
+      stop_agreed = signalled[0] > 0;
     }
-    if (state.step % o.checkpoint_every == 0 || last || result.early_stopped || stop_requested) {
+    const bool stop_now = stopping();
+    if (state.step % o.checkpoint_every == 0 || last || result.early_stopped || stop_now) {
       state.pending_tally = pending_tally();
       if (run.primary())
         save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
+      if (run.comm) run.comm->wait_for_primary_writes(fmt::format("checkpoint {}", state.step));
       saved_step = state.step;
     }
     untimed_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - evaluation_started).count();
     if (result.early_stopped) break;
   }
-  // A signal that arrived after the last step's checkpoint decision still gets its checkpoint.
-  if (stop_requested && saved_step != state.step && run.primary()) {
-    // Only rank 0 gets here: its own tally (the other ranks' steps since the last line are not in it).
+  // A signal that arrived after the last step's checkpoint decision still gets its checkpoint (one
+  // process only: ranks stop on an agreed step, which saves its checkpoint in the loop).
+  const bool stopped = stopping();
+  if (stopped && saved_step != state.step && run.primary()) {
     state.pending_tally = tally.to_json();
     save_checkpoint(o.out_dir, run.model, *run.optimizer, state, run.fingerprint, o.keep_checkpoints);
   }
+  result.interrupted = stopped && state.step < run.total_steps;
   progress.finish();
 }
 
@@ -1135,15 +1207,14 @@ TrainResult run_training(const TrainOptions& o) {
   result.steps = run.state.step;
   if (std::isfinite(run.state.best_validation)) result.best_validation_loss = run.state.best_validation;
   result.best_step = run.state.best_step;
-  if (stop_requested && run.state.step < run.total_steps) {
-    result.interrupted = true;
+  if (result.interrupted) {
     log(Level::warning, "interrupted: checkpoint at step {} written; continue with --resume {}", run.state.step,
         o.out_dir);
     return result;
   }
   result.final_dir = path_join(o.out_dir, "final");
   if (!run.primary()) {  // rank 0 writes final/ and train.json
-    run.comm->barrier();
+    run.comm->wait_for_primary_writes("final");
     return result;
   }
   write_model_dir(run.model, o, "final", nullptr);
@@ -1152,11 +1223,11 @@ TrainResult run_training(const TrainOptions& o) {
                               {"last_train_loss", number_or_null(result.last_train_loss)},
                               {"best_validation_loss", number_or_null(result.best_validation_loss)},
                               {"best_step", run.state.best_step >= 0 ? json(run.state.best_step) : json(nullptr)},
-                              {"best", run.state.best_step >= 0 ? json("best/") : json(nullptr)},
+                              {"best", path_exists(path_join(o.out_dir, "best")) ? json("best/") : json(nullptr)},
                               {"final", "final/"}};
   if (run.reducer) run.provenance["result"]["gradient_all_reduce"] = reducer_result(*run.reducer);
   write_file_atomically(path_join(o.out_dir, "train.json"), run.provenance.dump(1) + "\n");
-  if (run.comm) run.comm->barrier();  // the others exit after final/ exists
+  if (run.comm) run.comm->wait_for_primary_writes("final");  // the others exit after final/ exists
   return result;
 }
 

@@ -3,8 +3,10 @@
 // the step's last micro-batch, in one fixed order (a bucket with a parameter that got no gradient
 // holds back those after it until finish_step, which sends it with zeros), frozen weights left out,
 // and the gradients left as autograd computed them (one rank: the sum is the rank's own).
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -178,6 +180,82 @@ TEST(GradientReducer, WithoutOverlapEveryBucketGoesAfterBackward) {
   reducer.finish_step();
   EXPECT_EQ(reducer.stats().launched_in_backward, 0u);
   expect_gradients(stack, expected);
+}
+
+}  // namespace
+
+namespace {
+
+// Two ranks in two threads of this process, meeting through one rendezvous file.
+struct TwoRanks {
+  fs::path dir;
+  explicit TwoRanks(const std::string& name) : dir(fs::fresh_dir(name)) {}
+  ~TwoRanks() { fs::remove_all(dir); }
+  DistributedOptions options(int rank, int write_timeout) const {
+    DistributedOptions o;
+    o.rank = rank;
+    o.world_size = 2;
+    o.rendezvous = "file:" + (dir / "store").string();
+    o.timeout_seconds = 1;  // collectives give up after 1 s
+    o.write_timeout_seconds = write_timeout;
+    return o;
+  }
+};
+
+// Rank 0 writes a checkpoint alone; the others wait for it through the store, beyond the
+// collectives' timeout (a large checkpoint on network storage), and the group still works after.
+TEST(Communicator, OtherRanksWaitForRankZerosWritesBeyondTheCollectiveTimeout) {
+  TwoRanks ranks("oncolm_comm_writes");
+  double waited = 0, summed = 0;
+  std::string error;
+  std::thread rank1([&] {
+    try {
+      Communicator comm(ranks.options(1, 30));
+      std::vector<double> one = {1.0};
+      comm.all_reduce_sum(one);
+      const auto start = std::chrono::steady_clock::now();
+      comm.wait_for_primary_writes("checkpoint 2");
+      waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::vector<double> two = {2.0};
+      comm.all_reduce_sum(two);
+      summed = two[0];
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  Communicator comm(ranks.options(0, 30));
+  std::vector<double> one = {1.0};
+  comm.all_reduce_sum(one);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the write: longer than the 1 s timeout
+  comm.wait_for_primary_writes("checkpoint 2");
+  std::vector<double> two = {2.0};
+  comm.all_reduce_sum(two);
+  rank1.join();
+  EXPECT_EQ(error, "");
+  EXPECT_GT(waited, 2.0);
+  EXPECT_EQ(summed, 4.0);
+  EXPECT_EQ(two[0], 4.0);
+}
+
+// A rank 0 that never posts its write: the others stop after the write timeout, naming it.
+TEST(Communicator, AWriteThatNeverEndsStopsTheOthersNamingIt) {
+  TwoRanks ranks("oncolm_comm_writes_stuck");
+  std::string error;
+  std::thread rank1([&] {
+    try {
+      Communicator comm(ranks.options(1, 1));
+      std::vector<double> one = {1.0};
+      comm.all_reduce_sum(one);
+      comm.wait_for_primary_writes("final");
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  Communicator comm(ranks.options(0, 1));
+  std::vector<double> one = {1.0};
+  comm.all_reduce_sum(one);
+  rank1.join();
+  EXPECT_NE(error.find("rank 1: rank 0 did not finish writing final within 1 s"), std::string::npos) << error;
 }
 
 }  // namespace

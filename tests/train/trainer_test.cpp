@@ -316,6 +316,8 @@ void expect_resume_repeats_the_run(int signal) {
   EXPECT_EQ(first.steps, 3);
   EXPECT_TRUE(fs::exists(root / "b" / "checkpoints" / "step-3" / "state.json"));
   EXPECT_FALSE(fs::exists(root / "b" / "final"));
+  // A kill while a line was written leaves it torn: past the checkpoint, it is dropped on resume.
+  std::ofstream(root / "b" / "metrics.jsonl", std::ios::app) << "{\"split\": \"tr";
   TrainOptions resumed = options("b");
   resumed.resume = true;
   TrainResult second = run_training(resumed);
@@ -399,6 +401,20 @@ TEST(Train, EarlyStoppingEndsARunWhoseValidationLossStopsImproving) {
   EXPECT_EQ(json::parse(read_text((root / "out" / "best" / "best.json").string()))["step"], 0);
   EXPECT_NE(read_text((root / "out" / "best" / "model.safetensors").string()),
             read_text((root / "out" / "final" / "model.safetensors").string()));
+  // Resumed (say, after a kill while final/ was written), the run stays stopped where it stopped.
+  const std::string final_model = read_text((root / "out" / "final" / "model.safetensors").string());
+  const std::string metrics = read_text((root / "out" / "metrics.jsonl").string());
+  fs::remove_all(root / "out" / "final");
+  o.resume = true;
+  TrainResult resumed = run_training(o);
+  EXPECT_TRUE(resumed.early_stopped);
+  EXPECT_EQ(resumed.steps, 4);
+  EXPECT_EQ(read_text((root / "out" / "final" / "model.safetensors").string()), final_model);
+  EXPECT_EQ(read_text((root / "out" / "metrics.jsonl").string()), metrics);
+  EXPECT_EQ(json::parse(read_text((root / "out" / "train.json").string()))["result"]["early_stopped"], true);
+  // A larger patience lets it go on.
+  o.early_stopping_patience = 3;
+  EXPECT_EQ(run_training(o).steps, 6);
   fs::remove_all(root);
 }
 
@@ -436,6 +452,37 @@ TEST(Train, ContrastiveTrainingLowersItsLossAndReportsAltRefDistances) {
     EXPECT_GT(own_projected, 0.0);
     EXPECT_NEAR(record["projected_alt_ref_distance_ratio"].get<double>(), own_projected / unrelated_projected, 1e-12);
   }
+  fs::remove_all(root);
+}
+
+// Every validation pair counts towards alt_ref_distance, however the pairs are batched: with one pair
+// per batch (the default batch of 1,000-token windows) there is no unrelated REF in any batch, and
+// only the unrelated distance (and so the ratio) is null.
+TEST(Train, AltRefDistanceCountsEveryValidationPairWhateverTheBatches) {
+  fs::path root = fs::fresh_dir("oncolm_train_distance_batches");
+  std::string windows = write_windows_dir(root / "windows", 4, 3, 54, 21);
+  std::map<std::int64_t, json> step0;
+  for (std::int64_t tokens : {std::int64_t{4096}, std::int64_t{40}}) {
+    TrainOptions o = small_run(v2_model, windows, root / ("out" + std::to_string(tokens)));
+    o.objective = Objective::contrastive;
+    o.steps = 1;
+    o.batch_tokens = tokens;
+    o.validation_fraction = 0.5;
+    run_training(o);
+    step0[tokens] = of_split(read_metrics(o.out_dir), "validation").at(0);
+  }
+  const json& together = step0[4096];
+  const json& alone = step0[40];
+  EXPECT_EQ(together["distance_pairs"]["alt_ref"], 6);  // 2 validation donors of 3 variants
+  EXPECT_EQ(alone["distance_pairs"]["alt_ref"], 6);
+  EXPECT_EQ(together["distance_pairs"]["unrelated"], 30);
+  EXPECT_EQ(alone["distance_pairs"]["unrelated"], 0);
+  EXPECT_NEAR(alone["alt_ref_distance"].get<double>(), together["alt_ref_distance"].get<double>(), 1e-6);
+  EXPECT_NEAR(alone["projected_alt_ref_distance"].get<double>(), together["projected_alt_ref_distance"].get<double>(),
+              1e-6);
+  EXPECT_TRUE(alone["unrelated_distance"].is_null());
+  EXPECT_TRUE(alone["alt_ref_distance_ratio"].is_null());
+  EXPECT_TRUE(together["alt_ref_distance_ratio"].is_number());
   fs::remove_all(root);
 }
 
@@ -925,6 +972,34 @@ TEST_F(BadInput, OutputDirectoryHoldingAnotherRun) {
   nothing.out_dir = (root_ / "fresh").string();
   nothing.resume = true;
   EXPECT_NE(error_of<InputError>(nothing).find("no checkpoints"), std::string::npos);
+  // --overwrite would delete the model it is asked to start from.
+  TrainOptions from_own_final = options();
+  from_own_final.model_dir = (root_ / "out" / "final").string();
+  from_own_final.overwrite = true;
+  EXPECT_NE(error_of<InputError>(from_own_final).find("which --overwrite removes"), std::string::npos);
+  EXPECT_TRUE(fs::exists(root_ / "out" / "final" / "model.safetensors"));
+}
+
+// best/ written after the checkpoint a run resumes from (a kill between the two) does not survive
+// into the resumed run unless it is that run's best: best/best.json and train.json always agree.
+TEST_F(BadInput, ResumeNeverKeepsABestDirectoryOfAnotherHistory) {
+  TrainOptions o = options();
+  o.steps = 2;
+  run_training(o);
+  const std::string about = (root_ / "out" / "best" / "best.json").string();
+  json best = json::parse(read_text(about));
+  best["step"] = 7;  // as if written at a step after the last checkpoint
+  std::ofstream(about) << best.dump();
+  o.steps = 4;
+  o.resume = true;
+  run_training(o);
+  const json result = json::parse(read_text((root_ / "out" / "train.json").string()))["result"];
+  if (fs::exists(root_ / "out" / "best")) {
+    EXPECT_EQ(result["best"], "best/");
+    EXPECT_EQ(json::parse(read_text(about))["step"], result["best_step"]);
+  } else {
+    EXPECT_TRUE(result["best"].is_null());
+  }
 }
 
 }  // namespace
