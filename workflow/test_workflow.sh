@@ -193,6 +193,43 @@ grep -q "broken.vcf:3: malformed VCF line" "$bad_dir/failures.txt" || fail "the 
 done_samples=$(ls "$bad_dir/results/windows/"*.stats.json 2>/dev/null | wc -l)
 [ "$done_samples" = 9 ] || fail "expected the 9 good samples to finish (--keep-going), found $done_samples"
 
+# --- an edited sheet row reruns that sample's windows job alone ---------------------------------------
+# The sheet is an `ancient` input of the per-sample rule and each row's text a parameter: adding a
+# sample or fixing one label must not rerun every sample (hours each on whole genomes).
+edit_dir=$work/sheet_edit
+rm -rf "$edit_dir"
+mkdir -p "$edit_dir"
+# The first three samples, file columns made absolute so the copy can live outside examples/.
+$py - "$repo/$sheet" "$edit_dir/sheet.tsv" <<'PY'
+import csv, os, sys
+source, target = sys.argv[1], sys.argv[2]
+with open(source, newline="") as handle:
+    rows = list(csv.reader(handle, delimiter="\t"))
+header, body = rows[0], rows[1:4]
+files = {header.index(c) for c in ("tumour_bam", "normal_bam", "snv_vcf", "indel_vcf", "sv_vcf") if c in header}
+for row in body:
+    for i in files:
+        if row[i] and row[i] not in (".", "NA"):
+            row[i] = os.path.join(os.path.dirname(os.path.abspath(source)), row[i])
+with open(target, "w") as out:
+    out.writelines("\t".join(row) + "\n" for row in [header] + body)
+PY
+overlay "$edit_dir/results" | sed "s|^samples: .*|samples: $edit_dir/sheet.tsv|" >"$edit_dir/config.yaml"
+echo "== sheet edit -> $edit_dir/results"
+snake "$edit_dir" local windows_merge >"$edit_dir/first.log" 2>&1 || fail "windows for the sheet-edit check failed"
+# Change the last column (a label) of the second sample's row only.
+$py - "$edit_dir/sheet.tsv" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+cells = lines[2].split("\t")
+cells[-1] = cells[-1] + "-edited"
+lines[2] = "\t".join(cells)
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+snake "$edit_dir" local windows_merge -n >"$edit_dir/dry.log" 2>&1 || true
+grep -Eq "^windows +1( |$)" "$edit_dir/dry.log" ||
+  fail "after one row of the sheet changed, the dry run does not list exactly one windows job ($edit_dir/dry.log)"
+
 # --- train: a job stopped at its time limit is resumed by the rerun ----------------------------------
 # What SLURM does at a job's time limit: SIGTERM to oncolm train, which writes a checkpoint and exits
 # 75. The job fails, Snakemake keeps train/ (the rule's output is train/train.done), and the rerun
@@ -225,6 +262,15 @@ grep -q "resuming from .* (step $stopped_at)" "$train_dir/results/logs/train/coh
 last_step=$($py -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]["step"])' \
   "$train_dir/results/train/metrics.jsonl")
 [ "$last_step" = 6 ] || fail "the resumed run ended at step $last_step, not 6"
+# Another objective in the config: the rule reruns (a changed parameter) and train refuses to resume
+# the finished run under it, instead of reporting the old model as the new one.
+sed -i "s|objective: mlm|objective: both|" "$train_dir/config.yaml"
+if snake "$train_dir" local train >"$train_dir/changed.log" 2>&1; then
+  fail "the train rule accepted another objective for the finished run (log: $train_dir/changed.log)"
+fi
+grep -q 'cannot resume: the checkpoint.s objective is "mlm" but this run.s is "both"' "$train_dir/results/logs/train/cohort.log" ||
+  fail "the train rule did not name the changed objective (log: $train_dir/results/logs/train/cohort.log)"
+[ ! -f "$train_dir/results/train/train.done" ] || fail "train.done left in place after the refused resume"
 
 # --- compare -----------------------------------------------------------------------------------------
 report_flag=()
