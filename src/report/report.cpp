@@ -49,7 +49,14 @@ void set_stage(std::string& found, const std::string& dir, const char* stage) {
 void classify_directory(const std::string& dir, StageDirs& stages) {
   if (has(dir, contract::cohort_manifest_file) && has(dir, contract::cohort_stats_file))
     set_stage(stages.windows, dir, "windows");
-  if (has(dir, contract::embed_provenance_file)) stages.embed.push_back(dir);
+  // Several embed runs may be drawn side by side, but the same one given twice (as OUT and OUT/embed)
+  // is one.
+  if (has(dir, contract::embed_provenance_file)) {
+    const std::string key = normalise_path(absolute_path(dir));
+    const bool seen = std::any_of(stages.embed.begin(), stages.embed.end(),
+                                  [&](const std::string& e) { return normalise_path(absolute_path(e)) == key; });
+    if (!seen) stages.embed.push_back(dir);
+  }
   if (has(dir, "metrics.jsonl") && has(dir, "train.json")) set_stage(stages.train, dir, "train");
   if (has(dir, "metrics.json") && has(dir, "predictions.tsv")) set_stage(stages.classify, dir, "classify");
   if (has(dir, contract::score_provenance_file)) set_stage(stages.score, dir, "score");
@@ -89,13 +96,18 @@ std::string escape_html(const std::string& text) {
   return out;
 }
 
-// JSON inside a <script> element: "</" would end the element early.
+// JSON inside a <script> element: "</script" would end the element early, and "<!--" followed by
+// "<script" puts the HTML parser in its double-escaped state, where "</script>" no longer ends it.
+// Every < and > becomes its \u escape (the same string to JSON.parse), so a sample id or label can
+// hold anything.
 std::string script_json(const json& value) {
   std::string text = value.dump();
   std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') out += "<\\";
-    else out += text[i];
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else out += c;
   }
   return out;
 }

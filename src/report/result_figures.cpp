@@ -269,7 +269,9 @@ std::vector<Figure> score_figures(const std::string& score_dir) {
 std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
   std::map<std::pair<std::string, std::string>, long> by_class;  // (class, mechanism) -> junctions
   std::map<std::pair<std::string, long>, long> sizes;            // (class, floor(log10 size)) -> junctions
-  std::map<long, long> homology;                                 // homlen -> junctions
+  // (homlen, exact?) -> junctions: homology_complete 0 (the slide reached the end of the sequence it
+  // had) makes homlen a lower bound, drawn apart from the exact lengths.
+  std::map<std::pair<long, bool>, long> homology;
   long junctions = 0, without_size = 0, without_homology = 0;
   const auto files = listed_outputs(breakpoints_dir, std::string(contract::breakpoints_provenance_file), "samples",
                                     "output", std::string(contract::breakpoints_suffix));
@@ -294,7 +296,7 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
       };
       // homology_complete '.': not computed (insertions, imprecise calls), whatever homlen says.
       if (row[complete] == "." || row[homlen] == "." || row[homlen].empty()) ++without_homology;
-      else ++homology[number(homlen)];
+      else ++homology[{number(homlen), row[complete] != "0"}];
       long bases = row[size] == "." || row[size].empty() ? -1 : number(size);
       if (bases > 0) ++sizes[{row[cls], static_cast<long>(std::floor(std::log10(static_cast<double>(bases))))}];
       else ++without_size;
@@ -349,19 +351,27 @@ std::vector<Figure> breakpoint_figures(const std::string& breakpoints_dir) {
   homology_figure.id = "sv_microhomology";
   homology_figure.section = "Structural-variant junctions";
   homology_figure.title = "Microhomology lengths";
-  homology_figure.columns = {"homlen", "junctions"};
-  for (const auto& [length, count] : homology) homology_figure.rows.push_back({{"homlen", length}, {"junctions", count}});
+  homology_figure.columns = {"homlen", "homology", "junctions"};
+  long lower_bounds = 0;
+  for (const auto& [key, count] : homology) {
+    homology_figure.rows.push_back(
+        {{"homlen", key.first}, {"homology", key.second ? "exact" : "lower bound"}, {"junctions", count}});
+    if (!key.second) lower_bounds += count;
+  }
   homology_figure.caption = fmt::format(
-      "Exact microhomology length at each junction (homlen of breakpoints.tsv: bases identical on both sides of the "
-      "join, found from the reference around both breakends); {} junctions whose homology was not computed "
+      "Microhomology length at each junction (homlen of breakpoints.tsv: bases identical on both sides of the join, "
+      "from the REF windows around both breakends, or from the reference FASTA when `oncolm breakpoints` ran with "
+      "--reference); {} junctions whose slide reached the end of that sequence (homology_complete 0) have a lower "
+      "bound, not an exact length, and are drawn apart; {} junctions whose homology was not computed "
       "(homology_complete '.': insertions, imprecise calls) are left out.",
-      without_homology);
+      lower_bounds, without_homology);
   homology_figure.spec = {{"width", 420},
                           {"mark", "bar"},
                           {"encoding",
                            {{"x", {{"field", "homlen"}, {"type", "ordinal"}, {"title", "microhomology (bp)"}}},
-                            {"y", {{"field", "junctions"}, {"type", "quantitative"}}},
-                            {"tooltip", tooltip({"homlen", "junctions"})}}}};
+                            {"y", {{"field", "junctions"}, {"type", "quantitative"}, {"stack", true}}},
+                            {"color", {{"field", "homology"}, {"type", "nominal"}}},
+                            {"tooltip", tooltip({"homlen", "homology", "junctions"})}}}};
   figures.push_back(homology_figure);
   return figures;
 }

@@ -93,12 +93,16 @@ Labels labels_from_tsv(const SupervisedOptions& o) {
                     label = column(o.label_column);
   std::set<std::string> values;
   std::vector<std::pair<std::string, std::string>> rows;
+  long unlabelled_rows = 0;
   for (std::size_t i = 1; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
     std::vector<std::string> cells = split_tabs(lines[i]);
     if (cells.size() != header.size())
       throw input_error(o.labels, static_cast<long>(i + 1), "has {} fields, the header {}", cells.size(), header.size());
-    if (cells[label].empty() || cells[label] == ".") continue;
+    if (cells[label].empty() || cells[label] == ".") {  // counted in labels_skipped
+      ++unlabelled_rows;
+      continue;
+    }
     if (cells[pos].empty() || cells[pos].find_first_not_of("0123456789") != std::string::npos)
       throw input_error(o.labels, static_cast<long>(i + 1), "pos is '{}', not a position", cells[pos]);
     values.insert(cells[label]);
@@ -117,6 +121,7 @@ Labels labels_from_tsv(const SupervisedOptions& o) {
                       fmt::format("{}", fmt::join(values, ", ")));
   Labels labels;
   labels.positive = positive;
+  if (unlabelled_rows > 0) labels.skipped["no_label"] = unlabelled_rows;
   for (const auto& [key, value] : rows) labels.add(key, value == positive ? 1 : 0);
   labels.count_conflicts();
   return labels;
@@ -205,7 +210,8 @@ std::vector<Example> join(const std::string& score_dir, const Labels& labels, lo
   std::vector<Example> examples;
   for (const auto& path : scored_files(score_dir)) {
     std::vector<std::string> lines = read_lines(path);
-    std::vector<std::string> header = split_tabs(lines.at(0));
+    if (lines.empty()) throw input_error(path, 0, "is empty (not a scores.tsv of `oncolm score`)");
+    std::vector<std::string> header = split_tabs(lines[0]);
     auto column = [&](const std::string& name) {
       auto found = std::find(header.begin(), header.end(), name);
       if (found == header.end()) throw input_error(path, 1, "no column '{}'", name);
@@ -219,6 +225,8 @@ std::vector<Example> join(const std::string& score_dir, const Labels& labels, lo
     for (std::size_t i = 1; i < lines.size(); ++i) {
       if (lines[i].empty()) continue;
       std::vector<std::string> c = split_tabs(lines[i]);
+      if (c.size() != header.size())
+        throw input_error(path, static_cast<long>(i + 1), "has {} fields, the header {}", c.size(), header.size());
       auto found = labels.by_key.find(variant_key(c[chrom], c[pos], c[ref], c[alt]));
       if (found == labels.by_key.end()) found = labels.by_key.find(variant_key(c[chrom], c[norm_pos], c[norm_ref], c[norm_alt]));
       if (found == labels.by_key.end()) {

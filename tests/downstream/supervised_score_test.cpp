@@ -194,6 +194,7 @@ TEST_F(SupervisedCli, UnjoinedConflictingAndStaleInputsAreCountedNotUsed) {
   tsv << "chr" << first[0] << "\t" << first[1] << "\t" << first[2] << "\t" << first[3] << "\t"
       << (first[4] == "damaging" ? 0 : 1) << "\n";  // the first variant again, labelled the other way
   tsv << "20\t1\tA\tC\t1\n20\t2\tA\tC\t0\n";      // nowhere in the scores
+  tsv << "20\t3\tA\tC\t.\n20\t4\tA\tC\t\n";       // no label: counted, not used
   tsv.close();
   std::string stale;
   for (const auto& name : oncolm::list_directory(root + "/score"))
@@ -207,6 +208,7 @@ TEST_F(SupervisedCli, UnjoinedConflictingAndStaleInputsAreCountedNotUsed) {
   EXPECT_EQ(summary["positive"], "1");
   EXPECT_EQ(summary["variants"].get<std::size_t>(), labelled - 1);
   EXPECT_EQ(summary["labels_skipped"]["conflicting_labels"], 1);
+  EXPECT_EQ(summary["labels_skipped"]["no_label"], 2);
   EXPECT_EQ(summary["labels_not_joined"], 2);
   const std::string out = read_file(root + "/binary.out");
   EXPECT_NE(out.find("old_run.scores.tsv"), std::string::npos) << out;
@@ -273,6 +275,20 @@ TEST_F(SupervisedCli, NonFiniteScoresAndBadCAreErrors) {
       << read_file(out);
   EXPECT_NE(read_file(out).find(edited_file + ":"), std::string::npos) << read_file(out);
   EXPECT_NE(read_file(out).find("'nan', not a finite number"), std::string::npos) << read_file(out);
+  // A row cut short (a hand-filtered file) is named by file and line, not read past its end.
+  {
+    auto lines = split(read_file(edited_file), '\n');
+    ASSERT_GE(lines.size(), 2u);
+    lines[1] = "a\tb\tc";  // the row with 'nan'; the later rows as they were
+    std::string text;
+    for (std::size_t i = 0; i < lines.size(); ++i) text += (i ? "\n" : "") + lines[i];
+    std::ofstream(edited_file) << text;
+  }
+  EXPECT_EQ(std::system((binary + " score --labels " + root + "/labels.tsv --positive damaging -o " + copy + " > " +
+                         out + " 2>&1").c_str()),
+            256)
+      << read_file(out);
+  EXPECT_NE(read_file(out).find(edited_file + ":2: has 3 fields"), std::string::npos) << read_file(out);
 }
 
 TEST_F(SupervisedCli, BadLabelsAreClearErrors) {

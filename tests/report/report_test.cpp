@@ -335,6 +335,33 @@ TEST(ReportPca, ComponentsOfAKnownConfiguration) {
   EXPECT_NE(read_file(root + "/report.html").find("90.0% and 10.0%"), std::string::npos) << "explained variance";
 }
 
+// A sample id can hold anything: "<!--<script>" inside the page's JSON would put the HTML parser in
+// its double-escaped state, where the payload's own </script> no longer ends the element. And an
+// embed directory named twice (OUT and OUT/embed) is drawn once.
+TEST(ReportEscaping, SampleIdsCannotBreakTheScriptAndAnEmbedRunGivenTwiceIsOneFigure) {
+  const std::string root = fs::fresh_dir("oncolm_report_escaping").string();
+  std::vector<std::vector<float>> rows;
+  for (int i = 0; i < 6; ++i) rows.push_back({static_cast<float>(i), static_cast<float>(i * i % 5), 1.0f, -1.0f * i});
+  write_embeddings(root + "/embed", rows);
+  const std::string hostile = "<!--<script>x</script>";
+  std::string tsv = read_file(root + "/embed/set.emb.tsv");
+  for (std::size_t at = tsv.find("\tS\t"); at != std::string::npos; at = tsv.find("\tS\t", at))
+    tsv.replace(at + 1, 1, hostile);
+  std::ofstream(root + "/embed/set.emb.tsv") << tsv;
+  oncolm::report::ReportOptions options;
+  options.inputs = {root, root + "/embed"};
+  options.output = root + "/report.html";
+  oncolm::report::write_report(options);
+  const std::string html = read_file(root + "/report.html");
+  const std::size_t script = html.rfind("<script>const FIGURES");
+  ASSERT_NE(script, std::string::npos);
+  const std::string payload = html.substr(script + 8, html.find(";\n", script) - script - 8);
+  EXPECT_EQ(payload.find('<'), std::string::npos) << payload.substr(0, 200);
+  EXPECT_NE(payload.find("\\u003c!--\\u003cscript\\u003ex\\u003c/script\\u003e"), std::string::npos);
+  EXPECT_NE(html.find("embedding_pca"), std::string::npos);
+  EXPECT_EQ(html.find("embedding_pca_2"), std::string::npos) << "the same embed run drawn twice";
+}
+
 TEST(ReportBadInput, ClearErrors) {
   const std::string root = fs::fresh_dir("oncolm_report_bad").string();
   oncolm::report::ReportOptions options;
@@ -393,6 +420,16 @@ TEST(ReportBadInput, ClearErrors) {
     EXPECT_NE(std::string(error.what()).find("S.breakpoints.tsv:2"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("'12x'"), std::string::npos) << error.what();
   }
+  // homology_complete 0: homlen is a lower bound, drawn apart from the exact lengths and counted.
+  std::ofstream(root + "/breakpoints/S.breakpoints.tsv")
+      << "class\tmechanism\tsize\thomlen\thomology_complete\nDEL\tblunt\t120\t1\t1\n"
+      << "DEL\thomology_mediated\t9000\t2997\t0\nDEL\tblunt\t300\t1\t1\nINS\tinsertion\t5\t0\t.\n";
+  oncolm::report::write_report(options);
+  std::map<std::string, long> by_kind;
+  for (const auto& row : read_tsv(root + "/data/sv_microhomology.tsv"))
+    by_kind[row.at("homlen") + " " + row.at("homology")] += std::stol(row.at("junctions"));
+  EXPECT_EQ(by_kind, (std::map<std::string, long>{{"1 exact", 2}, {"2997 lower bound", 1}}));
+  EXPECT_NE(read_file(root + "/report.html").find("1 junctions whose slide reached the end"), std::string::npos);
 }
 
 }  // namespace
