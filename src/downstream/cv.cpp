@@ -10,12 +10,45 @@
 namespace oncolm::downstream {
 namespace {
 
-// Population standard deviation.
-double stdev(const std::vector<double>& values) {
-  double mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+// The sum numpy computes along a contiguous axis (np.sum of a vector, np.std(..., axis=1)): pairwise,
+// with eight running sums from 8 values on and halves above 128 (numpy's pairwise_sum). The folds
+// are decided by exact ties between such sums, so the order of the additions must be numpy's.
+double numpy_sum(const double* a, std::size_t n) {
+  if (n < 8) {
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += a[i];
+    return sum;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (std::size_t j = 0; j < 8; ++j) r[j] = a[j];
+    std::size_t i = 8;
+    for (; i < n - n % 8; i += 8)
+      for (std::size_t j = 0; j < 8; ++j) r[j] += a[i + j];
+    double sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) sum += a[i];
+    return sum;
+  }
+  std::size_t half = n / 2;
+  half -= half % 8;
+  return numpy_sum(a, half) + numpy_sum(a + half, n - half);
+}
+
+// Along axis 0 of a C-ordered array numpy adds row after row: left to right.
+double sequential_sum(const double* a, std::size_t n) {
   double sum = 0;
-  for (double v : values) sum += (v - mean) * (v - mean);
-  return std::sqrt(sum / static_cast<double>(values.size()));
+  for (std::size_t i = 0; i < n; ++i) sum += a[i];
+  return sum;
+}
+
+// Population standard deviation as np.std computes it: mean = sum / n, then the sum of the squared
+// deviations / n, each sum in the order numpy adds along that axis.
+double stdev(const std::vector<double>& values, double (*sum_of)(const double*, std::size_t)) {
+  const double n = static_cast<double>(values.size());
+  const double mean = sum_of(values.data(), values.size()) / n;
+  std::vector<double> squares(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) squares[i] = (values[i] - mean) * (values[i] - mean);
+  return std::sqrt(sum_of(squares.data(), squares.size()) / n);
 }
 
 bool isclose(double a, double b) { return std::fabs(a - b) <= 1e-8 + 1e-5 * std::fabs(b); }
@@ -59,24 +92,26 @@ std::vector<int> stratified_group_kfold(const std::vector<int>& y, const std::ve
     for (std::size_t i = n_groups - 1; i >= 1; --i) std::swap(order[i], order[rng.next() % (i + 1)]);
   }
   std::vector<double> spread(n_groups);
-  for (std::size_t g = 0; g < n_groups; ++g) spread[g] = stdev(group_counts[g]);
+  // scikit-learn: np.std(y_counts_per_group, axis=1), over the classes of each donor.
+  for (std::size_t g = 0; g < n_groups; ++g) spread[g] = stdev(group_counts[g], numpy_sum);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return spread[a] > spread[b]; });
 
   std::size_t f_count = static_cast<std::size_t>(folds);
   std::vector<std::vector<double>> fold_counts(f_count, std::vector<double>(k));
   std::vector<int> group_fold(n_groups, -1);
-  std::vector<double> column(f_count);
+  std::vector<double> column(f_count), class_spread(k);
   for (std::size_t g : order) {
     double min_eval = std::numeric_limits<double>::infinity(), min_samples = min_eval;
     std::size_t best = 0;
     for (std::size_t f = 0; f < f_count; ++f) {
       for (std::size_t c = 0; c < k; ++c) fold_counts[f][c] += group_counts[g][c];
-      double eval = 0;
+      // scikit-learn: np.mean(np.std(y_counts_per_fold / y_cnt, axis=0)): each class's spread over the
+      // folds (axis 0), then their mean (a vector sum).
       for (std::size_t c = 0; c < k; ++c) {
         for (std::size_t h = 0; h < f_count; ++h) column[h] = fold_counts[h][c] / class_total[c];
-        eval += stdev(column);
+        class_spread[c] = stdev(column, sequential_sum);
       }
-      eval /= static_cast<double>(k);
+      const double eval = numpy_sum(class_spread.data(), k) / static_cast<double>(k);
       for (std::size_t c = 0; c < k; ++c) fold_counts[f][c] -= group_counts[g][c];
       double samples = std::accumulate(fold_counts[f].begin(), fold_counts[f].end(), 0.0);
       if (eval < min_eval || (isclose(eval, min_eval) && samples < min_samples)) {

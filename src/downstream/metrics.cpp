@@ -30,7 +30,10 @@ ClassificationMetrics classification_metrics(const std::vector<int>& y_true, con
     std::vector<std::size_t> order(k);
     std::iota(order.begin(), order.end(), 0);
     const double* row = proba.row(i);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return row[a] > row[b]; });
+    // Ties (classes absent from a training fold all get probability 0) go to the higher class index,
+    // as scikit-learn's top_k_accuracy_score ranks (a stable ascending sort, reversed).
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return row[a] > row[b] || (row[a] == row[b] && a > b); });
     for (std::size_t j = 0; j < std::min<std::size_t>(3, k); ++j)
       top3 += order[j] == static_cast<std::size_t>(y_true[i]);
   }

@@ -1,7 +1,11 @@
 // The donor-grouped stratified splitter and the metrics, on small hand-checked cases.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <random>
+#include <sstream>
 #include <set>
 
 #include "downstream/cv.h"
@@ -56,6 +60,57 @@ TEST(StratifiedGroupKFold, MatchesScikitLearnWithoutShuffle) {
   EXPECT_EQ(stratified_group_kfold(y, g, 3, 3, false, 0), (std::vector<int>{0, 0, 2, 2, 1, 1, 0, 1, 2, 0}));
 }
 
+// Cohorts of 3 to 24 classes against scikit-learn itself: the folds are decided by exact ties between
+// standard deviations, so they only agree when the sums are added in numpy's order (pairwise from 8
+// values on: PCAWG has ~24 histologies).
+TEST(StratifiedGroupKFold, MatchesScikitLearnWithManyClasses) {
+  const std::string dir = testing::TempDir();
+  const std::string cases_path = dir + "oncolm_sgkf_cases.txt", folds_path = dir + "oncolm_sgkf_folds.txt";
+  std::mt19937 rng(11);
+  struct Case {
+    std::vector<int> y;
+    std::vector<std::string> groups;
+    int classes, folds;
+  };
+  std::vector<Case> cases;
+  for (int classes : {3, 8, 12, 24})
+    for (int repeat = 0; repeat < 6; ++repeat) {
+      Case c{{}, {}, classes, 5};
+      const int samples = classes * (4 + static_cast<int>(rng() % 4));
+      const int donors = samples * 3 / 4;
+      for (int i = 0; i < samples; ++i) {
+        c.y.push_back(i < classes ? i : static_cast<int>(rng() % static_cast<unsigned>(classes)));  // every class
+        c.groups.push_back("d" + std::to_string(rng() % static_cast<unsigned>(donors)));
+      }
+      cases.push_back(c);
+    }
+  {
+    std::ofstream out(cases_path);
+    for (const auto& c : cases) {
+      for (std::size_t i = 0; i < c.y.size(); ++i) out << (i ? "," : "") << c.y[i];
+      out << ";";
+      for (std::size_t i = 0; i < c.groups.size(); ++i) out << (i ? "," : "") << c.groups[i];
+      out << ";" << c.folds << "\n";
+    }
+  }
+  const std::string command = "/usr/bin/python3 " + std::string(ONCOLM_SOURCE_DIR) +
+                              "/tests/downstream/sklearn_folds.py " + cases_path + " > " + folds_path;
+  ASSERT_EQ(std::system(command.c_str()), 0) << command << " (scripts/setup.sh installs python3-sklearn)";
+  std::ifstream in(folds_path);
+  std::string line;
+  std::size_t compared = 0;
+  for (const auto& c : cases) {
+    ASSERT_TRUE(std::getline(in, line)) << "scikit-learn gave fewer fold lists than cases";
+    std::vector<int> expected;
+    std::stringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) expected.push_back(std::stoi(cell));
+    EXPECT_EQ(stratified_group_kfold(c.y, c.groups, c.classes, c.folds, false, 0), expected)
+        << c.classes << " classes, " << c.y.size() << " samples";
+    ++compared;
+  }
+  EXPECT_EQ(compared, 24u);
+}
+
 TEST(Metrics, MatchHandComputedValues) {
   // true:  0 0 0 1 1 2      pred: 0 0 1 1 2 2
   std::vector<int> truth = {0, 0, 0, 1, 1, 2}, predicted = {0, 0, 1, 1, 2, 2};
@@ -78,6 +133,17 @@ TEST(Metrics, MatchHandComputedValues) {
   EXPECT_EQ(m.confusion[1][2], 1);
   EXPECT_DOUBLE_EQ(m.top3_accuracy, 1.0);  // three classes: always in the top 3
   EXPECT_EQ(argmax_rows(proba), (std::vector<int>{0, 0, 1, 1, 0, 2}));
+}
+
+// Equal probabilities rank the higher class first in the top 3, as scikit-learn's
+// top_k_accuracy_score([2, 2, 3], these rows, k=3, labels=[0, 1, 2, 3]) = 1/3 (scikit-learn 1.2.1).
+TEST(Metrics, TopThreeBreaksTiesAsScikitLearn) {
+  const double rows[3][4] = {{.6, .4, 0, 0}, {.6, .4, 0, 0}, {.5, .5, 0, 0}};
+  Matrix proba(3, 4, 0.0);
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t c = 0; c < 4; ++c) proba(i, c) = rows[i][c];
+  ClassificationMetrics m = classification_metrics({2, 2, 3}, {0, 0, 0}, proba, 4);
+  EXPECT_DOUBLE_EQ(m.top3_accuracy, 1.0 / 3);  // class 3 outranks class 2 at 0; class 3 is third
 }
 
 TEST(Metrics, MacroF1CountsPredictedOnlyClassesAndBalancedAccuracySkipsAbsentOnes) {

@@ -3,7 +3,10 @@
 // out by hand on short sequences.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "genome/small_variants/normalise.h"
+#include "core/error.h"
 #include "genome/io/reference.h"
 #include "test_support.h"
 
@@ -113,4 +116,24 @@ TEST(Normalise, LeavesNormalisedVariantsAlone) {
   EXPECT_FALSE(got.changed);
   EXPECT_EQ(common_prefix("T", "TGG"), 1u);
   EXPECT_EQ(classify("T", "TGG"), VariantType::indel);
+}
+
+// htslib 1.16 reads .fai lengths as int: a contig of 2^31 bases or more is refused by name, not
+// read with a wrapped length.
+TEST(Reference, ContigsOfTwoToTheThirtyOneBasesAreRefusedByName) {
+  const std::string fasta = ::testing::TempDir() + "/oncolm_big_contig.fa";
+  std::ofstream(fasta) << ">small\nACGT\n>big\nACGT\n";
+  for (const char* length : {"4294967396", "2147483648"}) {
+    std::ofstream(fasta + ".fai") << "small\t4\t7\t4\t5\nbig\t" << length << "\t17\t4\t5\n";
+    try {
+      Reference reference(fasta);
+      ADD_FAILURE() << "a contig of " << length << " bases was accepted";
+    } catch (const InputError& error) {
+      EXPECT_NE(std::string(error.what()).find(fasta + ".fai:2: contig big has " + length + " bases"),
+                std::string::npos)
+          << error.what();
+    }
+  }
+  std::ofstream(fasta + ".fai") << "small\t4\t7\t4\t5\nbig\t2147483647\t17\t4\t5\n";
+  EXPECT_EQ(Reference(fasta).length(1), 2147483647);
 }

@@ -151,6 +151,37 @@ TEST(SvReader, MantaSymbolicDeletionAndFilteredRecords) {
   EXPECT_EQ(passing.counts.records, all.counts.records);
 }
 
+// A caller writing one record per junction may name two junctions bnd_1 and bnd_2: the id
+// convention only pairs records that point at each other. And an <INS> without END ends at POS
+// (its SVLEN is the inserted length), so one near the contig end is not outside it.
+TEST(SvReader, IdConventionPairsOnlyMirroredBreakendsAndInsertionsEndAtPos) {
+  const std::string path = ::testing::TempDir() + "/one_record_per_junction.vcf";
+  const long ins_pos = 69999920;  // X is 69,999,930 bases here: POS + SVLEN would pass its end
+  std::ofstream(path) << "##fileformat=VCFv4.2\n##contig=<ID=20,length=63025520>\n##contig=<ID=X,length=69999930>\n"
+                      << "##INFO=<ID=SVTYPE,Number=1,Type=String,Description=\"t\">\n"
+                      << "##INFO=<ID=SVLEN,Number=.,Type=Integer,Description=\"l\">\n"
+                      << "##INFO=<ID=SVINSSEQ,Number=.,Type=String,Description=\"s\">\n"
+                      << "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                      << "20\t10001000\tbnd_1\t" << samtools_bases("20", 10001000, 10001000) << "\t"
+                      << samtools_bases("20", 10001000, 10001000) << "[20:10005000[\t.\tPASS\tSVTYPE=BND\n"
+                      << "20\t10002000\tbnd_2\t" << samtools_bases("20", 10002000, 10002000) << "\t"
+                      << samtools_bases("20", 10002000, 10002000) << "[20:10008000[\t.\tPASS\tSVTYPE=BND\n"
+                      << "X\t" << ins_pos << "\tins\t" << samtools_bases("X", ins_pos, ins_pos)
+                      << "\t<INS>\t.\tPASS\tSVTYPE=INS;SVLEN=30;SVINSSEQ=ACGTACGTACGTACGTACGTACGTACGTAC\n";
+  Reference reference(reference_path);
+  ContigResolver contigs(reference, {});
+  SvReadCounts counts;
+  std::vector<SvCall> calls;
+  read_sv_calls(path, reference, contigs, {}, counts, [&](SvCall&& call) { calls.push_back(std::move(call)); });
+  EXPECT_EQ(counts.records, 3u);
+  EXPECT_EQ(counts.junctions, 3u);
+  EXPECT_EQ(counts.unpaired_breakends, 2u);
+  EXPECT_EQ(counts.skipped["sv_position_outside_contig"], 0u);
+  std::set<long> starts;
+  for (const SvCall& call : calls) starts.insert(static_cast<long>(call.junction.bp1.pos));
+  EXPECT_EQ(starts, (std::set<long>{10001000, 10002000, ins_pos}));
+}
+
 TEST(SvReader, BedpeRowsFollowPcawgStrands) {
   std::string path = ::testing::TempDir() + "/calls.bedpe";
   std::ofstream(path) << "chrom1\tstart1\tend1\tchrom2\tstart2\tend2\tsv_id\tpe_support\tstrand1\tstrand2\tsvclass\tsvmethod\n"

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <cstdlib>
 
 #include "core/error.h"
@@ -76,6 +77,23 @@ void sanitise_with_running_counts(std::string& sequence, std::vector<std::uint32
   soft_masked_before[sequence.size()] = soft_masked;
   iupac_before[sequence.size()] = iupac;
 }
+
+// htslib 1.16 has no 64-bit length query (faidx_seq_len returns int): a contig of 2^31 bases or
+// more would come back negative or wrapped to a wrong length. Its .fai line says the real length.
+void refuse_contigs_beyond_int(const std::string& fai_path) {
+  std::ifstream fai(fai_path);
+  std::string line;
+  for (long number = 1; std::getline(fai, line); ++number) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;  // htslib reports a malformed index itself
+    const std::string name = line.substr(0, tab);
+    const std::string length = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
+    if (length.size() > 10 || (length.size() == 10 && length > "2147483647"))
+      throw input_error(fai_path, number, "contig {} has {} bases: contigs of 2^31 bases or more are not supported "
+                        "(htslib 1.16 reads FASTA index lengths as int)", name, length);
+  }
+}
+
 }  // namespace
 
 Reference::Reference(const std::string& path) : path_(path) {
@@ -89,10 +107,10 @@ Reference::Reference(const std::string& path) : path_(path) {
   if (!index_)
     throw input_error(path, 0, "cannot load the FASTA index{}",
                       eof == 1 ? " (a bgzip reference needs both .fai and .gzi: `samtools faidx`)" : "");
+  refuse_contigs_beyond_int(path + ".fai");
   int count = faidx_nseq(index_.get());
   for (int i = 0; i < count; ++i) {
     const char* name = faidx_iseq(index_.get(), i);
-    // htslib 1.16 has no 64-bit length query; contigs of 2^31 bases or more are refused here.
     int length = faidx_seq_len(index_.get(), name);
     if (length < 0) throw input_error(path + ".fai", i + 1, "cannot read the length of contig {}", name);
     contigs_.push_back({name, length});

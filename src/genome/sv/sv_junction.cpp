@@ -253,11 +253,24 @@ std::string breakend_key(const std::string& chrom, std::int64_t pos, Direction d
   return fmt::format("{}:{}:{}", chrom, pos, direction == Direction::left ? '<' : '>');
 }
 
+bool same_side(const BreakendSide& a, const BreakendSide& b) {
+  return a.chrom == b.chrom && a.pos == b.pos && a.direction == b.direction;
+}
+
 }  // namespace
 
 std::optional<SvJunction> BndPairer::add(Pending record, const std::string& mate_id) {
   std::string mate_key = mate_id.empty() ? implied_mate_id(record.id) : mate_id;
   std::string own_key = record.id;
+  if (mate_id.empty() && !mate_key.empty()) {
+    // An id convention (X_1/X_2, GRIDSS o/h) only suggests the mate: a caller that writes one record
+    // per junction can name two junctions bnd_1 and bnd_2. They pair only if each points at the other.
+    auto suggested = pending_.find(mate_key);
+    const bool mirrored = suggested != pending_.end() &&
+                          same_side(suggested->second.side, record.alt.mate) &&
+                          same_side(record.side, suggested->second.alt.mate);
+    if (suggested != pending_.end() && !mirrored) mate_key.clear();
+  }
   if (mate_key.empty()) {
     // No mate named: the mate is the record whose breakends are these two, the other way round.
     // The leading tab keeps these keys apart from ids (VCF ids hold no tab).

@@ -191,7 +191,11 @@ class SvVcfStream {
       if (info.present(key) && info.integers(key).empty())
         throw input_error(reader_.path(), reader_.line(), "INFO {} of {} is not an integer", key, alt);
     std::int64_t pos = reader_.pos();
-    std::int64_t end_pos = !end.empty() ? end[0] : !length.empty() ? pos + std::llabs(length[0]) : pos;
+    // SVLEN of an <INS> is the inserted length, not a reference span: without END it ends at POS.
+    const bool insertion = alt.rfind("<INS", 0) == 0;
+    std::int64_t end_pos = !end.empty()                      ? end[0]
+                           : !length.empty() && !insertion ? pos + std::llabs(length[0])
+                                                            : pos;
     std::string inserted = info.text("SVINSSEQ");
     if (!inside(chrom, end_pos, "END")) return skip("sv_position_outside_contig");
     std::vector<SvJunction> junctions;
