@@ -198,8 +198,8 @@ TEST(BndPairer, PairsMatesByMateIdAndByConventionAndKeepsUnpaired) {
   auto pending = [](const std::string& id, std::int64_t pos, const std::string& alt) {
     BndPairer::Pending record;
     record.id = id;
-    record.side = BreakendSide{"1", pos, Direction::left};
     record.alt = parse_bnd_alt(alt, "A");
+    record.side = BreakendSide{"1", pos, record.alt.this_direction};  // as the VCF reader sets it
     return record;
   };
   EXPECT_FALSE(pairer.add(pending("m1", 60, "A[1:120["), "m2").has_value());
@@ -211,6 +211,11 @@ TEST(BndPairer, PairsMatesByMateIdAndByConventionAndKeepsUnpaired) {
   // No MATEID: PCAWG's _1/_2 and GRIDSS's o/h conventions.
   EXPECT_FALSE(pairer.add(pending("SVMERGE7_2", 120, "]1:60]A"), "").has_value());
   ASSERT_TRUE(pairer.add(pending("SVMERGE7_1", 60, "A[1:120["), "").has_value());
+  // The convention pairs only records that point at each other: SVMERGE8_1 is not SVMERGE8_2's mate.
+  EXPECT_FALSE(pairer.add(pending("SVMERGE8_2", 500, "]1:400]A"), "").has_value());
+  EXPECT_FALSE(pairer.add(pending("SVMERGE8_1", 60, "A[1:120["), "").has_value());
+  EXPECT_EQ(pairer.waiting(), 2u);
+  EXPECT_EQ(pairer.flush_unpaired().size(), 2u);
   EXPECT_EQ(implied_mate_id("gridss3_26499o"), "gridss3_26499h");
   EXPECT_EQ(implied_mate_id("plain"), "");
   // A mate that never comes is still turned into a junction by flush_unpaired().
