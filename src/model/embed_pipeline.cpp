@@ -1,6 +1,7 @@
 #include "model/embed_pipeline.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -84,6 +85,35 @@ struct PreparedRecord {
   std::optional<std::pair<std::int32_t, std::int32_t>> span;  // token span of the variant
 };
 
+// Records embedded other than whole, counted per source (warned about and written to embed.json).
+struct RecordNotes {
+  struct Count {
+    std::size_t records = 0;
+    std::size_t first_line = 0;
+    void add(std::size_t line) {
+      if (records++ == 0) first_line = line;
+    }
+  };
+  Count truncated;             // cut to --max-tokens around the variant (or the record's centre)
+  Count empty;                 // no bases: the row is <cls> alone
+  Count without_manifest_row;  // a windows source's record the manifest does not name: no variant span
+  nlohmann::json to_json() const {
+    return {{"truncated", truncated.records}, {"empty", empty.records},
+            {"without_manifest_row", without_manifest_row.records}};
+  }
+  // Cutting to --max-tokens is the documented policy (info); the other two point at damaged input.
+  void report(const std::string& fasta) const {
+    auto say = [&](Level level, const Count& count, const char* what) {
+      if (count.records > 0)
+        log(level, "{}: {} record(s) {} (first at line {})", fasta, count.records, what, count.first_line);
+    };
+    say(Level::info, truncated, "longer than --max-tokens, cut around the variant or the record's centre (--tile "
+                                "embeds them whole; cut_left/cut_right in the TSV)");
+    say(Level::warning, empty, "without bases, embedded as <cls> alone");
+    say(Level::warning, without_manifest_row, "not named by the windows manifest: no variant span");
+  }
+};
+
 class SourceEmbedder {
  public:
   SourceEmbedder(const Embedder& embedder, const EmbedPipelineOptions& options, std::size_t max_tokens)
@@ -91,6 +121,7 @@ class SourceEmbedder {
 
   std::size_t run(const EmbedSource& source, const std::string& npy_path, const std::string& tsv_path);
   const std::string& sample_id() const { return sample_id_; }  // of the last source run
+  const RecordNotes& notes() const { return notes_; }            // of the last source run
 
  private:
   void prepare(FastaRecord& record, const EmbedSource& source);
@@ -102,6 +133,7 @@ class SourceEmbedder {
   std::size_t max_tokens_;
   std::unordered_map<std::string, VariantSite> sites_;
   std::string sample_id_;  // the source's sample_id column value
+  RecordNotes notes_;
   std::vector<PreparedRecord> records_;
   std::vector<EmbedItem> items_;
   std::vector<std::size_t> item_tokens_;
@@ -113,12 +145,24 @@ void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
     throw input_error(source.fasta, static_cast<long>(record.line),
                       "record '{}' has {} character(s) that are no nucleotide code (first '{}' at base {})",
                       record.name, cleanup.invalid, record.sequence[cleanup.first_invalid], cleanup.first_invalid + 1);
+  if (record.sequence.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    throw input_error(source.fasta, static_cast<long>(record.line),
+                      "record '{}' has {} bases: more than the tokenizer's 2^31 - 1", record.name,
+                      record.sequence.size());
+  // pandas.read_csv (the documented loader of .emb.tsv) reads a field that starts with '"' as quoted
+  // and would join rows: the TSV would no longer match the .npy row for row.
+  if (!record.name.empty() && record.name[0] == '"')
+    throw input_error(source.fasta, static_cast<long>(record.line),
+                      "record name '{}' starts with '\"', which pandas.read_csv reads as a quoted field: rename it",
+                      record.name);
   PreparedRecord prepared;
   prepared.name = record.name;
   prepared.line = record.line;
   prepared.bases = record.sequence.size();
   auto site = sites_.find(record.name);
   if (site != sites_.end()) prepared.site = site->second;
+  else if (!source.manifest.empty()) notes_.without_manifest_row.add(record.line);
+  if (record.sequence.empty()) notes_.empty.add(record.line);
   Encoding encoding = embedder_.tokenizer().encode(record.sequence);
   double centre = prepared.site ? 0.5 * static_cast<double>(prepared.site->begin + prepared.site->end)
                                 : 0.5 * static_cast<double>(record.sequence.size());
@@ -141,6 +185,7 @@ void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
     Truncation cut = truncate_centred(encoding, record.sequence.size(), max_tokens_, centre);
     prepared.cut_left = cut.cut_left;
     prepared.cut_right = cut.cut_right;
+    if (cut.cut_left + cut.cut_right > 0) notes_.truncated.add(record.line);
     if (prepared.site) prepared.span = token_span(encoding, *prepared.site);
     EmbedItem item;
     item.ids = std::move(encoding.ids);
@@ -161,13 +206,21 @@ void SourceEmbedder::prepare(FastaRecord& record, const EmbedSource& source) {
 // NaN or inf comes from the model (NaN weights, a config.json such as a negative layer_norm_eps),
 // never from a sequence: stop, naming the first record it reached, rather than write it.
 void SourceEmbedder::check_finite(const std::vector<float>& item_rows, std::size_t dim, const std::string& fasta) const {
-  const auto bad = std::find_if(item_rows.begin(), item_rows.end(), [](float v) { return !std::isfinite(v); });
+  // float16 output holds at most 65504: a larger value (hidden states before the final LayerNorm,
+  // `--layer`) would be written as inf.
+  const float limit = options_.float16_output ? 65504.0f : std::numeric_limits<float>::max();
+  const auto bad = std::find_if(item_rows.begin(), item_rows.end(),
+                                [limit](float v) { return !std::isfinite(v) || std::fabs(v) > limit; });
   if (bad == item_rows.end()) return;
   const std::size_t item = static_cast<std::size_t>(bad - item_rows.begin()) / dim;
   const auto record = std::find_if(records_.begin(), records_.end(), [item](const PreparedRecord& r) {
     return item >= r.first_item && item < r.first_item + r.item_count;
   });
   const bool found = record != records_.end();
+  if (std::isfinite(*bad))
+    throw input_error(fasta, found ? static_cast<long>(record->line) : 0,
+                      "record {}: its embedding holds {}, beyond float16's range (65504): write float32 (--dtype "
+                      "float32)", found ? record->name : std::string("?"), *bad);
   throw input_error(fasta, found ? static_cast<long>(record->line) : 0,
                     "the model gives non-finite embeddings (NaN or inf) for record {}: its weights or config.json "
                     "give NaN or inf", found ? record->name : std::string("?"));
@@ -207,6 +260,7 @@ std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& np
   WindowManifest manifest;
   if (!source.manifest.empty()) manifest = read_window_manifest(source.manifest);
   sites_ = std::move(manifest.sites);
+  notes_ = RecordNotes{};
   sample_id_ = resolve_sample_id(source, manifest.sample_id);
   NpyWriter npy(npy_path, embedder_.dim(), options_.float16_output);
   std::ofstream tsv(tsv_path, std::ios::binary);
@@ -235,6 +289,7 @@ std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& np
   tsv.close();
   if (!tsv) throw std::runtime_error("cannot write " + tsv_path);
   if (count == 0) log(Level::warning, "{}: no FASTA records", source.fasta);
+  notes_.report(source.fasta);
   return count;
 }
 
@@ -269,6 +324,17 @@ nlohmann::json provenance(const EmbedPipelineOptions& options, const Embedder& e
 std::uint64_t file_size(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   return in ? static_cast<std::uint64_t>(in.tellg()) : 0;
+}
+
+// Whether a windows FASTA holds a record: its .fai says so without reading it; a directory copied
+// without its index files is read (SV windows must not be left out because an index is missing).
+bool holds_records(const std::string& fasta) {
+  if (!path_exists(fasta)) return false;
+  const std::string index = fasta + ".fai";
+  if (path_exists(index)) return file_size(index) > 0;
+  FastaReader reader(fasta);
+  FastaRecord record;
+  return reader.next(record);
 }
 
 // The sample sheet's id as <safe_id>.stats.json records it (written last by `oncolm windows`); empty
@@ -328,9 +394,8 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
                             "writes the stats file last); rerun `oncolm windows` for it",
                             contract::sample_stats_name(sample));
         sources.push_back(windows_source(input, sample, sample, windows_fasta_suffix, windows_manifest_suffix));
-        // SV junction windows of the same sample, when the windows run found any (its .fai lists them).
-        std::string sv_index = path_join(input, sample + sv_fasta_suffix + ".fai");
-        if (path_exists(sv_index) && file_size(sv_index) > 0)
+        // SV junction windows of the same sample, when the windows run found any.
+        if (holds_records(path_join(input, sample + sv_fasta_suffix)))
           sources.push_back(windows_source(input, sample, sample + std::string(contract::sv_embedding_name_suffix),
                                            sv_fasta_suffix, sv_manifest_suffix));
       }
@@ -384,7 +449,7 @@ std::size_t run_embed_pipeline(const EmbedPipelineOptions& options) {
     tsv.commit();
     total += records;
     outputs.push_back({{"name", source.name}, {"sample_id", runner.sample_id()}, {"fasta", source.fasta},
-                       {"manifest", source.manifest}, {"records", records},
+                       {"manifest", source.manifest}, {"records", records}, {"records_not_whole", runner.notes().to_json()},
                        {"npy", file_name(npy_path)}, {"tsv", file_name(tsv_path)}});
   }
   nlohmann::json json = provenance(options, embedder, max_tokens);

@@ -289,7 +289,7 @@ Truncation truncate_centred(Encoding& encoding, std::size_t text_length, std::si
   std::size_t best = 0;
   double best_distance = std::numeric_limits<double>::infinity();
   for (std::size_t first = 0; first + keep <= body; ++first) {
-    double mid = 0.5 * (encoding.start[1 + first] + encoding.end[first + keep]);
+    double mid = 0.5 * (static_cast<double>(encoding.start[1 + first]) + static_cast<double>(encoding.end[first + keep]));
     double distance = std::fabs(mid - centre);
     if (distance >= best_distance) break;
     best_distance = distance;

@@ -271,6 +271,9 @@ TEST_F(EmbedPipeline, FastaRowsMatchTheEncoderOneSequenceAtATime) {
   EXPECT_EQ(json["layer"], 2);
   EXPECT_EQ(json["truncation"]["max_tokens"], 60);
   EXPECT_EQ(json["outputs"][0]["records"], 6);
+  // Record e was cut to --max-tokens: counted (and warned about), the others embedded whole.
+  EXPECT_EQ(json["outputs"][0]["records_not_whole"],
+            (nlohmann::json{{"truncated", 1}, {"empty", 0}, {"without_manifest_row", 0}}));
   // The command inherits this process's environment, so it reports the same OpenMP wait policy.
   EXPECT_EQ(json["openmp_wait_policy"], oncolm::openmp_wait_description());
   for (const auto& entry : fs::directory_iterator(dir / "out"))
@@ -296,12 +299,23 @@ TEST_F(EmbedPipeline, WindowsDirectoryGivesAllelesVariantSpansAndVariantPooling)
              "chrom\tpos\tref\talt\tnorm_pos\tnorm_ref\tnorm_alt\ttype\twindow_start\twindow_end\toffset\tref_record\talt_record\n"
              "20\t1031\tA\tG\t1031\tA\tG\tsnv\t1001\t1061\t30\tv1_REF\tv1_ALT\n"
              "20\t2030\tCTT\tC\t2030\tCTT\tC\tindel\t2001\t2061\t30\tv2_REF\tv2_ALT\n");
+  // SV junction windows of the same sample, in a directory copied without its index files: still
+  // embedded (their presence used to be read from the .fai alone).
+  std::ofstream(dir / "windows/S1.sv_windows.fa") << ">j1_REF1\n" << random_dna(61, 13) << "\n>j1_REF2\n"
+                                                  << random_dna(61, 14) << "\n>j1_ALT\n" << random_dna(61, 15) << "\n";
+  ASSERT_EQ(run_command("bgzip -f " + (dir / "windows/S1.sv_windows.fa").string(), ignored), 0) << ignored;
+  write_gzip(dir / "windows/S1.sv_windows.tsv.gz",
+             "chrom\tpos\tref1_record\tref2_record\talt_record\tref1_offset\tref2_offset\talt_junction_offset\n"
+             "20\t5000\tj1_REF1\tj1_REF2\tj1_ALT\t30\t30\t30\n");
   EmbedPipelineOptions options;
   options.model_dir = model_dir;
   options.out_dir = (dir / "out").string();
   options.inputs = {(dir / "windows").string()};
   options.embedder.pooling = Pooling::variant;
-  ASSERT_EQ(run_embed_pipeline(options), 4u);
+  ASSERT_EQ(run_embed_pipeline(options), 4u + 3u);
+  std::int64_t sv_rows = 0, sv_columns = 0;
+  read_npy(dir / "out/S1.sv.emb.npy", sv_rows, sv_columns);
+  EXPECT_EQ(sv_rows, 3);
   auto tsv = read_tsv(dir / "out/S1.emb.tsv");
   ASSERT_EQ(tsv.size(), 5u);
   EXPECT_EQ(tsv[1][2], "REF");
@@ -461,6 +475,28 @@ TEST_F(EmbedPipeline, NonFiniteEmbeddingsAndNegativeLayersAreErrors) {
         << error.what();
   }
   EXPECT_FALSE(fs::exists(dir / "out/in.emb.npy"));
+  // Finite values beyond float16's range (65504) would be written as inf: refused with --dtype
+  // float16, written in float32. Word embeddings of 1e5 make hidden state 0 that large.
+  weights = read_text(model_dir + "/model.safetensors");
+  const auto& words = header.at("esm.embeddings.word_embeddings.weight");
+  for (std::size_t at = 8 + header_size + words.at("data_offsets")[0].get<std::size_t>();
+       at < 8 + header_size + words.at("data_offsets")[1].get<std::size_t>(); at += sizeof(float)) {
+    const float large = 1e5f;
+    std::memcpy(&weights[at], &large, sizeof large);
+  }
+  std::ofstream(dir / "model/model.safetensors", std::ios::binary) << weights;
+  options.embedder.layer = 0;
+  options.float16_output = true;
+  try {
+    run_embed_pipeline(options);
+    FAIL() << "values beyond float16's range were written";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find(":1: record first: its embedding holds"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("beyond float16's range (65504)"), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "out/in.emb.npy"));
+  options.float16_output = false;
+  EXPECT_EQ(run_embed_pipeline(options), 1u);
   options.model_dir = model_dir;
   options.embedder.layer = -2;
   try {
@@ -470,6 +506,34 @@ TEST_F(EmbedPipeline, NonFiniteEmbeddingsAndNegativeLayersAreErrors) {
     EXPECT_NE(std::string(error.what()).find("--layer -2: give 0..2, or -1 for the last"), std::string::npos)
         << error.what();
   }
+  fs::remove_all(dir);
+}
+
+// What is not embedded whole is counted; a name pandas would read as a quoted field is refused
+// (the TSV would no longer match the .npy row for row).
+TEST_F(EmbedPipeline, EmptyRecordsAreCountedAndQuotedNamesRefused) {
+  c10::InferenceMode guard;
+  fs::path dir = fs::fresh_dir("oncolm_embed_notes");
+  std::ofstream(dir / "in.fa") << ">blank\n>b\n" << random_dna(30, 21) << "\n";
+  EmbedPipelineOptions options;
+  options.model_dir = model_dir;
+  options.out_dir = (dir / "out").string();
+  options.inputs = {(dir / "in.fa").string()};
+  EXPECT_EQ(run_embed_pipeline(options), 2u);
+  auto json = nlohmann::json::parse(read_text(dir / "out/embed.json"));
+  EXPECT_EQ(json["outputs"][0]["records_not_whole"]["empty"], 1);
+  EXPECT_EQ(json["outputs"][0]["records_not_whole"]["truncated"], 0);
+  std::ofstream(dir / "quoted.fa") << ">b\nACGT\n>\"q\nACGT\n";
+  options.inputs = {(dir / "quoted.fa").string()};
+  options.out_dir = (dir / "quoted").string();
+  try {
+    run_embed_pipeline(options);
+    FAIL() << "a record name starting with a quote was accepted";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("quoted.fa:3: record name '\"q' starts with"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "quoted/quoted.emb.tsv"));
   fs::remove_all(dir);
 }
 
