@@ -73,6 +73,7 @@ class SampleProcessor {
   void skip(const std::string& reason, const Source& source, const std::string& detail);
   void emit(const Candidate& target, const std::vector<const Candidate*>& nearby);
   PersonalisedWindows personalise(const Candidate& target, const std::string& ref_contig);
+  std::int64_t indel_slide(const Candidate& target);
 
   const SampleSheet& sheet_;
   const Sample& sample_;
@@ -348,6 +349,9 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
     seq = std::move(personal.sequences);
     germline = std::move(personal.sites);
     count_germline(germline, stats_.germline);
+    // Named as the row's `chrom` and `nearby_variants` name the contig (the VCF's name), not as the
+    // reference does, so that one row never names its contig two ways.
+    for (GermlineSite& site : germline) site.chrom = target.chrom;
   }
   std::string ref_name = contract::window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, false);
   std::string alt_name = contract::window_record_name(sample_.safe_id, index, ref_contig, target.norm_pos, true);
@@ -366,7 +370,8 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
     fmt::format_to(row, FMT_COMPILE("{}{}:{}:{}>{}"), i ? "," : "", nearby[i]->chrom, nearby[i]->norm_pos,
                    nearby[i]->norm_ref, nearby[i]->norm_alt);
   fmt::format_to(row, FMT_COMPILE("\t{}\t{}\t{}"),
-                 evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt),
+                 evidence_.small_variant_columns(ref_contig, target.norm_pos, target.norm_ref, target.norm_alt,
+                                                 indel_slide(target)),
                  germline_column(germline, true), germline_column(germline, false));
   for (const auto& [column, value] : sample_.labels) fmt::format_to(row, FMT_COMPILE("\t{}"), value);
   row_.push_back('\n');
@@ -375,6 +380,14 @@ void SampleProcessor::emit(const Candidate& target, const std::vector<const Cand
   ++stats_.windows_by_type.at(type_name(target.type));
   stats_.add_window_pair(seq.ref, seq.alt);
   if (progress_) progress_->advance();
+}
+
+// How far an indel slides through its repeat, for its read evidence (0 when there are no reads to count).
+std::int64_t SampleProcessor::indel_slide(const Candidate& target) {
+  if (!evidence_.has_reads() || target.type != VariantType::indel) return 0;
+  int contig = current_contig_;
+  return indel_right_shift(target.norm_pos, target.norm_ref, target.norm_alt, reference_.length(contig),
+                           [this, contig](std::int64_t start, std::int64_t end) { return reference_.fetch(contig, start, end); });
 }
 
 // The windows with the donor's germline alleles (--personalise, a sample with a normal BAM).

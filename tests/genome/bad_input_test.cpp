@@ -348,6 +348,12 @@ TEST(BadInput, MissingOrForeignBamNamesTheFile) {
   EXPECT_EQ(missing.status, 1);
   EXPECT_TRUE(contains(missing.err, "missing.tsv:2: sample s1: tumour_bam file")) << missing.err;
   EXPECT_TRUE(contains(missing.err, "no_such.bam")) << missing.err;
+  // "." (a placeholder some sheets use for "none") is the sheet's directory, not a BAM.
+  write_file(dir / "dot.tsv", sheet_header + "s1\td1\t\t.\t" + liver2 + "\t\t\tA\tB\n");
+  CommandResult dot = run_windows(dir / "dot.tsv", dir / "out");
+  EXPECT_EQ(dot.status, 1);
+  EXPECT_TRUE(contains(dot.err, "dot.tsv:2: sample s1: normal_bam")) << dot.err;
+  EXPECT_TRUE(contains(dot.err, "is a directory, not a file (leave the cell empty")) << dot.err;
   // Real reads of another genome slice (contig 1 only): no contig in common with this reference.
   std::string foreign = test_data("reads", "CHM1.chr1_10k-40k.bam");
   write_file(dir / "foreign.tsv", sheet_header + "s1\td1\t\t" + foreign + "\t" + liver2 + "\t\t\tA\tB\n");

@@ -147,10 +147,64 @@ TEST(ReadEvidence, IndelAltCountsEqualReadsSamtoolsShowsCarryingTheIndel) {
     bool deletion = indel[0] == '-';
     std::string ref = deletion ? anchor + bases : anchor;
     std::string alt = deletion ? anchor : anchor + bases;
-    AlleleCounts counts = reader.count_indel("1", pos, ref, alt, filters);
+    // ALT calls do not depend on the slide through the repeat (it decides REF calls only): 0.
+    AlleleCounts counts = reader.count_indel("1", pos, ref, alt, 0, filters);
     EXPECT_EQ(counts.alt, static_cast<int>(names.size())) << indel << " after 1:" << pos;
     EXPECT_GE(counts.depth, counts.alt + counts.ref);
   }
+}
+
+// A one-base deletion in a run of eleven A's (reference 500-510, anchor C at 499), aligned reads as
+// an aligner writes them: 5 reads carry the deletion; 5 REF reads span the run; 5 reads of the ALT
+// haplotype end inside the run, where they match the reference base for base and are aligned
+// without the deletion (55M). Only the first ten tell the alleles apart: VAF 0.5, not 5/15.
+TEST(ReadEvidence, IndelReadsEndingInsideTheRepeatCountForNeitherAllele) {
+  const std::string dir = std::string(::testing::TempDir()) + "oncolm_repeat_indel_" + std::to_string(::getpid());
+  std::string contig;
+  for (int i = 0; contig.size() < 498; ++i) contig += "ACGTTGCAGGCATCCA"[i % 16];  // positions 1-498
+  contig += "C" + std::string(11, 'A') + "TGCATTGCAAGTCCGATCGA";                   // C at 499, A at 500-510
+  while (contig.size() < 1000) contig += "TTGACCGTAG";
+  auto piece = [&](long start, long length) { return contig.substr(static_cast<std::size_t>(start - 1), length); };
+  std::string alt_haplotype = contig.substr(0, 510 - 1) + contig.substr(510);  // one A fewer
+  std::string sam = "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:" + std::to_string(contig.size()) + "\n";
+  auto add_read = [&](const std::string& name, long pos, const std::string& cigar, const std::string& bases) {
+    sam += name + "\t0\tc1\t" + std::to_string(pos) + "\t60\t" + cigar + "\t*\t0\t0\t" + bases + "\t" +
+           std::string(bases.size(), 'I') + "\n";
+  };
+  for (int i = 0; i < 5; ++i) {
+    long start = 440 + i;
+    add_read("ref" + std::to_string(i), start, "90M", piece(start, 90));  // spans 500-511
+    // 60 bases of the ALT haplotype from `start`: 499 - start + 1 bases up to the anchor, then the run.
+    add_read("alt" + std::to_string(i), start, std::to_string(500 - start) + "M1D" + std::to_string(60 - (500 - start)) + "M",
+             alt_haplotype.substr(static_cast<std::size_t>(start - 1), 60));
+    add_read("short" + std::to_string(i), start, std::to_string(507 - start + 1) + "M",
+             alt_haplotype.substr(static_cast<std::size_t>(start - 1), static_cast<std::size_t>(507 - start + 1)));
+  }
+  ASSERT_EQ(std::system(("mkdir -p '" + dir + "'").c_str()), 0);
+  oncolm::test::write_file(dir + "/ref.fa", ">c1\n" + contig + "\n");
+  oncolm::test::write_file(dir + "/reads.sam", sam);
+  ASSERT_EQ(std::system(("cd '" + dir + "' && samtools faidx ref.fa && samtools sort -o reads.bam reads.sam 2>/dev/null"
+                         " && samtools index reads.bam").c_str()), 0);
+  // The short reads really match the reference: samtools calmd finds no mismatch (NM:i:0) in them.
+  std::string calmd = run_command("cd '" + dir + "' && samtools calmd reads.bam ref.fa 2>/dev/null | grep '^short'");
+  ASSERT_EQ(split(calmd, '\n').size(), 5u);
+  for (const std::string& line : split(calmd, '\n')) EXPECT_NE(line.find("NM:i:0"), std::string::npos) << line;
+
+  AlignmentReader reader(dir + "/reads.bam", dir + "/ref.fa", {{"c1", static_cast<std::int64_t>(contig.size())}});
+  // The deletion slides from after 499 to after 509: the run's last A is the deleted one.
+  AlleleCounts counts = reader.count_indel("c1", 499, "CA", "C", 10, ReadFilters{});
+  EXPECT_EQ(counts.alt, 5);
+  EXPECT_EQ(counts.ref, 5);
+  EXPECT_EQ(counts.depth, 10);
+  // Without the slide the short reads would count as REF (what the rule must not do).
+  AlleleCounts unslid = reader.count_indel("c1", 499, "CA", "C", 0, ReadFilters{});
+  EXPECT_EQ(unslid.ref, 10);
+  AlleleByRead calls = reader.allele_by_read("c1", 499, "CA", "C", 10, ReadFilters{});
+  EXPECT_EQ(calls.size(), 10u);
+  EXPECT_EQ(calls.count("short0"), 0u);
+  EXPECT_EQ(calls.at("alt0"), 'A');
+  EXPECT_EQ(calls.at("ref0"), 'R');
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 TEST(ReadEvidence, HeaderLengthThatDisagreesWithTheReferenceIsAnError) {

@@ -118,6 +118,78 @@ TEST(Normalise, LeavesNormalisedVariantsAlone) {
   EXPECT_EQ(classify("T", "TGG"), VariantType::indel);
 }
 
+// The haplotype of a pure indel after 1-based base `pos` (ref[0] == alt[0] is that base).
+std::string apply_indel(const std::string& sequence, std::int64_t pos, const std::string& ref, const std::string& alt) {
+  auto at = static_cast<std::size_t>(pos - 1);
+  return sequence.substr(0, at) + alt + sequence.substr(at + ref.size());
+}
+
+// The slide, by brute force: the largest s such that the same-sized event after every base from
+// pos to pos + s gives the haplotype of the event at pos.
+std::int64_t slide_by_brute_force(const std::string& sequence, std::int64_t pos, const std::string& ref,
+                                  const std::string& alt) {
+  const std::string haplotype = apply_indel(sequence, pos, ref, alt);
+  std::size_t event = std::max(ref.size(), alt.size()) - 1;
+  std::int64_t shift = 0;
+  for (std::int64_t at = pos + 1; at <= static_cast<std::int64_t>(sequence.size()); ++at) {
+    auto i = static_cast<std::size_t>(at - 1);
+    bool same;
+    if (ref.size() > alt.size()) {  // delete the event's length of bases after `at`
+      same = i + 1 + event <= sequence.size() &&
+             sequence.substr(0, i + 1) + sequence.substr(i + 1 + event) == haplotype;
+    } else {  // insert after `at` the bases the haplotype holds there
+      same = sequence.substr(0, i + 1) + haplotype.substr(i + 1, event) + sequence.substr(i + 1) == haplotype;
+    }
+    if (!same) break;
+    shift = at - pos;
+  }
+  return shift;
+}
+
+TEST(Normalise, IndelRightShiftIsTheSlideThroughItsRepeat) {
+  //                         position: 1234567890123456
+  const std::string sequence = "GCAAAAATCACACAGT";
+  SequenceFetcher fetch = over(sequence);
+  auto length = static_cast<std::int64_t>(sequence.size());
+  EXPECT_EQ(indel_right_shift(2, "CA", "C", length, fetch), 4);    // one A of five: slides to the last
+  EXPECT_EQ(indel_right_shift(2, "CAA", "C", length, fetch), 3);
+  EXPECT_EQ(indel_right_shift(2, "C", "CA", length, fetch), 5);    // one more A: after any of them
+  EXPECT_EQ(indel_right_shift(8, "TCA", "T", length, fetch), 4);   // CA of a CACACA repeat
+  EXPECT_EQ(indel_right_shift(8, "T", "TCA", length, fetch), 6);
+  EXPECT_EQ(indel_right_shift(8, "T", "TGG", length, fetch), 0);   // not a repeat of the reference
+  EXPECT_EQ(indel_right_shift(14, "AGT", "A", length, fetch), 0);  // deletes up to the contig end
+  EXPECT_EQ(indel_right_shift(16, "T", "TT", length, fetch), 0);   // after the last base
+  EXPECT_EQ(indel_right_shift(5, "A", "G", length, fetch), 0);     // not an indel
+  // Every left-normalised indel of up to 3 bases on a sequence of short repeats, against the
+  // brute-force slide; the reference is fetched 100 bases at a time, so a long repeat crosses fetches.
+  const std::string repeats = "ACGT" + std::string(150, 'A') + "GCGCGCGCT" + std::string(30, 'T') + "CAGCAGCAGCAGG";
+  SequenceFetcher fetch_repeats = over(repeats);
+  auto repeats_length = static_cast<std::int64_t>(repeats.size());
+  int checked = 0, slid = 0;
+  for (std::int64_t pos = 1; pos < repeats_length; ++pos) {
+    for (std::size_t size = 1; size <= 3; ++size) {
+      auto at = static_cast<std::size_t>(pos - 1);
+      if (at + 1 + size <= repeats.size()) {  // deletion of the `size` bases after pos
+        NormalisedAllele left = normalise(pos, repeats.substr(at, size + 1), repeats.substr(at, 1), fetch_repeats);
+        std::int64_t got = indel_right_shift(left.pos, left.ref, left.alt, repeats_length, fetch_repeats);
+        ASSERT_EQ(got, slide_by_brute_force(repeats, left.pos, left.ref, left.alt)) << left.pos << " " << left.ref;
+        slid += got > 0;
+        ++checked;
+      }
+      for (const std::string& inserted : {std::string(size, 'A'), std::string("GC").substr(0, size),
+                                          std::string("CAG").substr(0, size)}) {
+        NormalisedAllele left = normalise(pos, repeats.substr(at, 1), repeats.substr(at, 1) + inserted, fetch_repeats);
+        std::int64_t got = indel_right_shift(left.pos, left.ref, left.alt, repeats_length, fetch_repeats);
+        ASSERT_EQ(got, slide_by_brute_force(repeats, left.pos, left.ref, left.alt)) << left.pos << " " << left.alt;
+        slid += got > 0;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 1500);
+  EXPECT_GT(slid, checked / 2);
+}
+
 // htslib 1.16 reads .fai lengths as int: a contig of 2^31 bases or more is refused by name, not
 // read with a wrapped length.
 TEST(Reference, ContigsOfTwoToTheThirtyOneBasesAreRefusedByName) {

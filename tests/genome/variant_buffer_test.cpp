@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "genome/small_variants/variant_buffer.h"
 
@@ -85,4 +88,32 @@ TEST(VariantBuffer, FarMovedIndelIsLateAndItsCopyADuplicate) {
   late = true;
   EXPECT_TRUE(buffer.insert(deletion, &late));
   EXPECT_FALSE(late);
+}
+
+// A deletion's ALT window reaches as far right of its REF window as it deletes bases: a variant
+// there is inside the ALT window, so it is listed as a neighbour, as the deletion is for it.
+TEST(VariantBuffer, NeighboursInsideADeletionsAltWindowAreListed) {
+  std::map<std::int64_t, std::vector<std::int64_t>> neighbours_of;
+  VariantBuffer buffer(/*look_ahead=*/100, /*max_half_window=*/20,
+                       [&](const Candidate& target, const std::vector<const Candidate*>& nearby) {
+                         for (const Candidate* other : nearby) neighbours_of[target.norm_pos].push_back(other->norm_pos);
+                         neighbours_of[target.norm_pos];
+                       });
+  Candidate deletion;
+  deletion.chrom = "20";
+  deletion.pos = deletion.norm_pos = 1300;
+  deletion.ref = deletion.norm_ref = "G" + std::string(50, 'A');
+  deletion.alt = deletion.norm_alt = "G";
+  deletion.window = window_geometry(1300, deletion.norm_ref, "G", 100000000, 40);
+  ASSERT_EQ(deletion.window->end, 1320);      // REF window 1281-1320
+  ASSERT_EQ(deletion.window->alt_end, 1370);  // ALT window: 1281-1300, then 1351-1370
+  ASSERT_TRUE(buffer.insert(deletion));
+  buffer.advance(1300);
+  ASSERT_TRUE(buffer.insert(snv(1370, 40)));
+  buffer.advance(1370);
+  ASSERT_TRUE(buffer.insert(snv(1380, 40)));  // past both of the deletion's windows
+  buffer.advance(5000);
+  buffer.flush();
+  EXPECT_EQ(neighbours_of[1300], (std::vector<std::int64_t>{1370}));
+  EXPECT_EQ(neighbours_of[1370], (std::vector<std::int64_t>{1300, 1380}));
 }

@@ -65,20 +65,20 @@ std::string record_key(const bam1_t* read) {
   return read_name(read) + ((read->core.flag & BAM_FREAD2) ? "/2" : "/1");
 }
 
-[[noreturn]] void throw_read_error(samFile* file, int tid, std::int64_t start0) {
-  throw input_error(file->fn, 0, "cannot read alignments near contig #{} position {} (corrupt file, or a CRAM "
-                    "whose reference is not the --reference given)", tid, start0 + 1);
+[[noreturn]] void throw_read_error(const AlignmentReader::Handles& handles, int tid, std::int64_t start0) {
+  throw input_error(handles.file->fn, 0, "cannot read alignments near {}:{} (corrupt file, or a CRAM "
+                    "whose reference is not the --reference given)", sam_hdr_tid2name(handles.header, tid), start0 + 1);
 }
 
 // Calls visit(offset, pileup entry) for every read at ref positions [start0, start0 + length),
 // 0-based, through htslib's pileup with overlapping-mate detection.
 template <typename Visit>
-void pileup_region(samFile* file, hts_idx_t* index, int tid, std::int64_t start0, std::int64_t length,
+void pileup_region(const AlignmentReader::Handles& handles, int tid, std::int64_t start0, std::int64_t length,
                    const ReadFilters& filters, Visit visit) {
   RegionIterator region;
-  region.iterator = sam_itr_queryi(index, tid, start0, start0 + length);
+  region.iterator = sam_itr_queryi(handles.index, tid, start0, start0 + length);
   if (!region.iterator) return;
-  PileupSource source{file, region.iterator, &filters};
+  PileupSource source{handles.file, region.iterator, &filters};
   void* sources[1] = {&source};
   bam_mplp_t pileup = bam_mplp_init(1, next_filtered_read, sources);
   bam_mplp_init_overlaps(pileup);
@@ -94,7 +94,7 @@ void pileup_region(samFile* file, hts_idx_t* index, int tid, std::int64_t start0
   }
   bam_mplp_destroy(pileup);
   // A read error must not pass for "no reads": the counts would silently be zero.
-  if (status < 0) throw_read_error(file, tid, start0);
+  if (status < 0) throw_read_error(handles, tid, start0);
 }
 
 struct SaAlignment {
@@ -222,10 +222,10 @@ namespace {
 using ReadKey = std::string (*)(const bam1_t*);
 
 // Read -> its bases over [pos, pos + length) ('.' = none that passed).
-std::map<std::string, std::string> substitution_bases(samFile* file, hts_idx_t* index, int tid, std::int64_t pos,
+std::map<std::string, std::string> substitution_bases(const AlignmentReader::Handles& handles, int tid, std::int64_t pos,
                                                       std::size_t length, ReadKey key, const ReadFilters& filters) {
   std::map<std::string, std::string> bases_by_read;
-  pileup_region(file, index, tid, pos - 1, static_cast<std::int64_t>(length), filters,
+  pileup_region(handles, tid, pos - 1, static_cast<std::int64_t>(length), filters,
                 [&](std::int64_t offset, const bam_pileup1_t& entry) {
                   std::string& bases = bases_by_read.try_emplace(key(entry.b), length, '.').first->second;
                   if (entry.is_del || entry.is_refskip) return;
@@ -239,14 +239,18 @@ std::map<std::string, std::string> substitution_bases(samFile* file, hts_idx_t* 
 }
 
 // Read name -> 'R'ef, 'A'lt or 'O'ther indel at a pure indel (see count_indel in the header).
-std::map<std::string, char> indel_calls(samFile* file, hts_idx_t* index, int tid, std::int64_t pos,
-                                        const std::string& ref, const std::string& alt, const ReadFilters& filters) {
+std::map<std::string, char> indel_calls(const AlignmentReader::Handles& handles, int tid, std::int64_t pos,
+                                        const std::string& ref, const std::string& alt, std::int64_t right_shift,
+                                        const ReadFilters& filters) {
   bool insertion = alt.size() > 1;
   int expected_indel = insertion ? static_cast<int>(alt.size()) - 1 : -(static_cast<int>(ref.size()) - 1);
   std::string inserted = insertion ? alt.substr(1) : "";
-  std::int64_t span_end = pos + static_cast<std::int64_t>(ref.size());  // last base a REF read must cover
+  // The last base a REF read must cover: the base after the event slid to the right end of its
+  // repeat. An ALT read that stops short of it matches the reference base for base, so it would
+  // be aligned without the indel and taken for REF.
+  std::int64_t span_end = pos + right_shift + static_cast<std::int64_t>(ref.size());
   std::map<std::string, char> call_by_read;
-  pileup_region(file, index, tid, pos - 1, 1, filters, [&](std::int64_t, const bam_pileup1_t& entry) {
+  pileup_region(handles, tid, pos - 1, 1, filters, [&](std::int64_t, const bam_pileup1_t& entry) {
     if (entry.is_del || entry.is_refskip) return;
     char call = 'O';
     if (entry.indel == expected_indel) {
@@ -257,7 +261,7 @@ std::map<std::string, char> indel_calls(samFile* file, hts_idx_t* index, int tid
     } else if (entry.indel == 0 && bam_endpos(entry.b) >= span_end) {
       call = 'R';
     } else if (entry.indel == 0) {
-      return;  // ends inside the event: says nothing about it
+      return;  // ends inside the event or its repeat: says nothing about it
     }
     // Mates may be aligned differently in a repeat: a pair supports ALT when one of its reads
     // carries the indel, and REF only when neither carries any indel.
@@ -295,7 +299,7 @@ AlleleCounts AlignmentReader::count_substitution(const std::string& chrom, std::
   // zero a different mate at each position, so multi-base alleles are keyed by read name and the
   // mates' bases combine.
   ReadKey key = ref.size() == 1 ? record_key : read_name;
-  for (const auto& read : substitution_bases(handles_->file, handles_->index, tid, pos, ref.size(), key, filters)) {
+  for (const auto& read : substitution_bases(*handles_, tid, pos, ref.size(), key, filters)) {
     if (read.second.find('.') != std::string::npos) continue;
     ++counts.depth;
     if (read.second == ref) ++counts.ref;
@@ -305,12 +309,13 @@ AlleleCounts AlignmentReader::count_substitution(const std::string& chrom, std::
 }
 
 AlleleCounts AlignmentReader::count_indel(const std::string& chrom, std::int64_t pos, const std::string& ref,
-                                          const std::string& alt, const ReadFilters& filters) {
+                                          const std::string& alt, std::int64_t right_shift,
+                                          const ReadFilters& filters) {
   AlleleCounts counts;
   if (!pure_indel(ref, alt)) throw std::invalid_argument("count_indel needs a normalised indel sharing its first base");
   int tid = tid_of(chrom);
   if (tid < 0) return counts;  // as for substitutions: no reads on this contig
-  for (const auto& read : indel_calls(handles_->file, handles_->index, tid, pos, ref, alt, filters)) {
+  for (const auto& read : indel_calls(*handles_, tid, pos, ref, alt, right_shift, filters)) {
     ++counts.depth;
     counts.ref += read.second == 'R';
     counts.alt += read.second == 'A';
@@ -324,15 +329,17 @@ std::vector<PositionPileup> AlignmentReader::pileup_positions(const std::string&
   int tid = tid_of(chrom);
   if (tid < 0 || end < start) return sites;
   // The pileup visits positions in order, so the current site is always the last one.
-  pileup_region(handles_->file, handles_->index, tid, start - 1, end - start + 1, filters,
+  pileup_region(*handles_, tid, start - 1, end - start + 1, filters,
                 [&](std::int64_t offset, const bam_pileup1_t& entry) {
                   std::int64_t pos = start + offset;
                   if (sites.empty() || sites.back().pos != pos) sites.push_back(PositionPileup{pos, {}, 0, {}});
                   PositionPileup& site = sites.back();
                   if (entry.is_del || entry.is_refskip) return;
+                  // The weaker of two overlapping mates has quality 0 here (htslib's overlap rule):
+                  // each read pair counts once, for indels as for bases.
+                  if (bam_get_qual(entry.b)[entry.qpos] < filters.min_baseq) return;
                   ++site.indel_depth;
                   if (entry.indel != 0) ++site.indels[indel_key(entry)];
-                  if (bam_get_qual(entry.b)[entry.qpos] < filters.min_baseq) return;
                   int base = acgt_index(seq_nt16_str[bam_seqi(bam_get_seq(entry.b), entry.qpos)]);
                   if (base >= 0) ++site.bases[static_cast<std::size_t>(base)];
                 });
@@ -340,18 +347,19 @@ std::vector<PositionPileup> AlignmentReader::pileup_positions(const std::string&
 }
 
 AlleleByRead AlignmentReader::allele_by_read(const std::string& chrom, std::int64_t pos, const std::string& ref,
-                                             const std::string& alt, const ReadFilters& filters) {
+                                             const std::string& alt, std::int64_t right_shift,
+                                             const ReadFilters& filters) {
   AlleleByRead calls;
   int tid = tid_of(chrom);
   if (tid < 0 || ref.empty() || alt.empty()) return calls;
   if (ref.size() == alt.size()) {
-    for (const auto& [name, bases] : substitution_bases(handles_->file, handles_->index, tid, pos, ref.size(),
+    for (const auto& [name, bases] : substitution_bases(*handles_, tid, pos, ref.size(),
                                                         read_name, filters))
       if (bases.find('.') == std::string::npos) calls[name] = bases == alt ? 'A' : bases == ref ? 'R' : 'O';
     return calls;
   }
   if (!pure_indel(ref, alt)) return calls;
-  return indel_calls(handles_->file, handles_->index, tid, pos, ref, alt, filters);
+  return indel_calls(*handles_, tid, pos, ref, alt, right_shift, filters);
 }
 
 BasesByRead AlignmentReader::bases_by_read(const std::string& chrom, const std::vector<std::int64_t>& positions,
@@ -361,7 +369,7 @@ BasesByRead AlignmentReader::bases_by_read(const std::string& chrom, const std::
   if (tid < 0 || positions.empty()) return bases;
   for (std::int64_t pos : positions) bases[pos];
   auto [low, high] = std::minmax_element(positions.begin(), positions.end());
-  pileup_region(handles_->file, handles_->index, tid, *low - 1, *high - *low + 1, filters,
+  pileup_region(*handles_, tid, *low - 1, *high - *low + 1, filters,
                 [&](std::int64_t offset, const bam_pileup1_t& entry) {
                   auto site = bases.find(*low + offset);
                   if (site == bases.end() || entry.is_del || entry.is_refskip) return;
@@ -414,7 +422,7 @@ SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junctio
           on_retained_side(there, mate_start, mate_start + b->core.l_qseq - 1, search_distance))
         discordant_names.insert(read_name(b));
     }
-    if (status < -1) throw_read_error(handles_->file, tid, here.pos - 1);
+    if (status < -1) throw_read_error(*handles_, tid, here.pos - 1);
   };
   scan(junction.bp1, junction.bp2);
   scan(junction.bp2, junction.bp1);

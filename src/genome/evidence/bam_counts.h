@@ -38,8 +38,8 @@ struct SvSupportingReads {
 // What the reads show at one reference position (for germline alleles, personalise.h). Bases are
 // counted as count_substitution counts an SNV (per alignment, base quality >= min_baseq,
 // overlapping mates once through htslib's overlap rule), so they equal `bcftools mpileup -a AD`.
-// Indels are counted per alignment (no base-quality filter, both overlapping mates), against
-// indel_depth, the alignments with a base at the position: a fraction, not an allele depth.
+// Indels after the position are counted on the same alignments (the base before the indel passing
+// the filters), against indel_depth: those alignments, N bases included, so each read pair once.
 struct PositionPileup {
   std::int64_t pos = 0;        // 1-based
   std::array<int, 4> bases{};  // A C G T
@@ -81,18 +81,20 @@ class AlignmentReader {
   // Indels in VCF form (shared first base), left-normalised; a contig without reads in the file
   // gives zero counts, an indel that is not a pure insertion or deletion std::invalid_argument. A read pair supports
   // ALT when one of its reads' alignment carries exactly this indel after the anchor base, REF when none carries an
-  // indel there and one spans the anchor through the base after the event. Aligners (bwa mem, minimap2) left-align
-  // indels, which is why the normalised position is used.
+  // indel there and one spans the anchor through the base after the event slid `right_shift` bases to the right end
+  // of its repeat (indel_right_shift, normalise.h): in a homopolymer or microsatellite a read of the ALT haplotype
+  // that ends inside the repeat matches the reference and is aligned without the indel, so such reads count for
+  // neither allele. Aligners (bwa mem, minimap2) left-align indels, which is why the normalised position is used.
   AlleleCounts count_indel(const std::string& chrom, std::int64_t pos, const std::string& ref,
-                           const std::string& alt, const ReadFilters& filters);
+                           const std::string& alt, std::int64_t right_shift, const ReadFilters& filters);
   // Every position of [start, end] (1-based, inclusive) that has reads; positions without reads
   // are absent.
   std::vector<PositionPileup> pileup_positions(const std::string& chrom, std::int64_t start, std::int64_t end,
                                                const ReadFilters& filters);
-  // Which allele each read pair carries: substitutions by their bases (all must pass), pure
-  // indels by the rule of count_indel; empty for other indels.
+  // Which allele each read pair carries: substitutions by their bases (all must pass; right_shift
+  // unused), pure indels by the rule of count_indel; empty for other indels.
   AlleleByRead allele_by_read(const std::string& chrom, std::int64_t pos, const std::string& ref,
-                              const std::string& alt, const ReadFilters& filters);
+                              const std::string& alt, std::int64_t right_shift, const ReadFilters& filters);
   // The base each read pair shows at each of `positions` (1-based).
   BasesByRead bases_by_read(const std::string& chrom, const std::vector<std::int64_t>& positions,
                             const ReadFilters& filters);

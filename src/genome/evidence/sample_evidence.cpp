@@ -39,10 +39,11 @@ bool countable(const std::string& ref, const std::string& alt) {
 }
 
 std::string count_columns(AlignmentReader* reader, const std::string& chrom, std::int64_t pos,
-                          const std::string& ref, const std::string& alt, const ReadFilters& filters) {
+                          const std::string& ref, const std::string& alt, std::int64_t right_shift,
+                          const ReadFilters& filters) {
   if (!reader) return no_allele_counts;
   AlleleCounts counts = ref.size() == alt.size() ? reader->count_substitution(chrom, pos, ref, alt, filters)
-                                                 : reader->count_indel(chrom, pos, ref, alt, filters);
+                                                 : reader->count_indel(chrom, pos, ref, alt, right_shift, filters);
   // A VAF without reads is undefined, not 0.
   std::string vaf = counts.depth > 0 ? fmt::format("{:.4f}", counts.vaf()) : ".";
   return fmt::format("{}\t{}\t{}\t{}", counts.depth, counts.ref, counts.alt, vaf);
@@ -64,13 +65,13 @@ SampleEvidence::SampleEvidence(const Sample& sample, const Reference& reference,
       normal_(open_reads(sample.normal_bam, reference)) {}
 
 std::string SampleEvidence::small_variant_columns(const std::string& chrom, std::int64_t pos, const std::string& ref,
-                                                  const std::string& alt) {
+                                                  const std::string& alt, std::int64_t right_shift) {
   if (!countable(ref, alt)) {
     indels_without_evidence_ += has_reads();
     return std::string(no_allele_counts) + "\t" + no_allele_counts;
   }
-  return count_columns(tumour_.get(), chrom, pos, ref, alt, filters_) + "\t" +
-         count_columns(normal_.get(), chrom, pos, ref, alt, filters_);
+  return count_columns(tumour_.get(), chrom, pos, ref, alt, right_shift, filters_) + "\t" +
+         count_columns(normal_.get(), chrom, pos, ref, alt, right_shift, filters_);
 }
 
 SvEvidence SampleEvidence::sv_evidence(const SvJunction& junction) {

@@ -36,9 +36,10 @@ class SampleEvidence {
   // t_depth t_ref_count t_alt_count t_vaf n_depth n_ref_count n_alt_count n_vaf, tab-separated,
   // for a normalised allele: substitutions (SNV/MNV) and pure indels are counted; the columns of a
   // missing BAM, and all of them for an indel that is neither a pure insertion nor a pure
-  // deletion (counted in indels_without_evidence()), are '.'.
+  // deletion (counted in indels_without_evidence()), are '.'. right_shift: an indel's slide through
+  // its repeat (indel_right_shift), which decides the reads that show REF (count_indel).
   std::string small_variant_columns(const std::string& chrom, std::int64_t pos, const std::string& ref,
-                                    const std::string& alt);
+                                    const std::string& alt, std::int64_t right_shift);
   // Each BAM is scanned once per junction.
   SvEvidence sv_evidence(const SvJunction& junction);
 

@@ -1,5 +1,6 @@
 #include "genome/io/sample_sheet.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,10 +99,16 @@ void check_sample_files(const SampleSheet& sheet, const Sample& sample) {
   const std::pair<const char*, const std::string*> files[] = {
       {"tumour_bam", &sample.tumour_bam}, {"normal_bam", &sample.normal_bam}, {"snv_vcf", &sample.snv_vcf},
       {"indel_vcf", &sample.indel_vcf},   {"sv_vcf", &sample.sv_vcf}};
-  for (const auto& [column, file] : files)
-    if (!file->empty() && ::access(file->c_str(), R_OK) != 0)
+  for (const auto& [column, file] : files) {
+    if (file->empty()) continue;
+    struct stat status {};
+    if (::stat(file->c_str(), &status) == 0 && S_ISDIR(status.st_mode))
+      throw input_error(sheet.path, sample.line, "sample {}: {} {} is a directory, not a file (leave the cell empty "
+                        "when the sample has none)", sample.id, column, *file);
+    if (::access(file->c_str(), R_OK) != 0)
       throw input_error(sheet.path, sample.line, "sample {}: {} file {} does not exist or cannot be read", sample.id,
                         column, *file);
+  }
 }
 
 const Sample& find_sample(const SampleSheet& sheet, const std::string& id) {

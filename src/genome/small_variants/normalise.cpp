@@ -42,6 +42,27 @@ NormalisedAllele normalise(std::int64_t pos, std::string ref, std::string alt, c
   return out;
 }
 
+std::int64_t indel_right_shift(std::int64_t pos, const std::string& ref, const std::string& alt,
+                               std::int64_t contig_length, const SequenceFetcher& fetch) {
+  bool deletion = ref.size() > 1 && alt.size() == 1;
+  bool insertion = alt.size() > 1 && ref.size() == 1;
+  if ((!deletion && !insertion) || ref[0] != alt[0]) return 0;
+  // Sliding right by one base keeps the haplotype when the base after the event repeats the
+  // event's first base; the event's bases then rotate, so the reference from there on is compared
+  // with the event's bases repeated.
+  const std::string unit = deletion ? ref.substr(1) : alt.substr(1);
+  std::int64_t first = pos + 1 + (deletion ? static_cast<std::int64_t>(unit.size()) : 0);
+  std::int64_t shift = 0;
+  for (std::int64_t start = first; start <= contig_length; start += pad_step) {
+    std::string bases = fetch(start, std::min(contig_length, start + pad_step - 1));
+    for (char base : bases) {
+      if (base != unit[static_cast<std::size_t>(shift) % unit.size()]) return shift;
+      ++shift;
+    }
+  }
+  return shift;
+}
+
 const char* type_name(VariantType type) {
   switch (type) {
     case VariantType::snv: return "snv";

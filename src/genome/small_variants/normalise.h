@@ -29,6 +29,14 @@ const char* type_name(VariantType type);
 // snv: 1 vs 1 base; mnv: equal lengths > 1; indel: lengths differ. Expects normalised alleles.
 VariantType classify(const std::string& ref, const std::string& alt);
 
+// How many bases a left-normalised pure indel (one allele a single base, the other that base plus
+// the inserted or deleted bases) can slide to the right and still give the same haplotype: the
+// length of the repeat it sits in beyond its own bases, up to the contig end (`contig_length`).
+// A read without the indel tells REF from ALT only once it covers the slid event and the base
+// after it (bam_counts.h); 0 for other alleles.
+std::int64_t indel_right_shift(std::int64_t pos, const std::string& ref, const std::string& alt,
+                               std::int64_t contig_length, const SequenceFetcher& fetch);
+
 // Length of the common prefix of the alleles: the first changed base is at pos + this.
 std::size_t common_prefix(const std::string& ref, const std::string& alt);
 

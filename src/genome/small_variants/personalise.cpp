@@ -66,11 +66,20 @@ GermlineKind phase(const AlleleByRead& at_site, const std::set<std::string>& car
   return GermlineKind::het_unphased;
 }
 
+// The reference of one contig as the evidence needs it: its length and its bases.
+struct ContigReference {
+  std::int64_t length;
+  const ReferenceFetch& fetch;
+};
+
 // The allele each tumour read pair shows at a germline site: an SNV by its base (from one batched
-// pileup of all SNV sites), an indel by count_indel's rule.
+// pileup of all SNV sites), an indel by count_indel's rule (slid through its repeat).
 AlleleByRead alleles_at(const GermlineSite& site, const BasesByRead& snv_bases, AlignmentReader& tumour,
-                        const ReadFilters& filters) {
-  if (site.is_indel()) return tumour.allele_by_read(site.chrom, site.pos, site.ref, site.alt, filters);
+                        const ReadFilters& filters, const ContigReference& reference) {
+  if (site.is_indel())
+    return tumour.allele_by_read(site.chrom, site.pos, site.ref, site.alt,
+                                 indel_right_shift(site.pos, site.ref, site.alt, reference.length, reference.fetch),
+                                 filters);
   AlleleByRead alleles;
   auto at = snv_bases.find(site.pos);
   if (at == snv_bases.end()) return alleles;
@@ -80,7 +89,7 @@ AlleleByRead alleles_at(const GermlineSite& site, const BasesByRead& snv_bases, 
 }
 
 void phase_hets(std::vector<GermlineSite>& sites, SomaticCarriers& carriers, const WindowParams& params,
-                const std::string& chrom) {
+                const std::string& chrom, const ContigReference& reference) {
   bool any_het = std::any_of(sites.begin(), sites.end(),
                              [](const GermlineSite& s) { return s.kind == GermlineKind::het_unphased; });
   if (!carriers.tumour() || !any_het) return;
@@ -91,7 +100,8 @@ void phase_hets(std::vector<GermlineSite>& sites, SomaticCarriers& carriers, con
   BasesByRead snv_bases = carriers.tumour()->bases_by_read(chrom, snv_positions, filters);
   for (GermlineSite& site : sites)
     if (site.kind == GermlineKind::het_unphased)
-      site.kind = phase(alleles_at(site, snv_bases, *carriers.tumour(), filters), carriers.names(), params);
+      site.kind =
+          phase(alleles_at(site, snv_bases, *carriers.tumour(), filters, reference), carriers.names(), params);
 }
 
 // Whether `site` continues the site written just before it, as bcftools consensus allows: an
@@ -290,12 +300,13 @@ const char* germline_kind_name(GermlineKind kind) {
 
 namespace {
 
-// The read pairs whose reads carry a small variant's ALT allele (allele_by_read).
+// The read pairs whose reads carry a small variant's ALT allele (allele_by_read). Only ALT calls
+// are kept, and they do not depend on how far an indel slides (which decides REF calls): 0.
 SomaticCarriers small_variant_carriers(AlignmentReader* tumour, const std::string& chrom, const SomaticAllele& somatic,
                                        const ReadFilters& filters) {
   return SomaticCarriers(tumour, [chrom, somatic, filters](AlignmentReader& reads) {
     std::set<std::string> names;
-    for (const auto& [name, call] : reads.allele_by_read(chrom, somatic.pos, somatic.ref, somatic.alt, filters))
+    for (const auto& [name, call] : reads.allele_by_read(chrom, somatic.pos, somatic.ref, somatic.alt, 0, filters))
       if (call == 'A') names.insert(name);
     return names;
   });
@@ -305,7 +316,8 @@ SomaticCarriers small_variant_carriers(AlignmentReader* tumour, const std::strin
 std::vector<GermlineSite> find_germline_sites(AlignmentReader& normal, SomaticCarriers& carriers,
                                               const WindowParams& params, const std::string& chrom,
                                               std::int64_t start, std::int64_t end, std::int64_t skip_start,
-                                              std::int64_t skip_end, const ReferenceFetch& fetch) {
+                                              std::int64_t skip_end, const ContigReference& contig) {
+  const ReferenceFetch& fetch = contig.fetch;
   std::string reference = fetch(start, end);
   std::vector<GermlineSite> sites;
   for (const PositionPileup& site : normal.pileup_positions(chrom, start, end, params.read_filters())) {
@@ -315,7 +327,7 @@ std::vector<GermlineSite> find_germline_sites(AlignmentReader& normal, SomaticCa
     if (auto snv = germline_snv(chrom, site, ref_base, params)) sites.push_back(*snv);
     if (auto indel = germline_indel(chrom, site, ref_base, params, fetch)) sites.push_back(*indel);
   }
-  phase_hets(sites, carriers, params, chrom);
+  phase_hets(sites, carriers, params, chrom, contig);
   return sites;
 }
 
@@ -366,7 +378,8 @@ PersonalisedWindows personalise_windows(AlignmentReader& normal, AlignmentReader
                                         const ReferenceFetch& fetch) {
   SomaticCarriers carriers = small_variant_carriers(tumour, chrom, somatic, params.read_filters());
   auto find = [&](std::int64_t start, std::int64_t end) {
-    return find_germline_sites(normal, carriers, params, chrom, start, end, somatic.pos, somatic.end(), fetch);
+    return find_germline_sites(normal, carriers, params, chrom, start, end, somatic.pos, somatic.end(),
+                               ContigReference{contig_length, fetch});
   };
   auto cut = [&](const std::vector<GermlineSite>& sites, SearchRange searched, SearchRange& wider) {
     return cut_personalised_windows(sites, plain, somatic, contig_length, searched, fetch, wider);
@@ -430,7 +443,8 @@ PersonalisedBreakend personalise_breakend(AlignmentReader& normal, SomaticCarrie
                                           std::int64_t contig_length, const CentredSpan& ref_plain,
                                           std::int64_t piece_length, const ReferenceFetch& fetch) {
   auto find = [&](std::int64_t start, std::int64_t end) {
-    return find_germline_sites(normal, carriers, params, side.chrom, start, end, 0, -1, fetch);
+    return find_germline_sites(normal, carriers, params, side.chrom, start, end, 0, -1,
+                               ContigReference{contig_length, fetch});
   };
   auto cut = [&](const std::vector<GermlineSite>& sites, SearchRange searched, SearchRange& wider) {
     return cut_personalised_breakend(sites, side, ref_plain, piece_length, contig_length, searched, fetch, wider);

@@ -14,7 +14,8 @@
 //     non-reference base has fraction f = its reads / depth: f >= germline_hom_fraction is a
 //     homozygous germline SNV, germline_het_min <= f <= germline_het_max a heterozygous one,
 //     anything else nothing. The most frequent indel after the base is classed by the same
-//     thresholds, its fraction being the alignments carrying it / the alignments with a base there.
+//     thresholds, its fraction being the read pairs carrying it / the read pairs with a passing
+//     base there (N included; overlapping mates once), which must also number germline_min_depth.
 //  3. Homozygous: applied. Heterozygous: phased with the tumour read pairs that carry the somatic
 //     ALT and show the site (an SNV: a passing base; an indel: count_indel's rule). At least
 //     germline_phasing_min_reads of them, germline_phasing_agreement of which carry the germline

@@ -9,6 +9,10 @@ namespace {
 
 bool is_indel(const Candidate& c) { return c.norm_ref.size() != c.norm_alt.size(); }
 
+// The last reference base either window of `c` covers: a deletion's ALT window reaches further
+// right than its REF window (by the deleted bases), an insertion's less far.
+std::int64_t windows_end(const Candidate& c) { return std::max(c.window->end, c.window->alt_end); }
+
 std::string variant_key(const Candidate& c) {
   return std::to_string(c.norm_pos) + ':' + c.norm_ref + '>' + c.norm_alt;
 }
@@ -40,7 +44,7 @@ void VariantBuffer::advance(std::int64_t frontier) {
     // A later record may still normalise to the left of frontier - look_ahead: a windowless item
     // (listed only as a neighbour) waits for it too, or its position would mark everything before
     // it as emitted and such a record as late, past the duplicate check.
-    if (item.window ? item.window->end >= frontier - look_ahead_ : item.norm_pos >= frontier - look_ahead_) break;
+    if (item.window ? windows_end(item) >= frontier - look_ahead_ : item.norm_pos >= frontier - look_ahead_) break;
     emit_next();
   }
   drop_unreachable(frontier);
@@ -59,7 +63,7 @@ void VariantBuffer::emit_next() {
   if (target.window) {
     nearby_.clear();
     for (const Candidate& other : items_) {
-      if (other.norm_pos > target.window->end) break;
+      if (other.norm_pos > windows_end(target)) break;
       if (&other != &target && other.span_end() >= target.window->start) nearby_.push_back(&other);
     }
     emit_(target, nearby_);
