@@ -35,11 +35,14 @@ int run_embed(int argc, char** argv) {
                "keeping the centre");
   app.add_option("--token-budget", run.embedder.token_budget, "padded tokens per batch (0 = 4096 CPU, 65536 CUDA)")
       ->check(non_negative_number);
-  app.add_option("--batch-rows", run.embedder.max_rows, "most sequences per batch")->capture_default_str();
-  app.add_option("--chunk", run.chunk_records, "records read and embedded at a time")->capture_default_str();
+  // Unsigned: without the check CLI11 would wrap "-1" to the largest value.
+  app.add_option("--batch-rows", run.embedder.max_rows, "most sequences per batch")
+      ->capture_default_str()
+      ->check(positive_number);
+  app.add_option("--chunk", run.chunk_records, "records read and embedded at a time")
+      ->capture_default_str()
+      ->check(positive_number);
   return run_subcommand(app, options, argc, argv, [&]() {
-    if (run.chunk_records == 0 || run.embedder.max_rows == 0)
-      throw std::invalid_argument("--chunk and --batch-rows must be positive");
     run.out_dir = options.out;
     run.embedder.threads = options.threads;
     run.embedder.pooling = model::parse_pooling(pooling);

@@ -66,7 +66,9 @@ int run_subcommand(CLI::App& app, CommonOptions& options, int argc, char** argv,
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // --help gives 0; a bad option or value exits 1 as bad input does (CLI11's own codes, 105-109,
+    // would say nothing more to a shell or a workflow engine than "failed").
+    return app.exit(error) == 0 ? 0 : 1;
   }
   Level level = parse_level(options.verbosity);
   set_verbosity(level);

@@ -233,7 +233,8 @@ Checkpoint Checkpoint::load_index(const std::string& index_path) {
     throw input_error(index_path, 0, "index without a weight_map");
   std::vector<std::string> shards;
   for (const auto& [name, shard] : index["weight_map"].items()) {
-    (void)name;
+    if (!shard.is_string() || shard.get<std::string>().empty())
+      throw input_error(index_path, 0, "weight_map entry '{}' is {}, not the name of a shard file", name, shard.dump());
     std::string file = shard.get<std::string>();
     if (std::find(shards.begin(), shards.end(), file) == shards.end()) shards.push_back(file);
   }

@@ -57,6 +57,15 @@ void check_consistent(const NtConfig& config, const std::string& source) {
                       config.hidden_size, config.num_heads);
   if (config.positions == PositionEncoding::rotary && config.head_dim() % 2 != 0)
     throw input_error(source, 0, "rotary positions need an even head size, found {}", config.head_dim());
+  // Positions 0 and 1 are never used and <cls> takes the next: fewer than 3 leave no sequence.
+  if (config.max_position_embeddings < 3)
+    throw input_error(source, 0, "'max_position_embeddings' is {}: at least 3 (<cls> and one token after positions "
+                      "0 and 1, which Hugging Face's NT never uses)", config.max_position_embeddings);
+  for (const auto& [key, id] : {std::pair<const char*, std::int64_t>{"pad_token_id", config.pad_token_id},
+                                std::pair<const char*, std::int64_t>{"mask_token_id", config.mask_token_id}})
+    if (id >= config.vocab_size)
+      throw input_error(source, 0, "'{}' is {}, outside the vocabulary of {} tokens ('vocab_size')", key, id,
+                        config.vocab_size);
 }
 
 

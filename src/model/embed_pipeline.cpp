@@ -127,6 +127,7 @@ class SourceEmbedder {
   void prepare(FastaRecord& record, const EmbedSource& source);
   void flush(NpyWriter& npy, std::ofstream& tsv, const std::string& fasta);
   void check_finite(const std::vector<float>& item_rows, std::size_t dim, const std::string& fasta) const;
+  void check_every_manifest_record_seen(const EmbedSource& source, const std::set<std::string>& seen) const;
 
   const Embedder& embedder_;
   const EmbedPipelineOptions& options_;
@@ -256,6 +257,21 @@ void SourceEmbedder::flush(NpyWriter& npy, std::ofstream& tsv, const std::string
   item_tokens_.clear();
 }
 
+// A windows FASTA that lacks records its manifest names was cut short (a gzip file cut at a member
+// boundary still reads cleanly) or comes from another run: embedding what is there would drop
+// those windows without a trace.
+void SourceEmbedder::check_every_manifest_record_seen(const EmbedSource& source, const std::set<std::string>& seen) const {
+  std::size_t missing = 0;
+  std::string first;
+  for (const auto& [name, site] : sites_) {
+    if (seen.count(name)) continue;
+    if (missing++ == 0 || name < first) first = name;
+  }
+  if (missing > 0)
+    throw input_error(source.fasta, 0, "lacks {} record(s) that {} lists (e.g. '{}'): the FASTA is cut short or "
+                      "from another run; rerun `oncolm windows` for this sample", missing, source.manifest, first);
+}
+
 std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& npy_path, const std::string& tsv_path) {
   WindowManifest manifest;
   if (!source.manifest.empty()) manifest = read_window_manifest(source.manifest);
@@ -289,6 +305,7 @@ std::size_t SourceEmbedder::run(const EmbedSource& source, const std::string& np
   tsv.close();
   if (!tsv) throw std::runtime_error("cannot write " + tsv_path);
   if (count == 0) log(Level::warning, "{}: no FASTA records", source.fasta);
+  check_every_manifest_record_seen(source, seen);
   notes_.report(source.fasta);
   return count;
 }
@@ -335,6 +352,22 @@ bool holds_records(const std::string& fasta) {
   FastaReader reader(fasta);
   FastaRecord record;
   return reader.next(record);
+}
+
+// Whether a sample has SV junction windows. `oncolm windows` writes the SV FASTA and TSV for every
+// sample, junctions or not: in its output both must be there (a copy by `*.windows.*` leaves them
+// behind), and the TSV's rows count too, so that a FASTA whose index says "empty" cannot hide
+// junctions the TSV lists (the embedding then checks each of them is in the FASTA).
+bool has_sv_windows(const std::string& dir, const std::string& sample, bool windows_output) {
+  const std::string fasta = path_join(dir, sample + sv_fasta_suffix);
+  const std::string tsv = path_join(dir, sample + sv_manifest_suffix);
+  if (windows_output)
+    for (const std::string& file : {fasta, tsv})
+      if (!path_exists(file))
+        throw input_error(file, 0, "missing, though {} says the sample finished (`oncolm windows` writes it for every "
+                          "sample, with or without SV junctions)", contract::sample_stats_name(sample));
+  if (holds_records(fasta)) return true;
+  return windows_output && !read_window_manifest(tsv).sites.empty();
 }
 
 // The sample sheet's id as <safe_id>.stats.json records it (written last by `oncolm windows`); empty
@@ -395,7 +428,7 @@ std::vector<EmbedSource> discover_sources(const std::vector<std::string>& inputs
                             contract::sample_stats_name(sample));
         sources.push_back(windows_source(input, sample, sample, windows_fasta_suffix, windows_manifest_suffix));
         // SV junction windows of the same sample, when the windows run found any.
-        if (holds_records(path_join(input, sample + sv_fasta_suffix)))
+        if (has_sv_windows(input, sample, windows_output))
           sources.push_back(windows_source(input, sample, sample + std::string(contract::sv_embedding_name_suffix),
                                            sv_fasta_suffix, sv_manifest_suffix));
       }

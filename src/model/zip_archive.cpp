@@ -25,7 +25,8 @@ class Reader {
  public:
   Reader(const MappedFile& file) : file_(file) {}
   std::uint64_t le(std::size_t offset, int bytes) const {
-    if (offset + static_cast<std::size_t>(bytes) > file_.size())
+    // Offsets come from the file (ZIP64 fields hold 64 bits): compared without a sum that could wrap.
+    if (offset > file_.size() || static_cast<std::size_t>(bytes) > file_.size() - offset)
       throw input_error(file_.path(), 0, "zip structure points past the end of the file (truncated?)");
     std::uint64_t value = 0;
     for (int i = bytes - 1; i >= 0; --i)
@@ -103,7 +104,7 @@ void ZipArchive::read_central_directory() {
     std::size_t extra_length = reader.u16(at + 30);
     std::size_t comment_length = reader.u16(at + 32);
     std::uint32_t offset = reader.u32(at + 42);
-    if (at + central_header_size + name_length > file.size())
+    if (at > file.size() || central_header_size + name_length > file.size() - at)
       throw input_error(file.path(), 0, "zip central directory runs past the end of the file");
     entry.name.assign(reinterpret_cast<const char*>(file.data() + at + central_header_size), name_length);
     entry.compressed_size = compressed;
@@ -128,6 +129,7 @@ ZipData ZipArchive::read(const ZipEntry& entry) const {
   std::size_t header = entry.local_header_offset;
   if (reader.u32(header) != local_signature)
     throw input_error(file.path(), 0, "damaged zip entry '{}'", entry.name);
+  // The header was read, so `header` lies inside the file: adding at most 30 + 2 x 65535 cannot wrap.
   std::size_t data = header + local_header_size + reader.u16(header + 26) + reader.u16(header + 28);
   if (data > file.size() || entry.compressed_size > file.size() - data)
     throw input_error(file.path(), 0, "zip entry '{}' runs past the end of the file (truncated?)", entry.name);

@@ -119,6 +119,13 @@ TEST(Checkpoint, ShardedSafetensorsIndexLoadsEveryShard) {
   // Two shards hash to the checksum of their sha256sum listing, not to either file.
   EXPECT_EQ(checkpoint_checksum(loaded).size(), 64u);
   EXPECT_NE(checkpoint_checksum(loaded), checkpoint_checksum(whole));
+  // A hand-edited index whose entry is not a file name is named with the index file and the tensor.
+  index["weight_map"][first.front()] = 5;
+  std::ofstream(sharded / "model.safetensors.index.json") << index.dump();
+  std::string message = error_of([&] { Checkpoint::load_dir(sharded.string()); });
+  EXPECT_NE(message.find("model.safetensors.index.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("weight_map entry '" + first.front() + "' is 5, not the name of a shard file"),
+            std::string::npos) << message;
   fs::remove_all(sharded);
 }
 
@@ -152,6 +159,19 @@ TEST(Checkpoint, DamagedFilesAreRefusedWithTheirName) {
   std::string legacy = (dir / "legacy.bin").string();
   std::ofstream(legacy, std::ios::binary) << "\x80\x02\x8a\x0alegacy torch file";
   EXPECT_NE(error_of([&] { Checkpoint::load_torch_zip(legacy); }).find("legacy"), std::string::npos);
+  // A ZIP64 locator pointing 3 bytes short of 2^64: a bounds check that adds the read's length to
+  // the offset wraps around and reads far outside the file; the offset must be refused instead.
+  std::string wrapped = bytes;
+  std::size_t end_record = wrapped.rfind(std::string("PK\x05\x06", 4));
+  ASSERT_NE(end_record, std::string::npos);
+  ASSERT_EQ(wrapped.compare(end_record - 20, 4, std::string("PK\x06\x07", 4)), 0) << "torch writes a ZIP64 locator";
+  wrapped.replace(end_record + 16, 4, std::string(4, '\xff'));  // central directory offset: "see ZIP64"
+  wrapped.replace(end_record - 20 + 8, 8, std::string("\xfd") + std::string(7, '\xff'));
+  std::string wrapped_path = (dir / "wrapped.bin").string();
+  std::ofstream(wrapped_path, std::ios::binary) << wrapped;
+  std::string message = error_of([&] { Checkpoint::load_torch_zip(wrapped_path); });
+  EXPECT_NE(message.find(wrapped_path), std::string::npos) << message;
+  EXPECT_NE(message.find("points past the end of the file"), std::string::npos) << message;
   std::string short_st = (dir / "short.safetensors").string();
   std::ifstream st_in(data_dir + "/nt_v2_tiny/model.safetensors", std::ios::binary);
   std::string st((std::istreambuf_iterator<char>(st_in)), std::istreambuf_iterator<char>());
@@ -268,7 +288,9 @@ TEST(Config, WrongTypesAndOutOfRangeValuesNameTheKey) {
   for (const Case& c : {Case{"pad_token_id", nullptr}, Case{"mask_token_id", "2"}, Case{"mask_token_id", -1},
                         Case{"token_dropout", 0}, Case{"add_bias_fnn", nullptr}, Case{"emb_layer_norm_before", "no"},
                         Case{"position_embedding_type", 3}, Case{"hidden_act", nullptr},
-                        Case{"hidden_size", 4294967808LL}, Case{"num_hidden_layers", 2.5}}) {
+                        Case{"hidden_size", 4294967808LL}, Case{"num_hidden_layers", 2.5},
+                        Case{"max_position_embeddings", 2}, Case{"pad_token_id", 5000},
+                        Case{"mask_token_id", 4107}}) {
     std::string message = error_with(c.key, c.value);
     EXPECT_NE(message.find("edited/config.json"), std::string::npos) << c.key << ": " << message;
     EXPECT_NE(message.find(std::string("'") + c.key + "'"), std::string::npos) << c.key << ": " << message;

@@ -350,6 +350,66 @@ TEST_F(EmbedPipeline, WindowsDirectoryGivesAllelesVariantSpansAndVariantPooling)
   fs::remove_all(dir);
 }
 
+// `oncolm windows` writes a sample's SV files whether or not it has junctions.
+void write_sv_files_without_junctions(const fs::path& dir, const std::string& sample) {
+  write_gzip(dir / (sample + ".sv_windows.fa.gz"), "");
+  write_gzip(dir / (sample + ".sv_windows.tsv.gz"),
+             "chrom\tpos\tref1_record\tref2_record\talt_record\tref1_offset\tref2_offset\talt_junction_offset\n");
+}
+
+// Windows the manifest lists but the FASTA lacks (a gzip file cut at a member boundary reads
+// cleanly) are an error, not left out; so are the SV files missing from `oncolm windows` output, and
+// junctions its SV TSV lists but its SV FASTA lacks.
+TEST_F(EmbedPipeline, RecordsTheManifestListsButTheFastaLacksAreErrors) {
+  c10::InferenceMode guard;
+  fs::path dir = fs::fresh_dir("oncolm_embed_lacking");
+  fs::create_directories(dir / "windows");
+  std::string ref = random_dna(61, 41), alt = ref;
+  alt[30] = ref[30] == 'A' ? 'C' : 'A';
+  const std::string header =
+      "sample_id\tchrom\tpos\tref\talt\tnorm_pos\tnorm_ref\tnorm_alt\ttype\toffset\tref_record\talt_record\n";
+  auto row = [&](const std::string& pos, const std::string& index) {
+    return "S1\t20\t" + pos + "\t" + ref.substr(30, 1) + "\t" + alt.substr(30, 1) + "\t" + pos + "\t" +
+           ref.substr(30, 1) + "\t" + alt.substr(30, 1) + "\tsnv\t30\tS1|" + index + "|20_" + pos + "|REF\tS1|" + index +
+           "|20_" + pos + "|ALT\n";
+  };
+  // The first variant's records only: the second's are gone.
+  write_gzip(dir / "windows/S1.windows.fa.gz", ">S1|0|20_1031|REF\n" + ref + "\n>S1|0|20_1031|ALT\n" + alt + "\n");
+  write_gzip(dir / "windows/S1.windows.tsv.gz", header + row("1031", "0") + row("2031", "1"));
+  EmbedPipelineOptions options;
+  options.model_dir = model_dir;
+  options.out_dir = (dir / "out").string();
+  options.inputs = {(dir / "windows").string()};
+  auto expect_error = [&](const std::string& part, const std::string& out) {
+    options.out_dir = (dir / out).string();
+    try {
+      run_embed_pipeline(options);
+      FAIL() << "expected an error with " << part;
+    } catch (const InputError& error) {
+      EXPECT_NE(std::string(error.what()).find(part), std::string::npos) << error.what();
+    }
+    EXPECT_FALSE(fs::exists(dir / out / "embed.json"));  // written last: the run is not complete
+  };
+  expect_error("S1.windows.fa.gz: lacks 2 record(s) that", "out1");
+  expect_error("(e.g. 'S1|1|20_2031|ALT')", "out1b");
+  // As `oncolm windows` output (stats and cohort files), whole; its SV files copied elsewhere.
+  write_gzip(dir / "windows/S1.windows.tsv.gz", header + row("1031", "0"));
+  std::ofstream(dir / "windows/manifest.tsv") << "sample_id\tstats\nS1\tS1.stats.json\n";
+  std::ofstream(dir / "windows/stats.json") << "{}\n";
+  std::ofstream(dir / "windows/S1.stats.json") << "{\"sample_id\": \"S1\", \"safe_id\": \"S1\"}\n";
+  expect_error("S1.sv_windows.fa.gz: missing, though S1.stats.json says the sample finished", "out2");
+  // An SV FASTA without records while its TSV lists a junction.
+  write_sv_files_without_junctions(dir / "windows", "S1");
+  options.out_dir = (dir / "out3").string();
+  ASSERT_EQ(run_embed_pipeline(options), 2u);  // no junctions: the SV files add nothing
+  EXPECT_FALSE(fs::exists(dir / "out3/S1.sv.emb.npy"));
+  write_gzip(dir / "windows/S1.sv_windows.tsv.gz",
+             "chrom\tpos\tref1_record\tref2_record\talt_record\tref1_offset\tref2_offset\talt_junction_offset\n"
+             "20\t5000\tj1_REF1\tj1_REF2\tj1_ALT\t30\t30\t30\n");
+  expect_error("S1.sv_windows.fa.gz: lacks 3 record(s)", "out4");
+  fs::remove_all(dir);
+}
+
 // Tables carry the sample sheet's id unchanged (file names use its safe form): a windows directory of
 // sample "S-1" (files S_1.*) gives sample_id "S-1" in every row of S_1.emb.tsv and in embed.json; a
 // stats file naming another sample than the TSV is an error naming both.
@@ -382,6 +442,7 @@ TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
   std::ofstream(dir / "windows/manifest.tsv") << "sample_id\tstats\nS-1\tS_1.stats.json\n";
   std::ofstream(dir / "windows/stats.json") << "{}\n";
   std::ofstream(dir / "windows/S_1.stats.json") << "{\"sample_id\": \"S-2\", \"safe_id\": \"S_1\"}\n";
+  write_sv_files_without_junctions(dir / "windows", "S_1");
   options.out_dir = (dir / "out2").string();
   try {
     run_embed_pipeline(options);
@@ -405,6 +466,7 @@ TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
   fs::copy_file(dir / "windows/S_1.windows.fa.gz", dir / "saved.fa.gz");
   fs::remove(dir / "windows/S_1.windows.fa.gz");
   fs::copy_file(dir / "windows/S_1.windows.tsv.gz", dir / "windows/S_0.windows.tsv.gz");
+  write_sv_files_without_junctions(dir / "windows", "S_0");
   std::ofstream(dir / "windows/S_0.stats.json") << "{\"sample_id\": \"S-0\", \"safe_id\": \"S_0\"}\n";
   std::ofstream(dir / "windows/manifest.tsv") << "sample_id\tstats\nS-0\tS_0.stats.json\nS-1\tS_1.stats.json\n";
   fs::copy_file(dir / "saved.fa.gz", dir / "windows/S_0.windows.fa.gz");
@@ -418,7 +480,8 @@ TEST_F(EmbedPipeline, RowsCarryTheSampleSheetIdNotTheFileName) {
         << error.what();
   }
   fs::copy_file(dir / "saved.fa.gz", dir / "windows/S_1.windows.fa.gz");
-  for (const char* file : {"windows/S_0.windows.fa.gz", "windows/S_0.windows.tsv.gz", "windows/S_0.stats.json"})
+  for (const char* file : {"windows/S_0.windows.fa.gz", "windows/S_0.windows.tsv.gz", "windows/S_0.stats.json",
+                           "windows/S_0.sv_windows.fa.gz", "windows/S_0.sv_windows.tsv.gz"})
     fs::remove(dir / file);
   std::ofstream(dir / "windows/manifest.tsv") << "sample_id\tstats\nS-1\tS_1.stats.json\n";
   // A killed or unmerged `oncolm windows` run (no manifest.tsv) is refused, not read as a cohort.
@@ -635,6 +698,15 @@ TEST(EmbedCli, ModelInfoAndEmbedRunAndBadInputExitsOne) {
                         output),
             1);
   EXPECT_NE(output.find("exceeds the model's maximum of 2048"), std::string::npos) << output;
+  // Unsigned options: "-1" is refused (CLI11 would wrap it to the largest value), with exit status 1.
+  for (const char* option : {"--chunk", "--batch-rows"}) {
+    EXPECT_EQ(run_command(binary + " embed --model " + model_dir + " -o " + (dir / "z").string() + " " + option +
+                              " -1 " + (dir / "ok.fa").string(),
+                          output),
+              1)
+        << option;
+    EXPECT_NE(output.find(std::string(option) + ": must be a number > 0"), std::string::npos) << output;
+  }
   // One token is <cls> alone: tiles of no body token would never end.
   EXPECT_EQ(run_command(binary + " embed --model " + model_dir + " -o " + (dir / "z").string() +
                             " --tile --max-tokens 1 " + (dir / "ok.fa").string(),
