@@ -109,6 +109,8 @@ if [ -d "$E2E_WINDOWS" ]; then
   step score_speed 120 bash -c "start=\$(date +%s.%N); '$BUILD/bin/oncolm-torch' score --model '$BUILD/nt-v2-50m-random' \
       -o '$BUILD/score_50m' --max-windows 2000 --device cuda '$E2E_WINDOWS' && end=\$(date +%s.%N) &&
     python3 -c \"print('score, nt-v2-50m shape, 2,000 variants on cuda: %.1f s wall' % (\$end - \$start))\""
+else
+  echo "=== [e2e_embed, score_parity, score_speed] skipped: no windows directory at $E2E_WINDOWS (set E2E_WINDOWS)"
 fi
 step train_bench 120 "$BUILD/bench/train_bench" --device cuda --json "$OUT/train_bench.json"
 # Activation checkpointing (issue 8): NT-v2-500m, full fine-tuning at 1,000-token windows, 64 windows a

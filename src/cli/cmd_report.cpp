@@ -15,10 +15,11 @@ int run_report(int argc, char** argv) {
       "outputs found in the given directories or the directories in them: windows (cohort labels, window and "
       "indel lengths, 6-mers, base composition), train (losses, accuracy, learning rate), embed (PCA), classify "
       "cv (accuracy, confusion matrix), score (LLR distribution) and breakpoints (classes, sizes, microhomology). "
-      "Every figure has its data as TSV and a caption naming its source."};
+      "Every figure has its data as TSV and a caption naming its source.",
+      "oncolm report"};
   CommonOptions common;
   report::ReportOptions options;
-  app.add_option("inputs", options.inputs, "stage output directories, or a directory holding them (e.g. out/demo)")
+  app.add_option("RESULTS_DIR", options.inputs, "stage output directories, or a directory holding them (e.g. out/demo)")
       ->required();
   app.add_option("-o,--output", options.output, "the HTML file to write")->required();
   app.add_option("--data-dir", options.data_dir, "also write every figure's data as <figure>.tsv into this directory");

@@ -95,7 +95,8 @@ int run_windows(int argc, char** argv) {
       ->check(non_negative_number);
   std::string het_range = "0.3-0.7";
   app.add_flag("--personalise", run.params.personalise,
-               "Apply the donor's germline variants (SNVs and indels), read from the normal BAM, to small-variant REF/ALT windows: "
+               "Apply the donor's germline variants (SNVs and indels), read from the normal BAM, to small-variant REF/ALT windows "
+               "and SV junction windows: "
                "homozygous ones always, heterozygous ones when tumour reads phase them with the somatic allele "
                "(columns germline_applied, germline_not_applied)");
   app.add_option("--germline-min-depth", run.params.germline_min_depth,

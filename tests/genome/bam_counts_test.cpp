@@ -154,43 +154,78 @@ TEST(ReadEvidence, IndelAltCountsEqualReadsSamtoolsShowsCarryingTheIndel) {
   }
 }
 
+// A hand-built contig `c1` and aligned reads, written as a real reference and sorted, indexed BAM
+// by samtools, in a directory of their own.
+class HandBuiltReads {
+ public:
+  explicit HandBuiltReads(const std::string& contig)
+      : dir_(std::string(::testing::TempDir()) + "oncolm_reads_" + std::to_string(::getpid()) + "_" +
+             std::to_string(counter_++)),
+        contig_(contig),
+        sam_("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:" + std::to_string(contig.size()) + "\n") {}
+  ~HandBuiltReads() { std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+  // Bases of the contig from 1-based `start`.
+  std::string piece(long start, long length) const {
+    return contig_.substr(static_cast<std::size_t>(start - 1), static_cast<std::size_t>(length));
+  }
+  void add(const std::string& name, int flag, long pos, const std::string& cigar, const std::string& bases,
+           long mate_pos = 0, long template_length = 0) {
+    sam_ += name + "\t" + std::to_string(flag) + "\tc1\t" + std::to_string(pos) + "\t60\t" + cigar + "\t" +
+            (mate_pos ? "=" : "*") + "\t" + std::to_string(mate_pos) + "\t" + std::to_string(template_length) + "\t" +
+            bases + "\t" + std::string(bases.size(), 'I') + "\n";
+  }
+  // Writes ref.fa (+ .fai) and reads.bam (+ .bai); returns the BAM's path.
+  std::string write() const {
+    EXPECT_EQ(std::system(("mkdir -p '" + dir_ + "'").c_str()), 0);
+    oncolm::test::write_file(dir_ + "/ref.fa", ">c1\n" + contig_ + "\n");
+    oncolm::test::write_file(dir_ + "/reads.sam", sam_);
+    EXPECT_EQ(std::system(("cd '" + dir_ + "' && samtools faidx ref.fa && samtools sort -o reads.bam reads.sam "
+                           "2>/dev/null && samtools index reads.bam").c_str()), 0);
+    return dir_ + "/reads.bam";
+  }
+  std::string reference() const { return dir_ + "/ref.fa"; }
+  const std::string& dir() const { return dir_; }
+  ContigLengths lengths() const { return {{"c1", static_cast<std::int64_t>(contig_.size())}}; }
+
+ private:
+  static inline int counter_ = 0;
+  std::string dir_, contig_, sam_;
+};
+
+// `filler` repeated to `length` bases.
+std::string repeated(const std::string& filler, std::size_t length) {
+  std::string out;
+  while (out.size() < length) out += filler;
+  return out.substr(0, length);
+}
+
 // A one-base deletion in a run of eleven A's (reference 500-510, anchor C at 499), aligned reads as
 // an aligner writes them: 5 reads carry the deletion; 5 REF reads span the run; 5 reads of the ALT
 // haplotype end inside the run, where they match the reference base for base and are aligned
 // without the deletion (55M). Only the first ten tell the alleles apart: VAF 0.5, not 5/15.
 TEST(ReadEvidence, IndelReadsEndingInsideTheRepeatCountForNeitherAllele) {
-  const std::string dir = std::string(::testing::TempDir()) + "oncolm_repeat_indel_" + std::to_string(::getpid());
-  std::string contig;
-  for (int i = 0; contig.size() < 498; ++i) contig += "ACGTTGCAGGCATCCA"[i % 16];  // positions 1-498
-  contig += "C" + std::string(11, 'A') + "TGCATTGCAAGTCCGATCGA";                   // C at 499, A at 500-510
-  while (contig.size() < 1000) contig += "TTGACCGTAG";
-  auto piece = [&](long start, long length) { return contig.substr(static_cast<std::size_t>(start - 1), length); };
+  // C at 499, A at 500-510.
+  HandBuiltReads reads(repeated("ACGTTGCAGGCATCCA", 498) + "C" + std::string(11, 'A') + repeated("TGCATTGCAAGTCCGATCGA", 491));
+  std::string contig = reads.piece(1, 1000);
   std::string alt_haplotype = contig.substr(0, 510 - 1) + contig.substr(510);  // one A fewer
-  std::string sam = "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:c1\tLN:" + std::to_string(contig.size()) + "\n";
-  auto add_read = [&](const std::string& name, long pos, const std::string& cigar, const std::string& bases) {
-    sam += name + "\t0\tc1\t" + std::to_string(pos) + "\t60\t" + cigar + "\t*\t0\t0\t" + bases + "\t" +
-           std::string(bases.size(), 'I') + "\n";
-  };
   for (int i = 0; i < 5; ++i) {
     long start = 440 + i;
-    add_read("ref" + std::to_string(i), start, "90M", piece(start, 90));  // spans 500-511
+    reads.add("ref" + std::to_string(i), 0, start, "90M", reads.piece(start, 90));  // spans 500-511
     // 60 bases of the ALT haplotype from `start`: 499 - start + 1 bases up to the anchor, then the run.
-    add_read("alt" + std::to_string(i), start, std::to_string(500 - start) + "M1D" + std::to_string(60 - (500 - start)) + "M",
-             alt_haplotype.substr(static_cast<std::size_t>(start - 1), 60));
-    add_read("short" + std::to_string(i), start, std::to_string(507 - start + 1) + "M",
-             alt_haplotype.substr(static_cast<std::size_t>(start - 1), static_cast<std::size_t>(507 - start + 1)));
+    reads.add("alt" + std::to_string(i), 0, start,
+              std::to_string(500 - start) + "M1D" + std::to_string(60 - (500 - start)) + "M",
+              alt_haplotype.substr(static_cast<std::size_t>(start - 1), 60));
+    reads.add("short" + std::to_string(i), 0, start, std::to_string(507 - start + 1) + "M",
+              alt_haplotype.substr(static_cast<std::size_t>(start - 1), static_cast<std::size_t>(507 - start + 1)));
   }
-  ASSERT_EQ(std::system(("mkdir -p '" + dir + "'").c_str()), 0);
-  oncolm::test::write_file(dir + "/ref.fa", ">c1\n" + contig + "\n");
-  oncolm::test::write_file(dir + "/reads.sam", sam);
-  ASSERT_EQ(std::system(("cd '" + dir + "' && samtools faidx ref.fa && samtools sort -o reads.bam reads.sam 2>/dev/null"
-                         " && samtools index reads.bam").c_str()), 0);
+  std::string bam = reads.write();
   // The short reads really match the reference: samtools calmd finds no mismatch (NM:i:0) in them.
-  std::string calmd = run_command("cd '" + dir + "' && samtools calmd reads.bam ref.fa 2>/dev/null | grep '^short'");
+  std::string calmd = run_command("cd '" + reads.dir() + "' && samtools calmd reads.bam ref.fa 2>/dev/null | grep '^short'");
   ASSERT_EQ(split(calmd, '\n').size(), 5u);
   for (const std::string& line : split(calmd, '\n')) EXPECT_NE(line.find("NM:i:0"), std::string::npos) << line;
 
-  AlignmentReader reader(dir + "/reads.bam", dir + "/ref.fa", {{"c1", static_cast<std::int64_t>(contig.size())}});
+  AlignmentReader reader(bam, reads.reference(), reads.lengths());
   // The deletion slides from after 499 to after 509: the run's last A is the deleted one.
   AlleleCounts counts = reader.count_indel("c1", 499, "CA", "C", 10, ReadFilters{});
   EXPECT_EQ(counts.alt, 5);
@@ -204,7 +239,33 @@ TEST(ReadEvidence, IndelReadsEndingInsideTheRepeatCountForNeitherAllele) {
   EXPECT_EQ(calls.count("short0"), 0u);
   EXPECT_EQ(calls.at("alt0"), 'A');
   EXPECT_EQ(calls.at("ref0"), 'R');
-  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+// Six proper pairs whose mates overlap completely, each mate carrying a 2-base insertion after
+// position 1080: six fragments, as bcftools' AD counts the bases there (6), so the germline indel
+// has six reads and a depth of six (it used to count twelve alignments against
+// --germline-min-depth).
+TEST(ReadEvidence, OverlappingMatesCountOnceForIndelsAsForBases) {
+  HandBuiltReads reads(repeated("ACGTTGCAGGCATCCATTGACCGTAG", 2000));
+  for (int i = 0; i < 6; ++i) {
+    long start = 1030 + i;
+    std::string bases = reads.piece(start, 1080 - start + 1) + "GG" + reads.piece(1081, 49);
+    std::string cigar = std::to_string(1080 - start + 1) + "M2I49M";
+    std::string name = "pair" + std::to_string(i);
+    long end = start + (1080 - start + 1) + 49 - 1;
+    reads.add(name, 99, start, cigar, bases, start, end - start + 1);     // paired, proper, mate reverse, first
+    reads.add(name, 147, start, cigar, bases, start, -(end - start + 1));  // paired, proper, reverse, second
+  }
+  std::string bam = reads.write();
+  AlignmentReader reader(bam, reads.reference(), reads.lengths());
+  std::vector<PositionPileup> sites = reader.pileup_positions("c1", 1080, 1080, ReadFilters{});
+  ASSERT_EQ(sites.size(), 1u);
+  auto allele_depths = oncolm::test::bcftools_allele_depths(bam, reads.reference(), "c1:1080-1080", 20, 13);
+  ASSERT_EQ(allele_depths.size(), 1u);
+  EXPECT_EQ(allele_depths[0].total_depth(), 6);
+  EXPECT_EQ(sites[0].depth(), 6);
+  EXPECT_EQ(sites[0].indel_depth, 6);
+  EXPECT_EQ(sites[0].indels.at("+GG"), 6);
 }
 
 TEST(ReadEvidence, HeaderLengthThatDisagreesWithTheReferenceIsAnError) {
