@@ -198,7 +198,7 @@ void write_sv_windows(const Sample& sample, Reference& reference, const ContigRe
   if (sample.sv_vcf.empty()) return;
   SvWindowWriter writer(sample, reference, params, evidence, out, stats, progress);
   SvReadCounts counts;
-  read_sv_calls(sample.sv_vcf, reference, contigs, SvReadOptions{params.keep_filtered}, counts,
+  read_sv_calls(sample.sv_vcf, reference, contigs, SvReadOptions{params.keep_filtered, params.max_indel_length}, counts,
                 [&writer](SvCall&& call) { writer.write(std::move(call)); });
   record_counts(counts, stats.sv);
   log_summary(sample, stats.sv);

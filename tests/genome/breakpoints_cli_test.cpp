@@ -136,25 +136,8 @@ TEST(BreakpointCallers, HomologyAgreesWithMantaAndGridssOrEachDifferenceIsExplai
         ++tally.explained["mate contig outside the chr20/chrX test reference"];
         continue;
       }
-      // 2. Sequence-resolved deletions (manta's small SVs, REF holds the deleted bases) are not SV
-      //    junctions for `oncolm windows` (small-variant VCF territory): computed on the same
-      //    reference with the same library function.
-      if (!record.breakend() && record.alt[0] != '<') {
-        EXPECT_FALSE(rows.count(record.id)) << where;
-        long deleted = static_cast<long>(record.ref.size() - record.alt.size());
-        breakpoints::JunctionFeatures features =
-            deletion_features(reference, record.chrom, record.pos, record.pos + deleted + 1, "");
-        ++tally.compared;
-        std::string ours = std::to_string(features.homology.length());
-        std::string ours_seq = features.homology.sequence.empty() ? "." : features.homology.sequence;
-        if (ours == caller_homlen && ours_seq == caller_homseq) {
-          ++tally.agree;
-          continue;
-        }
-        ADD_FAILURE() << where << ": ours " << ours << " " << ours_seq << ", manta " << caller_homlen << " "
-                      << caller_homseq;
-        continue;
-      }
+      // 2. Sequence-resolved deletions (manta's precise SVs of 100-1,000 bp, REF holding the deleted
+      //    bases) are junctions like the others: compared below.
       ASSERT_TRUE(rows.count(record.id)) << where;
       const auto& row = rows.at(record.id);
       const auto& windows_row = windows_rows.at(record.id);
@@ -492,7 +475,8 @@ namespace {
 // k-means must find the mechanisms again.
 void write_fake_embeddings(const std::string& windows, const std::string& breakpoints, const std::string& out) {
   fs::create_directories(out);
-  const std::vector<std::string> mechanisms = {"blunt", "microhomology_mediated", "insertion", "imprecise"};
+  const std::vector<std::string> mechanisms = {"blunt", "microhomology_mediated", "homology_mediated", "insertion",
+                                               "imprecise"};
   std::mt19937 rng(5);
   std::normal_distribution<float> noise(0.0f, 0.1f);
   for (const std::string sample : {"manta", "gridss"}) {
@@ -533,10 +517,10 @@ TEST(BreakpointsCli, JunctionEmbeddingsAreClusteredAndMismatchesAreNamed) {
   std::string embeddings = dir / "embed";
   write_fake_embeddings(run.windows, run.out, embeddings);
   CommandResult result = run_oncolm("breakpoints -o '" + (dir / "clustered") + "' '" + run.windows +
-                                    "' --embeddings '" + embeddings + "' --clusters 4 --components 5");
+                                    "' --embeddings '" + embeddings + "' --clusters 5 --components 5");
   ASSERT_EQ(result.status, 0) << result.err;
   auto rows = read_tsv(dir / "clustered/junction_clusters.tsv");
-  ASSERT_EQ(rows.size(), 21u);
+  ASSERT_EQ(rows.size(), 27u);  // every junction of both files, manta's 6 sequence-resolved deletions included
   std::map<std::string, std::set<std::string>> mechanisms_of_cluster;
   std::map<std::string, std::set<std::string>> clusters_of_mechanism;
   for (const auto& row : rows) {
@@ -544,14 +528,14 @@ TEST(BreakpointsCli, JunctionEmbeddingsAreClusteredAndMismatchesAreNamed) {
     clusters_of_mechanism[row.at("mechanism")].insert(row.at("cluster"));
     EXPECT_TRUE(row.count("pc5")) << row.at("id");
   }
-  EXPECT_EQ(mechanisms_of_cluster.size(), 4u);
+  EXPECT_EQ(mechanisms_of_cluster.size(), 5u);  // the five mechanisms: manta's long deletions bring homology_mediated
   for (const auto& [cluster, mechanisms] : mechanisms_of_cluster) EXPECT_EQ(mechanisms.size(), 1u) << cluster;
   for (const auto& [mechanism, clusters] : clusters_of_mechanism) EXPECT_EQ(clusters.size(), 1u) << mechanism;
   Json provenance = read_json(dir / "clustered/breakpoints.json");
-  EXPECT_EQ(provenance["clusters"]["junctions"], 21);
+  EXPECT_EQ(provenance["clusters"]["junctions"], 27);
   EXPECT_EQ(provenance["clusters"]["components"], 5);
-  EXPECT_EQ(provenance["clusters"]["sizes"].size(), 4u);
-  EXPECT_NE(result.out.find("clusters: 21 junction(s) in 4 clusters"), std::string::npos) << result.out;
+  EXPECT_EQ(provenance["clusters"]["sizes"].size(), 5u);
+  EXPECT_NE(result.out.find("clusters: 27 junction(s) in 5 clusters"), std::string::npos) << result.out;
   // Embeddings of other windows: a row missing; no embeddings for a sample.
   std::string tsv = read_file(embeddings + "/gridss.sv.emb.tsv");
   write_file(embeddings + "/gridss.sv.emb.tsv", tsv.substr(0, tsv.rfind('\n', tsv.size() - 2) + 1));

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <regex>
 #include <set>
@@ -180,6 +181,64 @@ TEST(SvReader, IdConventionPairsOnlyMirroredBreakendsAndInsertionsEndAtPos) {
   std::set<long> starts;
   for (const SvCall& call : calls) starts.insert(static_cast<long>(call.junction.bp1.pos));
   EXPECT_EQ(starts, (std::set<long>{10001000, 10002000, ins_pos}));
+}
+
+// A precise deletion written with its bases, as Manta writes those of ~100-1,000 bp (683 here), is a
+// junction, since the small-variant path sets such indels aside as SVs; a 50-base one is a small
+// variant. Manta's one-junction <INV> records (INV3, INV5) give that
+// junction only; an <INV> reaching the contig's end keeps its junction that exists; <DUP:INV> is
+// no tandem duplication.
+TEST(SvReader, SequenceDeletionsOneJunctionInversionsAndInvertedDuplications) {
+  const std::string path = ::testing::TempDir() + "/sequence_and_inversions.vcf";
+  const long del_pos = 10001000, short_pos = 10002000, inv_pos = 10003000, end_pos = 69999900;
+  std::string deleted = samtools_bases("20", del_pos, del_pos + 683);  // anchor + 683 bases
+  std::string short_deleted = samtools_bases("20", short_pos, short_pos + 50);
+  std::ofstream(path) << "##fileformat=VCFv4.2\n##contig=<ID=20,length=63025520>\n##contig=<ID=X,length=69999930>\n"
+                      << "##INFO=<ID=END,Number=1,Type=Integer,Description=\"e\">\n"
+                      << "##INFO=<ID=INV3,Number=0,Type=Flag,Description=\"i3\">\n"
+                      << "##INFO=<ID=INV5,Number=0,Type=Flag,Description=\"i5\">\n"
+                      << "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                      << "20\t" << del_pos << "\tseqdel\t" << deleted << "\t" << deleted.substr(0, 1) << "\t.\tPASS\t.\n"
+                      << "20\t" << short_pos << "\tshortdel\t" << short_deleted << "\t" << short_deleted.substr(0, 1)
+                      << "\t.\tPASS\t.\n"
+                      << "20\t" << inv_pos << "\tinv3\t" << samtools_bases("20", inv_pos, inv_pos)
+                      << "\t<INV>\t.\tPASS\tEND=" << inv_pos + 500 << ";INV3\n"
+                      << "20\t" << inv_pos + 10 << "\tinv5\t" << samtools_bases("20", inv_pos + 10, inv_pos + 10)
+                      << "\t<INV>\t.\tPASS\tEND=" << inv_pos + 510 << ";INV5\n"
+                      << "20\t" << inv_pos + 20 << "\tinvboth\t" << samtools_bases("20", inv_pos + 20, inv_pos + 20)
+                      << "\t<INV>\t.\tPASS\tEND=" << inv_pos + 520 << "\n"
+                      << "20\t" << inv_pos + 30 << "\tdupinv\t" << samtools_bases("20", inv_pos + 30, inv_pos + 30)
+                      << "\t<DUP:INV>\t.\tPASS\tEND=" << inv_pos + 530 << "\n"
+                      << "X\t" << end_pos << "\tinvend\t" << samtools_bases("X", end_pos, end_pos)
+                      << "\t<INV>\t.\tPASS\tEND=69999930\n";
+  Reference reference(reference_path);
+  ContigResolver contigs(reference, {});
+  SvReadCounts counts;
+  std::map<std::string, SvJunction> by_id;
+  read_sv_calls(path, reference, contigs, SvReadOptions{false, 100}, counts,
+                [&](SvCall&& call) { by_id[call.junction.id] = call.junction; });
+  EXPECT_EQ(counts.records, 7u);
+  EXPECT_EQ(counts.skipped["sv_sequence_allele"], 1u);       // the 50-base deletion
+  EXPECT_EQ(counts.skipped["sv_unsupported_symbolic"], 1u);  // <DUP:INV>
+  std::vector<std::string> ids;
+  for (const auto& entry : by_id) ids.push_back(entry.first);
+  EXPECT_EQ(ids, (std::vector<std::string>{"inv3", "inv5", "invboth.j1", "invboth.j2", "invend.j1", "seqdel"}));
+  EXPECT_EQ(counts.junctions, 6u);
+  // The sequence deletion joins its anchor to the base after REF, as a <DEL> with END would.
+  const SvJunction& del = by_id.at("seqdel");
+  EXPECT_EQ(del.sv_class, SvClass::del);
+  EXPECT_EQ(del.size, 683);
+  EXPECT_EQ(del.bp2.pos, del_pos + 684);
+  EXPECT_EQ(junction_sequence(del, 100), samtools_bases("20", del_pos - 49, del_pos) +
+                                             samtools_bases("20", del_pos + 684, del_pos + 684 + 49));
+  // INV3: POS and END, both retained to the left; INV5: POS+1 and END+1, both to the right.
+  EXPECT_EQ(by_id.at("inv3").bp1.pos, inv_pos);
+  EXPECT_EQ(by_id.at("inv3").bp2.pos, inv_pos + 500);
+  EXPECT_EQ(by_id.at("inv3").bp1.direction, Direction::left);
+  EXPECT_EQ(by_id.at("inv5").bp1.pos, inv_pos + 11);
+  EXPECT_EQ(by_id.at("inv5").bp2.pos, inv_pos + 511);
+  EXPECT_EQ(by_id.at("inv5").bp1.direction, Direction::right);
+  EXPECT_EQ(by_id.at("invend.j1").bp2.pos, 69999930);  // its j2 would join past the contig's last base
 }
 
 TEST(SvReader, BedpeRowsFollowPcawgStrands) {

@@ -104,6 +104,8 @@ Derived derive(const std::vector<Record>& records, bool keep_filtered) {
       d.junction_ids[r.id] = &r;
     } else if (r.alt.front() == '.' || r.alt.back() == '.') {
       ++d.skipped["sv_single_breakend"];
+    } else if (r.ref.size() >= r.alt.size() + 100 || r.alt.size() >= r.ref.size() + 100) {
+      d.junction_ids[r.id] = &r;  // sequence-resolved, as long as a small-variant VCF's set-aside SVs
     } else {
       ++d.skipped["sv_sequence_allele"];
     }
@@ -123,6 +125,9 @@ struct Sides {
 // Symbolic alleles by the VCF spec: <DEL> joins POS to END+1, <DUP> END to POS+1, <INV> POS to END
 // (head to head) and POS+1 to END+1 (tail to tail), <INS> POS to POS+1.
 Sides symbolic_sides(const Record& r, const std::string& junction_id) {
+  // A sequence-resolved deletion padded with the base before it (REF TXXX, ALT T): POS to the base
+  // after REF.
+  if (r.alt[0] != '<' && r.alt.size() == 1) return {r.chrom, r.chrom, r.pos, r.pos + static_cast<long>(r.ref.size()), "+-"};
   long end = r.info.count("END") ? std::stol(r.info.at("END")) : r.pos;
   if (r.alt.rfind("<DEL", 0) == 0) return {r.chrom, r.chrom, r.pos, end + 1, "+-"};
   if (r.alt.rfind("<DUP", 0) == 0) return {r.chrom, r.chrom, r.pos + 1, end, "-+"};

@@ -172,7 +172,8 @@ std::vector<SvJunction> junctions_from_symbolic(const std::string& id, const std
   // REF[..END] + ins + REF[POS+1..] for <DUP>.
   if (symbol.rfind("<DEL", 0) == 0)
     return {make_junction(id, side(pos, Direction::left), side(end + 1, Direction::right), inserted)};
-  if (symbol.rfind("<DUP", 0) == 0)
+  // An inverted duplication (<DUP:INV>, GATK-SV) has no tandem junction: not a <DUP>.
+  if (symbol == "<DUP>" || symbol.rfind("<DUP:TANDEM", 0) == 0)
     return {make_junction(id, side(pos + 1, Direction::right), side(end, Direction::left), inserted)};
   if (symbol.rfind("<INV", 0) == 0)
     return {make_junction(id + ".j1", side(pos, Direction::left), side(end, Direction::left), ""),
@@ -187,6 +188,35 @@ std::vector<SvJunction> junctions_from_symbolic(const std::string& id, const std
     return {junction};
   }
   throw std::invalid_argument(fmt::format("symbolic allele {} is not supported", symbol));
+}
+
+void keep_called_inversion_junctions(std::vector<SvJunction>& junctions, InversionJunctions called) {
+  if (called == InversionJunctions::both || junctions.size() != 2) return;
+  SvJunction kept = std::move(junctions[called == InversionJunctions::left_left ? 0 : 1]);
+  kept.id = kept.id.substr(0, kept.id.rfind('.'));  // the record's own junction: its id unchanged
+  junctions = {std::move(kept)};
+}
+
+SvJunction junction_from_sequence_allele(const std::string& id, const std::string& chrom, std::int64_t pos,
+                                         const std::string& ref, const std::string& alt) {
+  if (ref == alt) throw std::invalid_argument("REF equals ALT: no junction");
+  std::size_t prefix = 0;
+  while (prefix < ref.size() && prefix < alt.size() && ref[prefix] == alt[prefix]) ++prefix;
+  std::size_t suffix = 0;
+  while (suffix < ref.size() - prefix && suffix < alt.size() - prefix &&
+         ref[ref.size() - 1 - suffix] == alt[alt.size() - 1 - suffix])
+    ++suffix;
+  std::int64_t left = pos + static_cast<std::int64_t>(prefix) - 1;  // last base kept on the left
+  if (left < 1) throw std::invalid_argument("the allele changes the contig's first base: no base to join from");
+  std::int64_t right = pos + static_cast<std::int64_t>(ref.size() - suffix);  // first base kept on the right
+  std::string inserted = alt.substr(prefix, alt.size() - suffix - prefix);
+  SvJunction junction = make_junction(id, BreakendSide{chrom, left, Direction::left},
+                                      BreakendSide{chrom, right, Direction::right}, inserted);
+  if (right == left + 1) {  // nothing deleted: an insertion, sized by its bases as an <INS>
+    junction.sv_class = SvClass::ins;
+    junction.size = static_cast<std::int64_t>(junction.inserted.size());
+  }
+  return junction;
 }
 
 SvJunction junction_from_bedpe(const std::string& id, const std::string& chrom1, std::int64_t start1,

@@ -71,6 +71,21 @@ std::vector<SvJunction> junctions_from_symbolic(const std::string& id, const std
                                                 const std::string& symbol,
                                                 const std::string& inserted);
 
+// Which junctions of an <INV> record exist. An inversion has two; Manta writes each as its own
+// <INV> record flagged INV3 (left/left, at POS and END) or INV5 (right/right, at POS+1 and END+1),
+// Delly as CT=3to3 or CT=5to5: then only that one junction is the call.
+enum class InversionJunctions { both, left_left, right_right };
+// Keeps the called junction of junctions_from_symbolic's two for an <INV> (under the record's id).
+void keep_called_inversion_junctions(std::vector<SvJunction>& junctions, InversionJunctions called);
+
+// The junction of a sequence-resolved allele (REF and ALT written out, as Manta writes precise
+// deletions and insertions): shared leading and trailing bases trimmed, breakend 1 the last base
+// kept on the left (direction left), breakend 2 the first kept on the right, the rest of ALT the
+// inserted bases; an allele that deletes nothing is an insertion after breakend 1. Throws
+// std::invalid_argument when the alleles are equal or nothing is left of the contig's first base.
+SvJunction junction_from_sequence_allele(const std::string& id, const std::string& chrom, std::int64_t pos,
+                                         const std::string& ref, const std::string& alt);
+
 // A PCAWG BEDPE row: 0-based start, strands "+"/"-" (+ = left, - = right), svclass.
 SvJunction junction_from_bedpe(const std::string& id, const std::string& chrom1, std::int64_t start1,
                                const std::string& strand1, const std::string& chrom2,

@@ -24,7 +24,7 @@ const std::vector<std::string> sv_skip_reasons = {
     "sv_mate_contig_not_in_reference",  // BND mate on a contig outside the reference (decoy, other assembly)
     "sv_no_alt",                        // ALT '.' or '*'
     "sv_single_breakend",               // single breakend (ALT 'N.' / '.N'): no partner to join
-    "sv_sequence_allele",               // sequence-resolved ALT: belongs to the small-variant VCFs
+    "sv_sequence_allele",               // sequence-resolved ALT below --max-indel-length: a small variant
     "sv_unsupported_symbolic",          // symbolic ALT other than <DEL>, <DUP>, <INV>, <INS>
     "sv_ins_without_sequence",          // <INS> without SVINSSEQ: no ALT window can be built
     "sv_position_outside_contig",       // a breakend (POS, END, mate or BEDPE start) beyond its contig
@@ -157,7 +157,34 @@ class SvVcfStream {
     if (!alt.empty() && alt[0] == '<') return read_symbolic(chrom, alt, info);
     if (alt == "." || alt == "*") return skip("sv_no_alt");
     if (alt.front() == '.' || alt.back() == '.') return skip("sv_single_breakend");
-    skip("sv_sequence_allele");  // sequence-resolved events belong to the small-variant VCFs
+    read_sequence_allele(chrom, ref, alt, info);
+  }
+
+  // A sequence-resolved allele is an SV when the small-variant path would set it aside as one
+  // (|len(REF) - len(ALT)| >= --max-indel-length): Manta writes its precise deletions and insertions
+  // of ~100-1,000 bp that way. Shorter ones belong to the small-variant VCFs.
+  void read_sequence_allele(const std::string& chrom, const std::string& ref, const std::string& alt,
+                            InfoFields& info) {
+    std::int64_t change = std::llabs(static_cast<std::int64_t>(ref.size()) - static_cast<std::int64_t>(alt.size()));
+    if (options_.min_sequence_sv_length <= 0 || change < options_.min_sequence_sv_length)
+      return skip("sv_sequence_allele");
+    SvJunction junction;
+    try {
+      junction = junction_from_sequence_allele(record_id(), chrom, reader_.pos(), ref, alt);
+    } catch (const std::invalid_argument& error) {
+      throw input_error(reader_.path(), reader_.line(), "{}", error.what());
+    }
+    if (!inside(chrom, junction.bp2.pos, "junction breakend")) return skip("sv_position_outside_contig");
+    fill_junction_fields(info, junction.cipos, junction.homlen, junction.homseq, junction.imprecise);
+    deliver(std::move(junction));
+  }
+
+  // Manta writes each junction of an inversion as its own <INV> record flagged INV3 (left/left) or
+  // INV5 (right/right); without a flag the record stands for both junctions.
+  static InversionJunctions inversion_junctions(InfoFields& info) {
+    if (info.flag("INV3") && !info.flag("INV5")) return InversionJunctions::left_left;
+    if (info.flag("INV5") && !info.flag("INV3")) return InversionJunctions::right_right;
+    return InversionJunctions::both;
   }
 
   void read_breakend(const std::string& chrom, const std::string& ref, const std::string& alt, InfoFields& info) {
@@ -207,11 +234,15 @@ class SvVcfStream {
       throw input_error(reader_.path(), reader_.line(), "{}", message);
     }
     if (junctions.empty()) return skip("sv_ins_without_sequence");
+    if (alt.rfind("<INV", 0) == 0) keep_called_inversion_junctions(junctions, inversion_junctions(info));
     // A <DEL> or <INV> whose END is the contig's last base (or an <INS> after it) joins a base that
-    // does not exist: its REF2 window would be empty.
-    for (const SvJunction& junction : junctions)
-      for (const BreakendSide* side : {&junction.bp1, &junction.bp2})
-        if (!inside(side->chrom, side->pos, "junction breakend")) return skip("sv_position_outside_contig");
+    // does not exist: its REF2 window would be empty. An <INV>'s other junction may still exist.
+    auto off_contig = [&](const SvJunction& junction) {
+      return !inside(junction.bp1.chrom, junction.bp1.pos, "junction breakend") ||
+             !inside(junction.bp2.chrom, junction.bp2.pos, "junction breakend");
+    };
+    junctions.erase(std::remove_if(junctions.begin(), junctions.end(), off_contig), junctions.end());
+    if (junctions.empty()) return skip("sv_position_outside_contig");
     for (SvJunction& junction : junctions) {
       fill_junction_fields(info, junction.cipos, junction.homlen, junction.homseq, junction.imprecise);
       deliver(std::move(junction));

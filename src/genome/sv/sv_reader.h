@@ -20,6 +20,10 @@ namespace oncolm::genome {
 
 struct SvReadOptions {
   bool keep_filtered = false;  // FILTER other than PASS/. is skipped (and counted) by default
+  // A sequence-resolved allele changing the length by this much or more is a junction (the
+  // small-variant path sets such indels aside: --max-indel-length); shorter ones, or all with 0,
+  // are skipped as sv_sequence_allele.
+  std::int64_t min_sequence_sv_length = 100;
 };
 
 struct SvCall {
