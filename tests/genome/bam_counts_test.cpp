@@ -170,10 +170,10 @@ class HandBuiltReads {
     return contig_.substr(static_cast<std::size_t>(start - 1), static_cast<std::size_t>(length));
   }
   void add(const std::string& name, int flag, long pos, const std::string& cigar, const std::string& bases,
-           long mate_pos = 0, long template_length = 0) {
+           long mate_pos = 0, long template_length = 0, const std::string& tags = "") {
     sam_ += name + "\t" + std::to_string(flag) + "\tc1\t" + std::to_string(pos) + "\t60\t" + cigar + "\t" +
             (mate_pos ? "=" : "*") + "\t" + std::to_string(mate_pos) + "\t" + std::to_string(template_length) + "\t" +
-            bases + "\t" + std::string(bases.size(), 'I') + "\n";
+            bases + "\t" + std::string(bases.size(), 'I') + (tags.empty() ? "" : "\t" + tags) + "\n";
   }
   // Writes ref.fa (+ .fai) and reads.bam (+ .bai); returns the BAM's path.
   std::string write() const {
@@ -266,6 +266,33 @@ TEST(ReadEvidence, OverlappingMatesCountOnceForIndelsAsForBases) {
   EXPECT_EQ(sites[0].depth(), 6);
   EXPECT_EQ(sites[0].indel_depth, 6);
   EXPECT_EQ(sites[0].indels.at("+GG"), 6);
+}
+
+// SV support passes --min-mapq on both parts of the evidence: a split read whose supplementary part
+// has MAPQ 0 (SA tag), or a discordant pair whose mate has MAPQ 0 (MQ tag), is no support, as the
+// MAPQ-0 alignment itself would be filtered.
+TEST(ReadEvidence, SvSupportNeedsBothPartsAboveTheMappingQuality) {
+  HandBuiltReads reads(repeated("ACGTTGCAGGCATCCATTGACCGTAG", 3000));
+  // A 1-kb deletion: 500 joined to 1501.
+  SvJunction junction;
+  junction.bp1 = BreakendSide{"c1", 500, Direction::left};
+  junction.bp2 = BreakendSide{"c1", 1501, Direction::right};
+  std::string split_bases = reads.piece(451, 50) + reads.piece(1501, 50);
+  for (const auto& [name, mapq] : {std::pair<std::string, int>{"split60", 60}, {"split0", 0}})
+    reads.add(name, 0, 451, "50M50S", split_bases, 0, 0, "SA:Z:c1,1501,+,50S50M," + std::to_string(mapq) + ",0;");
+  for (const auto& [name, mapq] : {std::pair<std::string, int>{"pair60", 60}, {"pair0", 0}})
+    reads.add(name, 97, 400, "50M", reads.piece(400, 50), 1550, 0, "MQ:i:" + std::to_string(mapq));
+  std::string bam = reads.write();
+  AlignmentReader reader(bam, reads.reference(), reads.lengths());
+  SvSupportingReads support = reader.sv_supporting_reads(junction, ReadFilters{});
+  EXPECT_EQ(support.split, (std::set<std::string>{"split60"}));
+  EXPECT_EQ(support.discordant, (std::set<std::string>{"pair60"}));
+  // With --min-mapq 0 both count.
+  ReadFilters any_mapq;
+  any_mapq.min_mapq = 0;
+  SvSupportingReads all = reader.sv_supporting_reads(junction, any_mapq);
+  EXPECT_EQ(all.split.size(), 2u);
+  EXPECT_EQ(all.discordant.size(), 2u);
 }
 
 TEST(ReadEvidence, HeaderLengthThatDisagreesWithTheReferenceIsAnError) {

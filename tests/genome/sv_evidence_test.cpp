@@ -96,20 +96,25 @@ void count_at(const std::string& bam, const Breakend& here, const Breakend& ther
     std::string mate_chrom = f[6] == "=" ? f[2] : f[6];
     long mate_start = std::stol(f[7]);
     std::string mate_cigar;
+    int mate_mapq = 255;  // MQ tag: the mate's MAPQ, when the aligner wrote it
+    bool mate_below_mapq = false;
     for (std::size_t i = 11; i < f.size(); ++i) {
       if (f[i].rfind("SA:Z:", 0) == 0 && stops_at(here, start, end)) {
         for (const std::string& entry : split(f[i].substr(5), ';')) {
           std::vector<std::string> sa = split(entry, ',');  // rname,pos,strand,CIGAR,mapQ,NM
           if (sa.size() < 4 || sa[0] != there.chrom) continue;
+          if (sa.size() > 4 && std::stoi(sa[4]) < 20) continue;  // the supplementary part's MAPQ, as -q 20
           long sa_start = std::stol(sa[1]);
           if (stops_at(there, sa_start, sa_start + reference_length(sa[3]) - 1)) counted.split.insert(name);
         }
       }
       if (f[i].rfind("MC:Z:", 0) == 0) mate_cigar = f[i].substr(5);
+      if (f[i].rfind("MQ:i:", 0) == 0) mate_mapq = std::stoi(f[i].substr(5));
     }
+    if (mate_mapq < 20) mate_below_mapq = true;
     bool paired = flag & 0x1, proper = flag & 0x2, mate_unmapped = flag & 0x8;
     bool reverse = flag & 0x10, mate_reverse = flag & 0x20;
-    if (!paired || proper || mate_unmapped || mate_chrom != there.chrom) continue;
+    if (!paired || proper || mate_unmapped || mate_below_mapq || mate_chrom != there.chrom) continue;
     long mate_end = mate_start + (mate_cigar.empty() ? read_length : reference_length(mate_cigar)) - 1;
     // Pointing into the junction: forward on a left-retained side, reverse on a right-retained one.
     if (reverse == here.keeps_left || mate_reverse == there.keeps_left) continue;

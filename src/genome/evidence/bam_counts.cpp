@@ -101,6 +101,7 @@ struct SaAlignment {
   std::string chrom;
   std::int64_t start = 0;  // 1-based, inclusive
   std::int64_t end = 0;
+  int mapq = 255;          // 255: not given
 };
 
 // Reference bases a CIGAR string covers (M, D, N, =, X).
@@ -134,7 +135,8 @@ std::vector<SaAlignment> supplementary_alignments(const bam1_t* read) {
     try {
       std::int64_t start = std::stoll(fields[1]);
       std::int64_t length = cigar_reference_length(fields[3]);
-      if (length > 0) alignments.push_back({fields[0], start, start + length - 1});
+      int mapq = fields.size() > 4 ? std::stoi(fields[4]) : 255;
+      if (length > 0) alignments.push_back({fields[0], start, start + length - 1, mapq});
     } catch (const std::exception&) {
       continue;
     }
@@ -404,7 +406,9 @@ SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junctio
       // retained sides.
       if (splits_at(here, start, end))
         for (const SaAlignment& sa : supplementary_alignments(b))
-          if (reference_name(sa.chrom) == there.chrom && splits_at(there, sa.start, sa.end))
+          // The other part must pass --min-mapq too (a MAPQ-0 supplementary would be filtered in its own scan).
+          if (reference_name(sa.chrom) == there.chrom && splits_at(there, sa.start, sa.end) &&
+              sa.mapq >= filters.min_mapq)
             split_names.insert(read_name(b));
       if (!(b->core.flag & BAM_FPAIRED) || (b->core.flag & (BAM_FMUNMAP | BAM_FPROPER_PAIR | BAM_FSUPPLEMENTARY)))
         continue;
@@ -415,6 +419,9 @@ SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junctio
       }
       // Discordant pair: this read on the retained side pointing at the junction, its mate on the
       // retained side of the other breakend pointing at it too.
+      // The mate must pass --min-mapq too where the aligner records its MAPQ (the MQ tag).
+      if (const std::uint8_t* mate_mapq = bam_aux_get(b, "MQ"); mate_mapq && bam_aux2i(mate_mapq) < filters.min_mapq)
+        continue;
       bool read_points_in = (here.direction == Direction::left) != bool(b->core.flag & BAM_FREVERSE);
       bool mate_points_in = (there.direction == Direction::left) != bool(b->core.flag & BAM_FMREVERSE);
       std::int64_t mate_start = b->core.mpos + 1;
