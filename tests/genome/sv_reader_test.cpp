@@ -256,6 +256,19 @@ TEST(SvReader, BedpeRowsFollowPcawgStrands) {
   EXPECT_EQ(calls[0].junction.bp1.pos, 13160728);
   EXPECT_EQ(calls[0].junction.bp2.pos, 13164101);
   EXPECT_EQ(counts.skipped["sv_unknown_contig"], 1u);
+  EXPECT_FALSE(calls[0].junction.imprecise);
+  EXPECT_EQ(counts.imprecise, 0u);
+
+  // A confidence interval (LUMPY/svtools-style) instead of PCAWG's one base: placed at its start,
+  // flagged imprecise.
+  std::ofstream(path) << "20\t13160700\t13160760\t20\t13164100\t13164101\tSVWIDE\t37\t+\t-\tDEL\tX\n";
+  calls.clear();
+  SvReadCounts wide_counts;
+  read_sv_calls(path, reference, contigs, {}, wide_counts, [&](SvCall&& call) { calls.push_back(std::move(call)); });
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].junction.bp1.pos, 13160701);
+  EXPECT_TRUE(calls[0].junction.imprecise);
+  EXPECT_EQ(wide_counts.imprecise, 1u);
 
   std::ofstream(path) << "20\t13160727\t13160728\t20\tx\t13164101\tSVMERGE1\t37\t+\t-\tDEL\tX\n";
   try {

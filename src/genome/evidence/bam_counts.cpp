@@ -414,7 +414,9 @@ SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junctio
         continue;
       if (b->core.mtid >= 0 && b->core.mtid != mate_tid) {
         std::string mate_contig = sam_hdr_tid2name(handles_->header, b->core.mtid);
-        if (std::find(outside_.begin(), outside_.end(), mate_contig) != outside_.end()) ++mate_outside_;
+        // By name: a read near several junctions (or both breakends of a short one) counts once.
+        if (std::find(outside_.begin(), outside_.end(), mate_contig) != outside_.end())
+          mate_outside_.insert(read_name(b));
         continue;
       }
       // Discordant pair: this read on the retained side pointing at the junction, its mate on the

@@ -101,7 +101,7 @@ class AlignmentReader {
   SvSupportingReads sv_supporting_reads(const SvJunction& junction, const ReadFilters& filters,
                                         std::int64_t search_distance = 1000);
   // Reads seen near junctions whose mate lies on a contig outside the reference.
-  std::int64_t reads_with_mate_outside_reference() const { return mate_outside_; }
+  std::int64_t reads_with_mate_outside_reference() const { return static_cast<std::int64_t>(mate_outside_.size()); }
 
   struct Handles;
 
@@ -115,7 +115,7 @@ class AlignmentReader {
   std::map<std::string, int> tid_of_reference_contig_;
   std::map<std::string, std::string> reference_name_of_bam_contig_;
   std::size_t shared_ = 0;
-  std::int64_t mate_outside_ = 0;
+  std::set<std::string> mate_outside_;  // read names
 };
 
 }  // namespace oncolm::genome

@@ -302,6 +302,7 @@ void read_bedpe(const std::string& path, Reference& reference, const ContigResol
   };
   std::string text;
   long line = 0;
+  std::uint64_t wide_intervals = 0;
   while (std::getline(in, text)) {
     ++line;
     if (text.empty() || text[0] == '#' || text.rfind("chrom1", 0) == 0) continue;
@@ -330,7 +331,18 @@ void read_bedpe(const std::string& path, Reference& reference, const ContigResol
     } catch (const std::invalid_argument& error) {
       throw input_error(path, line, "{}", error.what());
     }
+    // PCAWG writes each breakend as a 1-base interval (end = start + 1). A wider one (LUMPY, svtools)
+    // is a confidence interval: the breakend is somewhere in it, and the junction is imprecise.
+    const std::int64_t end1 = parse_coordinate(fields[2], path, line, "end1"),
+                       end2 = parse_coordinate(fields[5], path, line, "end2");
+    if (end1 != start1 + 1 || end2 != start2 + 1) {
+      junction.imprecise = true;
+      if (++wide_intervals <= warnings_shown)
+        log(Level::warning, "{}:{}: breakend intervals {}-{} and {}-{} are wider than one base: the junction is "
+            "placed at their starts and flagged imprecise", path, line, start1, end1, start2, end2);
+    }
     ++counts.junctions;
+    counts.imprecise += junction.imprecise;
     emit(SvCall{std::move(junction), path, line});
   }
 }

@@ -37,7 +37,7 @@ struct SvReadCounts {
   std::uint64_t junctions = 0;
   std::uint64_t ref_base_mismatches = 0;  // REF base disagreed with the reference: warned, reference used
   std::uint64_t unpaired_breakends = 0;   // mate record never seen: junction built from one record
-  std::uint64_t imprecise = 0;            // junctions flagged IMPRECISE
+  std::uint64_t imprecise = 0;            // junctions flagged IMPRECISE (or from a wider BEDPE interval)
   std::size_t max_waiting_mates = 0;
   std::map<std::string, std::uint64_t> skipped;  // reason -> records
 };
