@@ -10,6 +10,8 @@
 #include <cctype>
 #include <map>
 #include <optional>
+#include <regex>
+#include <string>
 
 #include "test_support.h"
 
@@ -695,6 +697,31 @@ TEST(PersonaliseRealReads, ChmWindowsAreTheConsensusOfTheAllelesItsReadsShow) {
   }
   EXPECT_GT(applied_snvs, 0u);
   EXPECT_GT(applied_indels, 0u) << "CHM1 has a homozygous deletion at 1:19,190 in these windows";
+
+  // The same calls with the contig named chr1 in the VCF (read as the reference's 1: same length):
+  // the germline columns name it as the row's chrom does.
+  std::string renamed = vcf;
+  for (std::size_t at = renamed.find("\n1\t"); at != std::string::npos; at = renamed.find("\n1\t", at + 1))
+    renamed.replace(at + 1, 1, "chr1");
+  renamed.replace(renamed.find("ID=1,"), 5, "ID=chr1,");
+  write_file(dir / "somatic.vcf", renamed);
+  CommandResult chr = run_oncolm(base_command + (dir / "chr") + "' --personalise --germline-min-depth 4");
+  ASSERT_EQ(chr.status, 0) << chr.err;
+  auto chr_rows = read_tsv(dir / "chr/chm1.windows.tsv.gz");
+  ASSERT_EQ(chr_rows.size(), rows.size());
+  std::size_t named = 0;
+  for (std::size_t i = 0; i < chr_rows.size(); ++i) {
+    EXPECT_EQ(chr_rows[i].at("chrom"), "chr1");
+    for (const char* column : {"germline_applied", "germline_not_applied"}) {
+      if (chr_rows[i].at(column) == ".") continue;
+      for (const std::string& site : split(chr_rows[i].at(column), ',')) {
+        EXPECT_EQ(site.rfind("chr1:", 0), 0u) << site;
+        ++named;
+      }
+      EXPECT_EQ(chr_rows[i].at(column), std::regex_replace(rows[i].at(column), std::regex("(^|,)1:"), "$1chr1:"));
+    }
+  }
+  EXPECT_GT(named, 0u);
 }
 
 TEST(PersonaliseOptions, ThresholdsAreRecordedAndChecked) {
