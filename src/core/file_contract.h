@@ -63,11 +63,12 @@ inline const std::vector<std::string> window_tsv_columns = {
 // The columns of <sample>.sv_windows.tsv.gz before the label columns: one row per junction.
 // chrom/pos are breakend 1 (the lower coordinate), mate_chrom/mate_pos breakend 2; strands are
 // PCAWG's ("+" = sequence left of the breakend retained), breakend 1 first; pieces of the ALT
-// window are chrom:start-end, "(rc)" when reverse-complemented; '.' marks an empty field.
+// window are chrom:start-end, "(rc)" when reverse-complemented; cipos/ciend are the caller's
+// confidence intervals around pos/mate_pos as "low,high" offsets; '.' marks an empty field.
 inline const std::vector<std::string> sv_window_tsv_columns = {
     "sample_id",          "id",                "chrom",          "pos",               "mate_chrom",
     "mate_pos",           "class",             "size",           "strands",           "inserted_sequence",
-    "homlen",             "homseq",            "imprecise",      "cipos",             "ref1_window_start",
+    "homlen",             "homseq",            "imprecise",      "cipos",             "ciend",             "ref1_window_start",
     "ref1_window_end",    "ref1_offset",       "ref1_record",    "ref2_window_start", "ref2_window_end",
     "ref2_offset",        "ref2_record",       "alt_record",     "alt_length",        "alt_junction_offset",
     "alt_first_piece",    "alt_second_piece",  "t_split_reads",  "t_discordant_pairs", "n_split_reads",

@@ -16,6 +16,9 @@ namespace {
 
 const char* strand(Direction direction) { return direction == Direction::left ? "+" : "-"; }
 std::string or_dot(const std::string& text) { return text.empty() ? "." : text; }
+std::string interval_text(const ConfidenceInterval& interval) {
+  return interval.stated ? fmt::format("{},{}", interval.low, interval.high) : ".";
+}
 
 // The cells of one TSV row, without the line end.
 template <typename... Cells>
@@ -90,7 +93,8 @@ void SvWindowWriter::write(SvCall&& call) {
       sample_.id, junction.id, junction.bp1.chrom, junction.bp1.pos, junction.bp2.chrom, junction.bp2.pos,
       sv_class_name(junction.sv_class), junction.size,
       std::string(strand(junction.bp1.direction)) + strand(junction.bp2.direction), or_dot(junction.inserted),
-      or_dot(junction.homlen), or_dot(junction.homseq), junction.imprecise ? 1 : 0, or_dot(junction.cipos),
+      or_dot(junction.homlen), or_dot(junction.homseq), junction.imprecise ? 1 : 0, interval_text(junction.bp1_interval),
+      interval_text(junction.bp2_interval),
       ref1.cells(), ref2.cells(), alt_name, alt.sequence.size(), alt.junction_offset, piece_text(alt.first),
       piece_text(alt.second), evidence.columns, germline_column(germline, true),
       germline_column(germline, false));

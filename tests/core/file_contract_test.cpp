@@ -47,7 +47,7 @@ TEST(FileContract, WindowsTsvColumns) {
 TEST(FileContract, SvWindowsTsvColumns) {
   const std::vector<std::string> expected = {
       "sample_id", "id", "chrom", "pos", "mate_chrom", "mate_pos", "class", "size", "strands",
-      "inserted_sequence", "homlen", "homseq", "imprecise", "cipos", "ref1_window_start", "ref1_window_end",
+      "inserted_sequence", "homlen", "homseq", "imprecise", "cipos", "ciend", "ref1_window_start", "ref1_window_end",
       "ref1_offset", "ref1_record", "ref2_window_start", "ref2_window_end", "ref2_offset", "ref2_record",
       "alt_record", "alt_length", "alt_junction_offset", "alt_first_piece", "alt_second_piece", "t_split_reads",
       "t_discordant_pairs", "n_split_reads", "n_discordant_pairs", "germline_applied", "germline_not_applied"};

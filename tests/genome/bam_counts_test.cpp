@@ -175,6 +175,17 @@ class HandBuiltReads {
             (mate_pos ? "=" : "*") + "\t" + std::to_string(mate_pos) + "\t" + std::to_string(template_length) + "\t" +
             bases + "\t" + std::string(bases.size(), 'I') + (tags.empty() ? "" : "\t" + tags) + "\n";
   }
+  // A contig the BAM has and the reference lacks (a decoy): declare before adding reads.
+  void declare_other_contig(const std::string& name, long length) {
+    sam_ += "@SQ\tSN:" + name + "\tLN:" + std::to_string(length) + "\n";
+  }
+  // A read whose mate is on another contig, as SAM text: RNEXT names it.
+  void add_with_mate_on(const std::string& name, int flag, long pos, const std::string& cigar, const std::string& bases,
+                        const std::string& mate_contig, long mate_pos) {
+    sam_ += name + "\t" + std::to_string(flag) + "\tc1\t" + std::to_string(pos) + "\t60\t" + cigar + "\t" +
+            mate_contig + "\t" + std::to_string(mate_pos) + "\t0\t" + bases + "\t" + std::string(bases.size(), 'I') +
+            "\n";
+  }
   // Writes ref.fa (+ .fai) and reads.bam (+ .bai); returns the BAM's path.
   std::string write() const {
     EXPECT_EQ(std::system(("mkdir -p '" + dir_ + "'").c_str()), 0);
@@ -293,6 +304,32 @@ TEST(ReadEvidence, SvSupportNeedsBothPartsAboveTheMappingQuality) {
   SvSupportingReads all = reader.sv_supporting_reads(junction, any_mapq);
   EXPECT_EQ(all.split.size(), 2u);
   EXPECT_EQ(all.discordant.size(), 2u);
+}
+
+// Reads near SV junctions whose mate lies on a contig outside the reference (a decoy) are no
+// support and are counted by name: once, however many junctions or breakends they are near.
+TEST(ReadEvidence, ReadsWithMatesOutsideTheReferenceCountOnceByName) {
+  HandBuiltReads reads(repeated("ACGTTGCAGGCATCCATTGACCGTAG", 3000));
+  reads.declare_other_contig("hs37d5", 5000);
+  const int first_of_pair = 1 | 64, second_of_pair = 1 | 128;
+  // Near both breakends of the 1-kb deletion below (within the search distance of each).
+  reads.add_with_mate_on("near_both", first_of_pair, 900, "50M", reads.piece(900, 50), "hs37d5", 100);
+  // Near breakend 1 only; its mate is the read of the same name on the decoy (not in this file's c1 reads).
+  reads.add_with_mate_on("near_one", second_of_pair, 450, "50M", reads.piece(450, 50), "hs37d5", 200);
+  std::string bam = reads.write();
+  AlignmentReader reader(bam, reads.reference(), reads.lengths());
+  EXPECT_EQ(reader.contigs_outside_reference(), std::vector<std::string>{"hs37d5"});
+  SvJunction deletion;
+  deletion.bp1 = BreakendSide{"c1", 500, Direction::left};
+  deletion.bp2 = BreakendSide{"c1", 1501, Direction::right};
+  SvSupportingReads support = reader.sv_supporting_reads(deletion, ReadFilters{});
+  EXPECT_TRUE(support.discordant.empty());
+  EXPECT_EQ(reader.reads_with_mate_outside_reference(), 2);
+  // A second junction near the same reads adds no new names.
+  SvJunction nearby = deletion;
+  nearby.bp1.pos = 520;
+  reader.sv_supporting_reads(nearby, ReadFilters{});
+  EXPECT_EQ(reader.reads_with_mate_outside_reference(), 2);
 }
 
 TEST(ReadEvidence, HeaderLengthThatDisagreesWithTheReferenceIsAnError) {

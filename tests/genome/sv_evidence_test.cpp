@@ -9,7 +9,9 @@
 //    whose SA tag holds an alignment (position + CIGAR) stopping at the other breakend the same way;
 //  - discordant pair: paired, not a proper pair, mate mapped; the read lies on the retained side of
 //    its breakend (overhanging it by at most 10 bp, within the search distance) and points into the
-//    junction; its mate (RNEXT/PNEXT and the MC CIGAR) does the same at the other breakend;
+//    junction; its mate (RNEXT/PNEXT and the MC CIGAR) does the same at the other breakend; where
+//    the row states a confidence interval around a breakend (cipos, ciend), the breakend may be
+//    anywhere in it, and both bounds on that side widen by it;
 //  - each read name counts once per junction and kind.
 #include <gtest/gtest.h>
 
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,7 +51,17 @@ struct Breakend {
   std::string chrom;
   long pos = 0;
   bool keeps_left = true;  // strand '+': the base at pos and those before it are retained
+  long low = 0, high = 0;  // the caller's confidence interval: the breakend is in [pos + low, pos + high]
 };
+
+// "low,high" of a cipos/ciend cell into `side` ('.' states none).
+void set_interval(const std::string& cell, Breakend& side) {
+  if (cell == ".") return;
+  std::vector<std::string> bounds = split(cell, ',');
+  ASSERT_EQ(bounds.size(), 2u) << cell;
+  side.low = std::stol(bounds[0]);
+  side.high = std::stol(bounds[1]);
+}
 
 // Reference bases a CIGAR covers.
 long reference_length(const std::string& cigar) {
@@ -71,8 +84,8 @@ bool stops_at(const Breakend& side, long start, long end) {
 
 // Whether the alignment [start, end] lies on the retained side of `side`, near it.
 bool on_retained_side(const Breakend& side, long start, long end) {
-  if (side.keeps_left) return end <= side.pos + slack && start >= side.pos - search_distance;
-  return start >= side.pos - slack && end <= side.pos + search_distance;
+  if (side.keeps_left) return end <= side.pos + side.high + slack && start >= side.pos + side.low - search_distance;
+  return start >= side.pos + side.low - slack && end <= side.pos + side.high + search_distance;
 }
 
 struct Counted {
@@ -81,8 +94,8 @@ struct Counted {
 
 // Reads of `bam` near `here` supporting the junction here^there, added to `counted` by name.
 void count_at(const std::string& bam, const Breakend& here, const Breakend& there, Counted& counted) {
-  std::string region = here.chrom + ":" + std::to_string(std::max(1L, here.pos - search_distance)) + "-" +
-                       std::to_string(here.pos + search_distance);
+  std::string region = here.chrom + ":" + std::to_string(std::max(1L, here.pos + here.low - search_distance)) + "-" +
+                       std::to_string(here.pos + here.high + search_distance);
   CommandResult view = run_command("samtools view -F 0xF04 -q 20 '" + bam + "' " + region);
   ASSERT_EQ(view.status, 0) << view.err;
   for (const std::string& line : split(view.out, '\n')) {
@@ -221,6 +234,8 @@ TEST(SvEvidence, SplitReadsAndDiscordantPairsEqualSamtoolsCounts) {
     ASSERT_EQ(strands.size(), 2u) << row.at("id");
     Breakend bp1{row.at("chrom"), std::stol(row.at("pos")), strands[0] == '+'};
     Breakend bp2{row.at("mate_chrom"), std::stol(row.at("mate_pos")), strands[1] == '+'};
+    set_interval(row.at("cipos"), bp1);
+    set_interval(row.at("ciend"), bp2);
     std::string junction = bp1.chrom + ":" + row.at("pos") + "^" +
                            (bp2.chrom == bp1.chrom ? "" : bp2.chrom + ":") + row.at("mate_pos");
     Support tumour = samtools_support(tumour_bam, bp1, bp2);
@@ -239,4 +254,47 @@ TEST(SvEvidence, SplitReadsAndDiscordantPairsEqualSamtoolsCounts) {
     }
   }
   EXPECT_EQ(seen_simulated, simulated_junctions);
+}
+
+// An IMPRECISE call placed 150 bp outside a simulated deletion at each end (as Manta and Delly place
+// paired-end-only calls, within their CIPOS/CIEND) keeps the discordant pairs of the junction: its
+// count equals the samtools count with the intervals, is at least the count at the true breakends,
+// and the same call without intervals loses the pairs that end between the two positions.
+TEST(SvEvidence, ImpreciseCallsCountDiscordantPairsAcrossTheirConfidenceIntervals) {
+  ScratchDir dir;
+  const long true_pos = 13160728, true_end = 13164100;  // 20:13160728^13164101 of the simulation
+  auto record = [](const std::string& id, long pos, long end, const std::string& info) {
+    return "20\t" + std::to_string(pos) + "\t" + id + "\tN\t<DEL>\t.\tPASS\tEND=" + std::to_string(end) + ";" + info +
+           "\n";
+  };
+  write_file(dir / "calls.vcf",
+             "##fileformat=VCFv4.2\n##contig=<ID=20,length=63025520>\n##contig=<ID=X,length=69999930>\n"
+             "##INFO=<ID=END,Number=1,Type=Integer,Description=\"e\">\n"
+             "##INFO=<ID=IMPRECISE,Number=0,Type=Flag,Description=\"i\">\n"
+             "##INFO=<ID=CIPOS,Number=2,Type=Integer,Description=\"p\">\n"
+             "##INFO=<ID=CIEND,Number=2,Type=Integer,Description=\"e\">\n"
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+                 record("true", true_pos, true_end, "CIPOS=0,0") +
+                 record("shifted_ci", true_pos - 150, true_end + 150, "IMPRECISE;CIPOS=-200,200;CIEND=-200,200") +
+                 record("shifted", true_pos - 150, true_end + 150, "IMPRECISE"));
+  write_file(dir / "sheet.tsv",
+             "sample_id\tdonor_id\ttumour_bam\tnormal_bam\tsnv_vcf\tindel_vcf\tsv_vcf\thistology_abbreviation\n"
+             "COLO829T\tCOLO829\t" + tumour_bam + "\t" + normal_bam + "\t\t\t" + (dir / "calls.vcf") + "\tSkin-Melanoma\n");
+  CommandResult result = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + example_reference +
+                                    "' -o '" + (dir / "out") + "'");
+  ASSERT_EQ(result.status, 0) << result.err;
+  std::map<std::string, long> pairs;
+  for (const auto& row : read_tsv(dir / "out/COLO829T.sv_windows.tsv.gz")) {
+    Breakend bp1{row.at("chrom"), std::stol(row.at("pos")), true};
+    Breakend bp2{row.at("mate_chrom"), std::stol(row.at("mate_pos")), false};
+    set_interval(row.at("cipos"), bp1);
+    set_interval(row.at("ciend"), bp2);
+    EXPECT_EQ(row.at("t_discordant_pairs"), std::to_string(samtools_support(tumour_bam, bp1, bp2).discordant_pairs))
+        << row.at("id");
+    pairs[row.at("id")] = std::stol(row.at("t_discordant_pairs"));
+  }
+  ASSERT_EQ(pairs.size(), 3u);
+  EXPECT_GT(pairs.at("true"), 0);
+  EXPECT_GE(pairs.at("shifted_ci"), pairs.at("true"));
+  EXPECT_LT(pairs.at("shifted"), pairs.at("true"));
 }

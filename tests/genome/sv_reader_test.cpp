@@ -140,7 +140,12 @@ TEST(SvReader, MantaSymbolicDeletionAndFilteredRecords) {
   EXPECT_EQ(deletion->junction.sv_class, SvClass::del);
   EXPECT_EQ(deletion->junction.size, 1453448 - 1450356);
   EXPECT_TRUE(deletion->junction.imprecise);
-  EXPECT_EQ(deletion->junction.cipos, "-211,212");
+  // CIPOS is around POS (breakend 1), CIEND around END (breakend 2).
+  EXPECT_TRUE(deletion->junction.bp1_interval.stated);
+  EXPECT_EQ(deletion->junction.bp1_interval.low, -211);
+  EXPECT_EQ(deletion->junction.bp1_interval.high, 212);
+  EXPECT_EQ(deletion->junction.bp2_interval.low, -333);
+  EXPECT_EQ(deletion->junction.bp2_interval.high, 334);
   std::string derived = samtools_bases("X", 1450356 - 49, 1450356) + samtools_bases("X", 1453449, 1453449 + 49);
   EXPECT_EQ(junction_sequence(deletion->junction, 100), derived);
 
@@ -260,15 +265,26 @@ TEST(SvReader, BedpeRowsFollowPcawgStrands) {
   EXPECT_EQ(counts.imprecise, 0u);
 
   // A confidence interval (LUMPY/svtools-style) instead of PCAWG's one base: placed at its start,
-  // flagged imprecise.
-  std::ofstream(path) << "20\t13160700\t13160760\t20\t13164100\t13164101\tSVWIDE\t37\t+\t-\tDEL\tX\n";
+  // flagged imprecise, the interval kept around that base. The second row names its breakends the
+  // other way round (X first): the intervals follow their breakends.
+  std::ofstream(path) << "20\t13160700\t13160760\t20\t13164100\t13164101\tSVWIDE\t37\t+\t-\tDEL\tX\n"
+                      << "X\t20000000\t20000100\t20\t10005000\t10005010\tSVSWAP\t9\t+\t-\tTRA\tX\n";
   calls.clear();
   SvReadCounts wide_counts;
   read_sv_calls(path, reference, contigs, {}, wide_counts, [&](SvCall&& call) { calls.push_back(std::move(call)); });
-  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].junction.bp1.pos, 13160701);
   EXPECT_TRUE(calls[0].junction.imprecise);
-  EXPECT_EQ(wide_counts.imprecise, 1u);
+  EXPECT_EQ(wide_counts.imprecise, 2u);
+  EXPECT_EQ(calls[0].junction.bp1_interval.low, 0);
+  EXPECT_EQ(calls[0].junction.bp1_interval.high, 59);  // bases 13160701..13160760
+  EXPECT_EQ(calls[0].junction.bp2_interval.high, 0);
+  const SvJunction& swapped = calls[1].junction;
+  EXPECT_EQ(swapped.bp1.chrom, "20");
+  EXPECT_EQ(swapped.bp1.pos, 10005001);
+  EXPECT_EQ(swapped.bp1_interval.high, 9);
+  EXPECT_EQ(swapped.bp2.chrom, "X");
+  EXPECT_EQ(swapped.bp2_interval.high, 99);
 
   std::ofstream(path) << "20\t13160727\t13160728\t20\tx\t13164101\tSVMERGE1\t37\t+\t-\tDEL\tX\n";
   try {
@@ -277,4 +293,73 @@ TEST(SvReader, BedpeRowsFollowPcawgStrands) {
   } catch (const oncolm::InputError& error) {
     EXPECT_NE(std::string(error.what()).find(path + ":1: BEDPE column start2"), std::string::npos) << error.what();
   }
+}
+
+// Confidence intervals belong to breakends: CIPOS/CIEND of a symbolic record to POS/END, each BND
+// mate's CIPOS to its own breakend whichever record comes first, a one-record BND's CIEND (Delly's
+// translocations) to its mate; intervals that are not low <= high are ignored with a warning.
+// Delly's one-junction inversions (CT=3to3, CT=5to5) give that junction only, as Manta's do.
+TEST(SvReader, ConfidenceIntervalsFollowTheirBreakendsAndDellyInversionsGiveOneJunction) {
+  const std::string path = ::testing::TempDir() + "/intervals.vcf";
+  auto base = [](const std::string& chrom, long pos) { return samtools_bases(chrom, pos, pos); };
+  std::ofstream(path) << "##fileformat=VCFv4.2\n##contig=<ID=20,length=63025520>\n##contig=<ID=X,length=69999930>\n"
+                      << "##INFO=<ID=END,Number=1,Type=Integer,Description=\"e\">\n"
+                      << "##INFO=<ID=CIPOS,Number=2,Type=Integer,Description=\"p\">\n"
+                      << "##INFO=<ID=CIEND,Number=2,Type=Integer,Description=\"e\">\n"
+                      << "##INFO=<ID=CT,Number=1,Type=String,Description=\"c\">\n"
+                      << "##INFO=<ID=MATEID,Number=1,Type=String,Description=\"m\">\n"
+                      << "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                      // The X mate first: the pair completes at the chr20 record, breakend 1.
+                      << "X\t20000000\tbndB\t" << base("X", 20000000) << "\t]20:10005000]" << base("X", 20000000)
+                      << "\t.\tPASS\tMATEID=bndA;CIPOS=-30,40\n"
+                      << "20\t10005000\tbndA\t" << base("20", 10005000) << "\t" << base("20", 10005000)
+                      << "[X:20000000[\t.\tPASS\tMATEID=bndB;CIPOS=-5,7\n"
+                      << "X\t30000000\tdellyBND\t" << base("X", 30000000) << "\t" << base("X", 30000000)
+                      << "[20:10006000[\t.\tPASS\tCT=3to5;CIPOS=-3,3;CIEND=-50,60\n"
+                      << "20\t10007000\tdinv3\t" << base("20", 10007000)
+                      << "\t<INV>\t.\tPASS\tEND=10007500;CT=3to3;CIPOS=-10,10;CIEND=-20,20\n"
+                      << "20\t10008000\tdinv5\t" << base("20", 10008000)
+                      << "\t<INV>\t.\tPASS\tEND=10008500;CT=5to5;CIPOS=-10,10;CIEND=-20,20\n"
+                      << "20\t10009000\tbadci\t" << base("20", 10009000)
+                      << "\t<DEL>\t.\tPASS\tEND=10009500;CIPOS=10,-10;CIEND=5\n";
+  Reference reference(reference_path);
+  ContigResolver contigs(reference, {});
+  SvReadCounts counts;
+  std::map<std::string, SvJunction> by_id;
+  testing::internal::CaptureStderr();
+  read_sv_calls(path, reference, contigs, SvReadOptions{}, counts,
+                [&](SvCall&& call) { by_id[call.junction.id] = call.junction; });
+  const std::string warnings = testing::internal::GetCapturedStderr();
+  std::vector<std::string> ids;
+  for (const auto& entry : by_id) ids.push_back(entry.first);
+  EXPECT_EQ(ids, (std::vector<std::string>{"badci", "bndA,bndB", "dellyBND", "dinv3", "dinv5"}));
+  auto expect_interval = [](const ConfidenceInterval& interval, long low, long high, const std::string& what) {
+    EXPECT_TRUE(interval.stated) << what;
+    EXPECT_EQ(interval.low, low) << what;
+    EXPECT_EQ(interval.high, high) << what;
+  };
+  const SvJunction& pair = by_id.at("bndA,bndB");
+  EXPECT_EQ(pair.bp1.chrom, "20");
+  expect_interval(pair.bp1_interval, -5, 7, "chr20 mate");
+  expect_interval(pair.bp2_interval, -30, 40, "chrX mate");
+  const SvJunction& single = by_id.at("dellyBND");  // oriented on its mate, 20:10006000
+  EXPECT_EQ(single.bp1.chrom, "20");
+  expect_interval(single.bp1_interval, -50, 60, "CIEND, around POS2");
+  expect_interval(single.bp2_interval, -3, 3, "CIPOS");
+  const SvJunction& inv3 = by_id.at("dinv3");
+  EXPECT_EQ(inv3.bp1.direction, Direction::left);
+  EXPECT_EQ(inv3.bp2.direction, Direction::left);
+  EXPECT_EQ(inv3.bp1.pos, 10007000);
+  EXPECT_EQ(inv3.bp2.pos, 10007500);
+  expect_interval(inv3.bp1_interval, -10, 10, "CIPOS of 3to3");
+  expect_interval(inv3.bp2_interval, -20, 20, "CIEND of 3to3");
+  const SvJunction& inv5 = by_id.at("dinv5");
+  EXPECT_EQ(inv5.bp1.direction, Direction::right);
+  EXPECT_EQ(inv5.bp2.direction, Direction::right);
+  EXPECT_EQ(inv5.bp1.pos, 10008001);
+  EXPECT_EQ(inv5.bp2.pos, 10008501);
+  EXPECT_FALSE(by_id.at("badci").bp1_interval.stated);
+  EXPECT_FALSE(by_id.at("badci").bp2_interval.stated);
+  EXPECT_NE(warnings.find("intervals.vcf:15: INFO CIPOS=10,-10 is not an interval"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("intervals.vcf:15: INFO CIEND=5 is not an interval"), std::string::npos) << warnings;
 }

@@ -504,6 +504,7 @@ TEST(SvWindowsCli, NonNumericInfoAndSelfJoinsAreNotTurnedIntoNumbers) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].at("homlen"), ".");
   EXPECT_EQ(rows[0].at("cipos"), ".");
+  EXPECT_EQ(rows[0].at("ciend"), ".");
   write_file(dir / "calls.vcf", header + "20\t15000000\tdel\t" + base(15000000) + "\t<DEL>\t.\tPASS\tEND=abc\n");
   CommandResult bad_end = run_oncolm("windows '" + (dir / "sheet.tsv") + "' --reference '" + sv_reference + "' -o '" +
                                      (dir / "out2") + "'");

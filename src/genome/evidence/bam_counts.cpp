@@ -159,12 +159,23 @@ bool splits_at(const BreakendSide& side, std::int64_t start, std::int64_t end) {
 }
 
 // Whether an alignment starting at `start` (1-based) and ending at `end` lies on the retained
-// side of `side`, within `distance` of it.
-bool on_retained_side(const BreakendSide& side, std::int64_t start, std::int64_t end,
-                      std::int64_t distance) {
+// side of `side`, within `distance` of it. The caller's confidence interval widens both bounds:
+// the breakend is somewhere in [pos + low, pos + high], so a pair counts wherever in it the
+// breakend lies.
+bool on_retained_side(const BreakendSide& side, const ConfidenceInterval& interval, std::int64_t start,
+                      std::int64_t end, std::int64_t distance) {
   if (side.direction == Direction::left)
-    return end <= side.pos + breakend_slack && start >= side.pos - distance;
-  return start >= side.pos - breakend_slack && start <= side.pos + distance;
+    return end <= side.pos + interval.high + breakend_slack && start >= side.pos + interval.low - distance;
+  return start >= side.pos + interval.low - breakend_slack && end <= side.pos + interval.high + distance;
+}
+
+// The last reference base of a read's mate: from its CIGAR when the aligner wrote it (the MC tag),
+// else its read length past its start.
+std::int64_t mate_end(const bam1_t* read) {
+  std::int64_t mate_start = read->core.mpos + 1;
+  if (const std::uint8_t* tag = bam_aux_get(read, "MC"); tag && bam_aux2Z(tag))
+    return mate_start + cigar_reference_length(bam_aux2Z(tag)) - 1;
+  return mate_start + read->core.l_qseq - 1;
 }
 
 }  // namespace
@@ -388,13 +399,15 @@ BasesByRead AlignmentReader::bases_by_read(const std::string& chrom, const std::
 SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junction, const ReadFilters& filters,
                                                        std::int64_t search_distance) {
   std::set<std::string> split_names, discordant_names;
-  auto scan = [&](const BreakendSide& here, const BreakendSide& there) {
+  auto scan = [&](const BreakendSide& here, const ConfidenceInterval& here_interval, const BreakendSide& there,
+                  const ConfidenceInterval& there_interval) {
     int tid = tid_of(here.chrom);
     int mate_tid = tid_of(there.chrom);
     if (tid < 0) return;
     RegionIterator region;
-    region.iterator = sam_itr_queryi(handles_->index, tid, std::max<std::int64_t>(0, here.pos - search_distance - 1),
-                                     here.pos + search_distance);
+    region.iterator =
+        sam_itr_queryi(handles_->index, tid, std::max<std::int64_t>(0, here.pos + here_interval.low - search_distance - 1),
+                       here.pos + here_interval.high + search_distance);
     if (!region.iterator) return;
     BamRecord read;
     int status;
@@ -427,14 +440,14 @@ SvSupportingReads AlignmentReader::sv_supporting_reads(const SvJunction& junctio
       bool read_points_in = (here.direction == Direction::left) != bool(b->core.flag & BAM_FREVERSE);
       bool mate_points_in = (there.direction == Direction::left) != bool(b->core.flag & BAM_FMREVERSE);
       std::int64_t mate_start = b->core.mpos + 1;
-      if (read_points_in && mate_points_in && on_retained_side(here, start, end, search_distance) &&
-          on_retained_side(there, mate_start, mate_start + b->core.l_qseq - 1, search_distance))
+      if (read_points_in && mate_points_in && on_retained_side(here, here_interval, start, end, search_distance) &&
+          on_retained_side(there, there_interval, mate_start, mate_end(b), search_distance))
         discordant_names.insert(read_name(b));
     }
     if (status < -1) throw_read_error(*handles_, tid, here.pos - 1);
   };
-  scan(junction.bp1, junction.bp2);
-  scan(junction.bp2, junction.bp1);
+  scan(junction.bp1, junction.bp1_interval, junction.bp2, junction.bp2_interval);
+  scan(junction.bp2, junction.bp2_interval, junction.bp1, junction.bp1_interval);
   return SvSupportingReads{std::move(split_names), std::move(discordant_names)};
 }
 

@@ -98,6 +98,9 @@ class AlignmentReader {
   // The base each read pair shows at each of `positions` (1-based).
   BasesByRead bases_by_read(const std::string& chrom, const std::vector<std::int64_t>& positions,
                             const ReadFilters& filters);
+  // Split reads stop within 10 bp of the stated breakends; discordant pairs lie within
+  // `search_distance` of them, both bounds widened by the junction's confidence intervals
+  // (bp1_interval, bp2_interval), since the breakend may be anywhere in them.
   SvSupportingReads sv_supporting_reads(const SvJunction& junction, const ReadFilters& filters,
                                         std::int64_t search_distance = 1000);
   // Reads seen near junctions whose mate lies on a contig outside the reference.

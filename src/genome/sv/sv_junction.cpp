@@ -268,15 +268,6 @@ std::string implied_mate_id(const std::string& id) {
   return {};
 }
 
-SvJunction BndPairer::to_junction(const Pending& record) const {
-  SvJunction junction = junction_from_bnd(record.id, record.side, record.alt, rank_);
-  junction.imprecise = record.imprecise;
-  junction.cipos = record.cipos;
-  junction.homlen = record.homlen;
-  junction.homseq = record.homseq;
-  return junction;
-}
-
 namespace {
 
 std::string breakend_key(const std::string& chrom, std::int64_t pos, Direction direction) {
@@ -288,6 +279,19 @@ bool same_side(const BreakendSide& a, const BreakendSide& b) {
 }
 
 }  // namespace
+
+SvJunction BndPairer::to_junction(const Pending& record) const {
+  SvJunction junction = junction_from_bnd(record.id, record.side, record.alt, rank_);
+  junction.imprecise = record.imprecise;
+  // The junction is oriented on breakend 1, which may be the mate's side.
+  const bool own_side_is_bp1 =
+      same_side(junction.bp1, BreakendSide{record.side.chrom, record.side.pos, record.alt.this_direction});
+  (own_side_is_bp1 ? junction.bp1_interval : junction.bp2_interval) = record.interval;
+  (own_side_is_bp1 ? junction.bp2_interval : junction.bp1_interval) = record.mate_interval;
+  junction.homlen = record.homlen;
+  junction.homseq = record.homseq;
+  return junction;
+}
 
 std::optional<SvJunction> BndPairer::add(Pending record, const std::string& mate_id) {
   std::string mate_key = mate_id.empty() ? implied_mate_id(record.id) : mate_id;
@@ -324,6 +328,8 @@ std::optional<SvJunction> BndPairer::add(Pending record, const std::string& mate
   SvJunction junction = to_junction(first);
   junction.id = first.id + "," + second.id;
   junction.imprecise = first.imprecise || second.imprecise;
+  // Each record states the interval around its own breakend.
+  if (second.interval.stated) junction.bp2_interval = second.interval;
   return junction;
 }
 

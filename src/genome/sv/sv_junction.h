@@ -43,6 +43,14 @@ struct BndAlt {
 BndAlt parse_bnd_alt(const std::string& alt, const std::string& ref);
 
 enum class SvClass { del, dup, inv, tra, ins };
+
+// A caller's confidence interval around a breakend (VCF CIPOS, CIEND): the breakend lies somewhere
+// in [pos + low, pos + high]. Imprecise calls state hundreds of bases; precise ones the homology
+// the junction can slide through (Manta's CIPOS=0,HOMLEN).
+struct ConfidenceInterval {
+  std::int64_t low = 0, high = 0;
+  bool stated = false;  // false: the caller gave none (low = high = 0)
+};
 const char* sv_class_name(SvClass value);
 
 struct SvJunction {
@@ -52,7 +60,8 @@ struct SvJunction {
   SvClass sv_class = SvClass::tra;
   std::int64_t size = 0;       // |pos2 - pos1| (+ inserted length for INS); 0 for TRA
   bool imprecise = false;
-  std::string cipos, homlen, homseq;  // as the caller wrote them; empty when absent
+  ConfidenceInterval bp1_interval, bp2_interval;  // around bp1.pos and bp2.pos
+  std::string homlen, homseq;  // as the caller wrote them; empty when absent
 };
 
 // Contig order for choosing breakend 1: the reference's contig index.
@@ -73,7 +82,7 @@ std::vector<SvJunction> junctions_from_symbolic(const std::string& id, const std
 
 // Which junctions of an <INV> record exist. An inversion has two; Manta writes each as its own
 // <INV> record flagged INV3 (left/left, at POS and END) or INV5 (right/right, at POS+1 and END+1),
-// Delly as CT=3to3 or CT=5to5: then only that one junction is the call.
+// Delly as CT=3to3 (left/left) or CT=5to5 (right/right): then only that one junction is the call.
 enum class InversionJunctions { both, left_left, right_right };
 // Keeps the called junction of junctions_from_symbolic's two for an <INV> (under the record's id).
 void keep_called_inversion_junctions(std::vector<SvJunction>& junctions, InversionJunctions called);
@@ -127,7 +136,9 @@ class BndPairer {
     std::string id;
     BreakendSide side;
     BndAlt alt;
-    std::string cipos, homlen, homseq;
+    ConfidenceInterval interval;       // around this record's breakend (its CIPOS)
+    ConfidenceInterval mate_interval;  // around the mate's, when the record states it (CIEND)
+    std::string homlen, homseq;
     bool imprecise = false;
   };
   explicit BndPairer(ContigRank rank) : rank_(std::move(rank)) {}

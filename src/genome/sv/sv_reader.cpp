@@ -175,15 +175,17 @@ class SvVcfStream {
       throw input_error(reader_.path(), reader_.line(), "{}", error.what());
     }
     if (!inside(chrom, junction.bp2.pos, "junction breakend")) return skip("sv_position_outside_contig");
-    fill_junction_fields(info, junction.cipos, junction.homlen, junction.homseq, junction.imprecise);
+    fill_junction_fields(info, junction);
     deliver(std::move(junction));
   }
 
   // Manta writes each junction of an inversion as its own <INV> record flagged INV3 (left/left) or
-  // INV5 (right/right); without a flag the record stands for both junctions.
+  // INV5 (right/right), Delly with CT=3to3 or CT=5to5 (the 3' or the 5' ends joined); without
+  // either the record stands for both junctions.
   static InversionJunctions inversion_junctions(InfoFields& info) {
-    if (info.flag("INV3") && !info.flag("INV5")) return InversionJunctions::left_left;
-    if (info.flag("INV5") && !info.flag("INV3")) return InversionJunctions::right_right;
+    const std::string connection = info.text("CT");
+    if ((info.flag("INV3") && !info.flag("INV5")) || connection == "3to3") return InversionJunctions::left_left;
+    if ((info.flag("INV5") && !info.flag("INV3")) || connection == "5to5") return InversionJunctions::right_right;
     return InversionJunctions::both;
   }
 
@@ -205,7 +207,11 @@ class SvVcfStream {
     }
     pending.id = record_id();
     pending.side = BreakendSide{chrom, reader_.pos(), pending.alt.this_direction};
-    fill_junction_fields(info, pending.cipos, pending.homlen, pending.homseq, pending.imprecise);
+    pending.interval = confidence_interval(info, "CIPOS");
+    pending.mate_interval = confidence_interval(info, "CIEND");  // Delly's BND: around its mate (POS2)
+    pending.homlen = info.as_written("HOMLEN");
+    pending.homseq = info.as_written("HOMSEQ");
+    pending.imprecise = info.flag("IMPRECISE");
     std::optional<SvJunction> junction = pairer_.add(std::move(pending), info.text("MATEID"));
     counts_.max_waiting_mates = std::max(counts_.max_waiting_mates, pairer_.waiting());
     if (junction) deliver(std::move(*junction));
@@ -244,17 +250,38 @@ class SvVcfStream {
     junctions.erase(std::remove_if(junctions.begin(), junctions.end(), off_contig), junctions.end());
     if (junctions.empty()) return skip("sv_position_outside_contig");
     for (SvJunction& junction : junctions) {
-      fill_junction_fields(info, junction.cipos, junction.homlen, junction.homseq, junction.imprecise);
+      fill_junction_fields(info, junction);
       deliver(std::move(junction));
     }
   }
 
-  void fill_junction_fields(InfoFields& info, std::string& cipos, std::string& homlen, std::string& homseq,
-                            bool& imprecise) {
-    cipos = info.as_written("CIPOS");
-    homlen = info.as_written("HOMLEN");
-    homseq = info.as_written("HOMSEQ");
-    imprecise = info.flag("IMPRECISE");
+  // The caller's fields of a symbolic or sequence-resolved record: CIPOS is around POS (breakend 1),
+  // CIEND around END (breakend 2); an insertion's two breakends are both at POS.
+  void fill_junction_fields(InfoFields& info, SvJunction& junction) {
+    junction.bp1_interval = confidence_interval(info, "CIPOS");
+    junction.bp2_interval = confidence_interval(info, "CIEND");
+    if (junction.sv_class == SvClass::ins && !junction.bp2_interval.stated)
+      junction.bp2_interval = junction.bp1_interval;
+    junction.homlen = info.as_written("HOMLEN");
+    junction.homseq = info.as_written("HOMSEQ");
+    junction.imprecise = info.flag("IMPRECISE");
+  }
+
+  // CIPOS or CIEND as an interval. One that is absent or unreadable (htslib reads "x,y" as missing)
+  // states nothing; one that is not two numbers low <= high is warned about and ignored.
+  ConfidenceInterval confidence_interval(InfoFields& info, const char* key) {
+    ConfidenceInterval interval;
+    std::vector<std::int64_t> values = info.integers(key);
+    if (values.empty()) return interval;
+    if (values.size() != 2 || values[0] > values[1]) {
+      log(Level::warning, "{}:{}: INFO {}={} is not an interval low,high with low <= high: ignored", reader_.path(),
+          reader_.line(), key, info.as_written(key));
+      return interval;
+    }
+    interval.low = values[0];
+    interval.high = values[1];
+    interval.stated = true;
+    return interval;
   }
 
   std::string record_id() {
@@ -287,6 +314,14 @@ std::int64_t parse_coordinate(const std::string& text, const std::string& path, 
   } catch (const std::exception&) {
   }
   throw input_error(path, line, "BEDPE column {} is '{}', not a non-negative integer", column, text);
+}
+
+// A BEDPE breakend interval [start, end) as offsets from its first base, start + 1.
+ConfidenceInterval bedpe_interval(std::int64_t start, std::int64_t end) {
+  ConfidenceInterval interval;
+  interval.high = std::max<std::int64_t>(0, end - start - 1);
+  interval.stated = true;
+  return interval;
 }
 
 void read_bedpe(const std::string& path, Reference& reference, const ContigResolver& contigs,
@@ -337,6 +372,10 @@ void read_bedpe(const std::string& path, Reference& reference, const ContigResol
                        end2 = parse_coordinate(fields[5], path, line, "end2");
     if (end1 != start1 + 1 || end2 != start2 + 1) {
       junction.imprecise = true;
+      // The intervals, around the breakends placed at their starts (oriented as the junction is).
+      const bool swapped = junction.bp1.chrom != chrom1 || junction.bp1.pos != start1 + 1;
+      (swapped ? junction.bp2_interval : junction.bp1_interval) = bedpe_interval(start1, end1);
+      (swapped ? junction.bp1_interval : junction.bp2_interval) = bedpe_interval(start2, end2);
       if (++wide_intervals <= warnings_shown)
         log(Level::warning, "{}:{}: breakend intervals {}-{} and {}-{} are wider than one base: the junction is "
             "placed at their starts and flagged imprecise", path, line, start1, end1, start2, end2);
