@@ -21,7 +21,7 @@ int run_report(int argc, char** argv) {
   report::ReportOptions options;
   app.add_option("RESULTS_DIR", options.inputs, "stage output directories, or a directory holding them (e.g. out/demo)")
       ->required();
-  app.add_option("-o,--output", options.output, "the HTML file to write")->required();
+  app.add_option("-o,--out,--output", options.output, "the HTML file to write")->required();
   app.add_option("--data-dir", options.data_dir, "also write every figure's data as <figure>.tsv into this directory");
   app.add_option("--png-dir", options.png_dir,
                  "also write every figure as <figure>.png (2x scale) into this directory, for a paper; renders the "

@@ -278,7 +278,10 @@ int run_train(int argc, char** argv) {
     }
     const int timeout = o.distributed.timeout_seconds;
     o.distributed = train::distributed_from_environment();
-    if (std::getenv("ONCOLM_DIST_TIMEOUT") == nullptr) o.distributed.timeout_seconds = timeout;
+    // --dist-timeout on the command line wins; ONCOLM_DIST_TIMEOUT (which the launcher sets for its
+    // ranks) applies only where it was not given.
+    if (app.count("--dist-timeout") > 0 || std::getenv("ONCOLM_DIST_TIMEOUT") == nullptr)
+      o.distributed.timeout_seconds = timeout;
     if (o.distributed.rank > 0 && verbosity() > Level::warning) set_verbosity(Level::warning);  // rank 0 reports
     train::TrainResult result = train::run_training(o);
     if (result.interrupted) return train::interrupted_exit_code;

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "core/text.h"
 #include "core/threads.h"
 
 namespace oncolm::cli {
@@ -96,9 +97,7 @@ std::string command_line(int argc, char** argv) {
       text += " " + arg;
       continue;
     }
-    std::string quoted = "'";
-    for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    text += " " + quoted + "'";
+    text += " " + shell_quote(arg);
   }
   return text;
 }

@@ -13,4 +13,10 @@ std::vector<std::string> split_tabs(const std::string& line) {
   }
 }
 
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 }  // namespace oncolm

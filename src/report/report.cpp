@@ -14,8 +14,10 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/file_contract.h"
+#include "core/json_file.h"
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/text.h"
 #include "core/version.h"
 #include "report/figures.h"
 
@@ -58,7 +60,17 @@ void classify_directory(const std::string& dir, StageDirs& stages) {
     if (!seen) stages.embed.push_back(dir);
   }
   if (has(dir, "metrics.jsonl") && has(dir, "train.json")) set_stage(stages.train, dir, "train");
-  if (has(dir, "metrics.json") && has(dir, "predictions.tsv")) set_stage(stages.classify, dir, "classify");
+  if (has(dir, "metrics.json") && has(dir, "predictions.tsv")) {
+    // `classify predict` writes the same two files (metrics only against known labels, no folds):
+    // the figures describe cross-validation, so only a `classify cv` run is drawn.
+    const std::string command = has(dir, "classify.json")
+                                    ? read_json_file(path_join(dir, "classify.json")).value("command", std::string())
+                                    : std::string("classify cv");
+    if (command == "classify cv")
+      set_stage(stages.classify, dir, "classify");
+    else
+      log(Level::warning, "{}: `oncolm {}` output, not drawn (the report draws `oncolm classify cv`)", dir, command);
+  }
   if (has(dir, contract::score_provenance_file)) set_stage(stages.score, dir, "score");
   if (has(dir, contract::breakpoints_provenance_file)) set_stage(stages.breakpoints, dir, "breakpoints");
 }
@@ -248,8 +260,9 @@ std::string decode_base64(const std::string& text) {
 void write_pngs(const std::string& html, const std::vector<Figure>& figures, const std::string& png_dir) {
   make_directories(png_dir);
   const std::string dom = path_join(png_dir, ".report-dom.html");
-  const std::string command = "chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=60000 --dump-dom "
-                              "'file://" + absolute_path(html) + "#png' > '" + dom + "' 2> /dev/null";
+  const std::string command = "chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=60000 --dump-dom " +
+                              shell_quote("file://" + absolute_path(html) + "#png") + " > " + shell_quote(dom) +
+                              " 2> /dev/null";
   if (std::system(command.c_str()) != 0)
     throw std::runtime_error("--png-dir: headless Chromium failed (install Debian's chromium): " + command);
   std::ifstream in(dom);

@@ -108,6 +108,15 @@ struct Communicator::Impl {
 
 namespace {
 
+std::uint16_t rendezvous_port(const std::string& rendezvous, const std::string& digits) {
+  const bool valid = !digits.empty() && digits.size() <= 5 && digits.find_first_not_of("0123456789") == std::string::npos &&
+                     std::stoi(digits) >= 1 && std::stoi(digits) <= 65535;
+  if (!valid)
+    throw std::invalid_argument("rendezvous " + rendezvous + " (ONCOLM_RENDEZVOUS): port '" + digits +
+                                "' is not a number in 1-65535 (tcp://HOST:PORT)");
+  return static_cast<std::uint16_t>(std::stoi(digits));
+}
+
 c10::intrusive_ptr<c10d::Store> make_store(const DistributedOptions& o) {
   const std::string& r = o.rendezvous;
   if (r.rfind("file:", 0) == 0) return c10::make_intrusive<c10d::FileStore>(r.substr(5), o.world_size);
@@ -116,7 +125,7 @@ c10::intrusive_ptr<c10d::Store> make_store(const DistributedOptions& o) {
     const auto colon = address.rfind(':');
     if (colon == std::string::npos) throw std::invalid_argument("rendezvous " + r + ": no port (tcp://HOST:PORT)");
     c10d::TCPStoreOptions store;
-    store.port = static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
+    store.port = rendezvous_port(r, address.substr(colon + 1));
     store.isServer = o.rank == 0;
     store.numWorkers = o.world_size;
     store.timeout = std::chrono::seconds(o.timeout_seconds);

@@ -1,4 +1,6 @@
-// core/text: split_tabs, the one TSV splitter of the sample sheet, BEDPE and windows manifests.
+// core/text: split_tabs, the one TSV splitter of the sample sheet, BEDPE and windows manifests, and
+// shell_quote.
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -39,5 +41,19 @@ TEST(SplitTabs, CellCountIsTabCountPlusOne) {
     std::string joined;
     for (std::size_t i = 0; i < cells.size(); ++i) joined += (i ? "\t" : "") + cells[i];
     EXPECT_EQ(joined, line);  // nothing lost, nothing added
+  }
+}
+
+// A real /bin/sh reads each quoted word back as the original text, whatever it holds.
+TEST(ShellQuote, AShellReadsBackTheOriginalText) {
+  for (const std::string text : {"plain", "two words", "it's", "'", "''x'", "$HOME `id` \\ \"q\" *?[]", ""}) {
+    const std::string command = "printf %s " + shell_quote(text);
+    FILE* pipe = popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string read;
+    char buffer[256];
+    for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) read.append(buffer, n);
+    EXPECT_EQ(pclose(pipe), 0) << command;
+    EXPECT_EQ(read, text) << command;
   }
 }

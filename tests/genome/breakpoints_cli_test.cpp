@@ -441,6 +441,14 @@ TEST(BreakpointsCli, BadInputIsNamedAndNothingIsWritten) {
   std::string no_fasta = copy_sample(run.windows, dir / "no_fasta", "gridss");
   fs::remove(no_fasta + "/gridss.sv_windows.fa.gz");
   expect_error(breakpoints_on(dir, no_fasta), {no_fasta + "/gridss.stats.json", "gridss.sv_windows.fa.gz", "partial"});
+  // A stats file whose reference checksum is not a string (hand-edited): the file and the key named.
+  std::string bad_checksum = copy_sample(run.windows, dir / "bad_checksum", "gridss");
+  std::string stats = read_file(bad_checksum + "/gridss.stats.json");
+  write_file(bad_checksum + "/gridss.stats.json",
+             std::regex_replace(stats, std::regex("\"reference_fai_sha256\": *\"[0-9a-f]*\""),
+                                "\"reference_fai_sha256\": 42"));
+  expect_error(breakpoints_on(dir, bad_checksum),
+               {bad_checksum + "/gridss.stats.json", "reference_fai_sha256 is 42, not a checksum string"});
   // A TSV lacking a column; a short row.
   std::string tsv = read_text(run.windows + "/gridss.sv_windows.tsv.gz");
   std::string no_strands = copy_sample(run.windows, dir / "no_strands", "gridss");

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "core/error.h"
 #include "genome/stats/window_stats.h"
 
 using namespace oncolm::genome;
@@ -131,4 +132,32 @@ TEST(WindowStats, JsonRoundTripKeepsBasesOutsideTokens) {
   SampleStats read = sample_stats_from_json(to_json(stats), "s1.stats.json");
   expect_equal(read, recount, "read back from JSON");
   EXPECT_EQ(read.loose_bases, stats.loose_bases);
+}
+
+// A damaged stats file (hand-edited, or another tool's) is refused with the file and the bad key
+// named, not read into the wrong 6-mer or length.
+TEST(WindowStats, JsonWithBadKeysNamesTheFileAndKey) {
+  SampleStats stats;
+  for (const auto& [ref, alt] : window_pairs()) stats.add_window_pair(ref, alt);
+  stats.sample_id = stats.safe_id = stats.donor_id = "s1";
+  auto expect_refused = [](const nlohmann::json& json, const std::string& key) {
+    try {
+      sample_stats_from_json(json, "s1.stats.json");
+      ADD_FAILURE() << "no error for key " << key;
+    } catch (const oncolm::InputError& error) {
+      std::string message = error.what();
+      EXPECT_NE(message.find("s1.stats.json"), std::string::npos) << message;
+      EXPECT_NE(message.find("'" + key + "'"), std::string::npos) << message;
+    }
+  };
+  for (const std::string key : {"ACGTA", "ACGTNA", "acgtac", "ACGTACG"}) {
+    nlohmann::json json = to_json(stats);
+    json["kmer6_tokens"]["counts"][key] = 1;
+    expect_refused(json, key);
+  }
+  for (const std::string key : {"12x", "-5", ""}) {
+    nlohmann::json json = to_json(stats);
+    json["window_length_distribution"]["histogram"][key] = 1;
+    expect_refused(json, key);
+  }
 }

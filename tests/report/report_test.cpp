@@ -407,6 +407,15 @@ TEST(ReportBadInput, ClearErrors) {
   long drawn = 0;
   for (const auto& row : read_tsv(root + "/data/llr_distribution.tsv")) drawn += std::stol(row.at("variants"));
   EXPECT_EQ(drawn, 2);
+  // `classify predict` writes metrics.json and predictions.tsv too, without folds: not drawn as
+  // cross-validation (its empty metrics.json would otherwise be an error).
+  fs::remove_all(root + "/runs/a");
+  std::ofstream(root + "/runs/b/classify.json") << "{\"command\": \"classify predict\"}\n";
+  options.inputs = {root + "/runs", root + "/score"};
+  fs::remove_all(root + "/data");
+  oncolm::report::write_report(options);
+  EXPECT_TRUE(fs::exists(root + "/data/llr_distribution.tsv"));
+  EXPECT_FALSE(fs::exists(root + "/data/classify_accuracy.tsv"));
   // A breakpoints TSV with a size that is not a number: the file and line are named.
   fs::create_directories(root + "/breakpoints");
   std::ofstream(root + "/breakpoints/breakpoints.json") << "{\"samples\": [{\"output\": \"S.breakpoints.tsv\"}]}\n";

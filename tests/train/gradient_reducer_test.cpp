@@ -258,4 +258,20 @@ TEST(Communicator, AWriteThatNeverEndsStopsTheOthersNamingIt) {
   EXPECT_NE(error.find("rank 1: rank 0 did not finish writing final within 1 s"), std::string::npos) << error;
 }
 
+// A rendezvous port that is not a port: refused before any connection, naming where it came from.
+TEST(Communicator, ARendezvousPortThatIsNotAPortIsNamed) {
+  for (const std::string port : {"abc", "70000", "", "0", "12x"}) {
+    DistributedOptions options;
+    options.rendezvous = "tcp://localhost:" + port;
+    try {
+      Communicator comm(options);
+      ADD_FAILURE() << "no error for port '" << port << "'";
+    } catch (const std::exception& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("ONCOLM_RENDEZVOUS"), std::string::npos) << message;
+      EXPECT_NE(message.find("port '" + port + "' is not a number in 1-65535"), std::string::npos) << message;
+    }
+  }
+}
+
 }  // namespace

@@ -110,8 +110,14 @@ std::vector<SampleInputs> discover(const std::string& dir) {
                           file, dir);
       sample.*member = path_join(dir, file);
     }
-    if (stats.contains("provenance") && stats["provenance"].contains("reference_fai_sha256"))
-      sample.reference_fai_sha256 = stats["provenance"]["reference_fai_sha256"].get<std::string>();
+    if (stats.contains("provenance") && stats["provenance"].is_object() &&
+        stats["provenance"].contains("reference_fai_sha256")) {
+      const auto& checksum = stats["provenance"]["reference_fai_sha256"];
+      if (!checksum.is_string())
+        throw input_error(sample.stats, 0, "provenance.reference_fai_sha256 is {}, not a checksum string",
+                          checksum.dump());
+      sample.reference_fai_sha256 = checksum.get<std::string>();
+    }
     samples.push_back(std::move(sample));
   }
   // An SV TSV without its stats file is a sample whose `oncolm windows` run did not finish.

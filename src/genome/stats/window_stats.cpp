@@ -436,6 +436,28 @@ Json to_json(const SampleStats& s) {
   return out;
 }
 
+namespace {
+
+// A window-length histogram key: a length in bases, written as a decimal string.
+long long window_length_key(const std::string& key, const std::string& file) {
+  const bool digits = !key.empty() && key.size() < 19 &&
+                      std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits) throw input_error(file, 0, "window_length_distribution: '{}' is not a window length", key);
+  return std::stoll(key);
+}
+
+// A 6-mer key of kmer6_tokens: six of A, C, G, T; its index in the 4^6 table (A=0 .. T=3, first base
+// most significant).
+std::size_t kmer6_key_index(const std::string& key, const std::string& file) {
+  const bool acgt = key.size() == 6 && key.find_first_not_of("ACGT") == std::string::npos;
+  if (!acgt) throw input_error(file, 0, "kmer6_tokens: '{}' is not a 6-mer of A, C, G, T", key);
+  std::size_t index = 0;
+  for (char base : key) index = index * 4 + static_cast<std::size_t>(acgt_index(base));
+  return index;
+}
+
+}  // namespace
+
 SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
   try {
     SampleStats s;
@@ -455,12 +477,9 @@ SampleStats sample_stats_from_json(const Json& json, const std::string& file) {
     s.normalised_changed = json.at("normalisation").at("changed").get<std::uint64_t>();
     s.normalised_moved = json.at("normalisation").at("moved").get<std::uint64_t>();
     for (const auto& [key, value] : read_counts(json.at("window_length_distribution").at("histogram")))
-      s.window_lengths[std::stoll(key)] = value;
-    for (const auto& [key, value] : json.at("kmer6_tokens").at("counts").items()) {
-      std::size_t index = 0;
-      for (char base : key) index = index * 4 + static_cast<std::size_t>(acgt_index(base));
-      s.kmer6.at(index) = value.get<std::uint64_t>();
-    }
+      s.window_lengths[window_length_key(key, file)] = value;
+    for (const auto& [key, value] : json.at("kmer6_tokens").at("counts").items())
+      s.kmer6[kmer6_key_index(key, file)] = value.get<std::uint64_t>();
     std::array<std::uint64_t, 5> in_tokens = s.base_counts();  // loose_bases are still 0 here
     for (std::size_t i = 0; i < 5; ++i) {
       auto count = json.at("base_composition").at(std::string(1, base_names[i])).at("count").get<std::uint64_t>();
