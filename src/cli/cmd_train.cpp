@@ -220,6 +220,8 @@ int run_train(int argc, char** argv) {
   app.add_option("--temperature", o.temperature, "InfoNCE temperature")->capture_default_str();
   app.add_option("--hard-negative-weight", o.hard_negative_weight, "weight of each ALT's own REF window(s) in the "
                  "InfoNCE denominator")->capture_default_str();
+  app.add_option("--separation-weight", o.separation_weight, "weight of the variant-separation term (log of the "
+                 "unrelated / ALT-REF distance ratio of the pooled embeddings)")->capture_default_str();
   app.add_option("--projection-hidden", o.projection_hidden, "projection head hidden size")->capture_default_str();
   app.add_option("--projection-dim", o.projection_dim, "projection head output size")->capture_default_str();
   app.add_option("--contrastive-pooling", o.pooling, "variant (variant tokens +- --span-context) or mean")

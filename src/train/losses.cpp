@@ -110,4 +110,21 @@ at::Tensor contrastive_loss(const at::Tensor& views1, const at::Tensor& views2, 
   return at::nll_loss(at::log_softmax(logits, -1), targets);
 }
 
+at::Tensor separation_loss(const at::Tensor& alt, const at::Tensor& refs, const std::vector<std::int64_t>& ref_owner) {
+  const std::int64_t n = alt.size(0), r = refs.size(0);
+  if (static_cast<std::int64_t>(ref_owner.size()) != r) throw std::invalid_argument("separation_loss: mismatched REF owners");
+  if (n < 2) throw std::invalid_argument("separation_loss: needs two or more variants (one has no unrelated REF)");
+  auto a = alt / alt.norm(2, -1, true);
+  auto b = refs / refs.norm(2, -1, true);
+  auto distance = 1 - at::matmul(a, b.t());  // [N, R]
+  std::vector<float> own(static_cast<std::size_t>(n * r), 0.0f);
+  for (std::int64_t m = 0; m < r; ++m) own[static_cast<std::size_t>(ref_owner[static_cast<std::size_t>(m)] * r + m)] = 1.0f;
+  auto own_mask = at::from_blob(own.data(), {n, r}, at::kFloat).clone().to(distance.device(), distance.scalar_type());
+  auto other_mask = 1 - own_mask;
+  const double tiny = 1e-12;
+  auto own_distance = (distance * own_mask).sum(-1) / own_mask.sum(-1).clamp_min(1);
+  auto other_distance = (distance * other_mask).sum(-1) / other_mask.sum(-1).clamp_min(1);
+  return (at::log(other_distance.clamp_min(tiny)) - at::log(own_distance.clamp_min(tiny))).mean();
+}
+
 }  // namespace oncolm::train

@@ -17,7 +17,9 @@
 // where C holds all 2N ALT views and all REF windows of the batch, w(u, c) = w_hard (the hard-
 // negative weight) when c is a REF window of u's own variant and 1 otherwise (so the positive and
 // the other variants' windows count once). L_con = mean of L(u) over the 2N anchors.
-// `both`: L = lambda_mlm L_mlm + lambda_con L_con.
+// With --separation-weight w_sep > 0 the contrastive objective adds w_sep L_sep (below) in every
+// batch of two or more variants: L_con + w_sep L_sep.
+// `both`: L = lambda_mlm L_mlm + lambda_con (L_con + w_sep L_sep).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -67,5 +69,14 @@ struct ProjectionHead {
 at::Tensor contrastive_loss(const at::Tensor& views1, const at::Tensor& views2, const at::Tensor& refs,
                             const std::vector<std::int64_t>& ref_owner, double temperature,
                             double hard_negative_weight);
+
+// Variant separation: with d(x, y) = 1 - cos(pool(f(x)), pool(f(y))) the cosine distance between
+// pooled encoder embeddings (no projection), for each ALT a_i, the mean D_own(i) of d(a_i, r) over
+// its own REF window(s) r and the mean D_other(i) over the REF windows of the batch's other variants,
+//   L_sep = (1/N) sum_i [ log D_other(i) - log D_own(i) ],
+// minus the log of the ALT-REF / unrelated distance ratio that validation reports, per variant.
+// (Distances are clamped at 1e-12 before the log.) alt [N, H], refs [R, H] with ref_owner[m] = the
+// variant of REF m; needs two or more variants.
+at::Tensor separation_loss(const at::Tensor& alt, const at::Tensor& refs, const std::vector<std::int64_t>& ref_owner);
 
 }  // namespace oncolm::train

@@ -71,6 +71,7 @@ void validate_options(const TrainOptions& o) {
   require(o.temperature > 0 && std::isfinite(o.temperature), "--temperature must be a positive number");
   require(o.hard_negative_weight >= 0 && std::isfinite(o.hard_negative_weight),
           "--hard-negative-weight must be a number >= 0");
+  require(o.separation_weight >= 0 && std::isfinite(o.separation_weight), "--separation-weight must be a number >= 0");
   require(o.early_stopping_patience >= 0, "--early-stopping must not be negative");
   // Early stopping counts evaluations on the validation donors: without them it would never act.
   require(o.early_stopping_patience == 0 || (o.validation_fraction > 0 && o.eval_every > 0),
@@ -134,6 +135,7 @@ nlohmann::json options_json(const TrainOptions& o) {
   j["contrastive-weight"] = o.contrastive_weight;
   j["temperature"] = o.temperature;
   j["hard-negative-weight"] = o.hard_negative_weight;
+  j["separation-weight"] = o.separation_weight;
   j["projection-hidden"] = o.projection_hidden;
   j["projection-dim"] = o.projection_dim;
   j["contrastive-pooling"] = o.pooling;

@@ -65,6 +65,7 @@ struct TrainOptions {
   double contrastive_weight = 1.0;
   double temperature = 0.1;
   double hard_negative_weight = 1.0;
+  double separation_weight = 0.0;  // L_sep (losses.h) added to the contrastive objective
   int projection_hidden = 256;
   int projection_dim = 128;
   std::string pooling = "variant";  // variant (span +- context) or mean

@@ -201,8 +201,9 @@ PaddedInput pad_rows(const std::vector<std::vector<std::int32_t>>& rows, int pad
 
 struct BatchLosses {
   at::Tensor total;
-  double mlm = not_a_number, contrastive = not_a_number;
+  double mlm = not_a_number, contrastive = not_a_number, separation = not_a_number;
   std::int64_t selected = 0, correct = 0, anchors = 0, tokens = 0;
+  std::int64_t separation_pairs = 0;  // the batch's variants when L_sep applied (two or more), else 0
   // Evaluation only: the pooled encoder embeddings of the contrastive pass (ALT rows first), their
   // projections (the embeddings the contrastive loss compares) and the row of each ALT's (first)
   // REF window.
@@ -291,8 +292,18 @@ class Objectives {
     const auto n = static_cast<std::int64_t>(units.size());
     auto loss = contrastive_loss(z.slice(0, 0, n), z.slice(0, n, 2 * n), z.slice(0, 2 * n), owners,
                                  options_.temperature, options_.hard_negative_weight);
-    out.total = out.total + options_.contrastive_weight * loss;
     out.contrastive = loss.item<double>();
+    if (options_.separation_weight > 0 && n > 1) {
+      auto separation = separation_loss(pooled.slice(0, 0, n), pooled.slice(0, 2 * n), owners);
+      out.separation = separation.item<double>();
+      out.separation_pairs = n;
+      loss = loss + options_.separation_weight * separation;
+    } else if (options_.separation_weight > 0 && training && !warned_single_pair_) {
+      warned_single_pair_ = true;
+      log(Level::warning, "--separation-weight: a training batch holds one variant, which has no unrelated REF to "
+          "compare with; L_sep is left out of such batches (raise --batch-tokens to fit two or more)");
+    }
+    out.total = out.total + options_.contrastive_weight * loss;
     out.anchors = 2 * n;
     out.tokens += input.real_tokens;
   }
@@ -301,6 +312,7 @@ class Objectives {
   const TrainingData& data_;
   at::Device device_;
   std::vector<std::int32_t> replacements_;
+  mutable bool warned_single_pair_ = false;  // the --separation-weight warning, once per run
 };
 
 // --- schedule, clipping ---
@@ -537,8 +549,8 @@ json number_or_null(double value) { return std::isfinite(value) ? json(value) : 
 
 // Running sums over the micro-batches since the last log line.
 struct Tally {
-  double mlm_sum = 0, contrastive_sum = 0;
-  std::int64_t selected = 0, correct = 0, anchors = 0, tokens = 0;
+  double mlm_sum = 0, contrastive_sum = 0, separation_sum = 0;
+  std::int64_t selected = 0, correct = 0, anchors = 0, tokens = 0, separation_pairs = 0;
   // Cosine distances between pooled encoder embeddings: each ALT and its own REF, and each ALT and
   // the REF windows of the batch's other variants.
   // The same between their projections (the embeddings the contrastive loss compares).
@@ -579,13 +591,23 @@ struct Tally {
       contrastive_sum += l.contrastive * static_cast<double>(l.anchors);
       anchors += l.anchors;
     }
+    if (l.separation_pairs > 0) {
+      separation_sum += l.separation * static_cast<double>(l.separation_pairs);
+      separation_pairs += l.separation_pairs;
+    }
     tokens += l.tokens;
   }
   // The training tally of every rank added up (all ranks call it at the same step).
   void sum_over_ranks(Communicator* comm) {
     if (comm == nullptr) return;
-    std::vector<double> v = {mlm_sum, contrastive_sum, static_cast<double>(selected), static_cast<double>(correct),
-                             static_cast<double>(anchors), static_cast<double>(tokens)};
+    std::vector<double> v = {mlm_sum,
+                             contrastive_sum,
+                             static_cast<double>(selected),
+                             static_cast<double>(correct),
+                             static_cast<double>(anchors),
+                             static_cast<double>(tokens),
+                             separation_sum,
+                             static_cast<double>(separation_pairs)};
     comm->all_reduce_sum(v);
     mlm_sum = v[0];
     contrastive_sum = v[1];
@@ -593,11 +615,14 @@ struct Tally {
     correct = static_cast<std::int64_t>(v[3]);
     anchors = static_cast<std::int64_t>(v[4]);
     tokens = static_cast<std::int64_t>(v[5]);
+    separation_sum = v[6];
+    separation_pairs = static_cast<std::int64_t>(v[7]);
   }
   // The training sums (not the validation distances) for a checkpoint, and back.
   json to_json() const {
-    return {{"mlm_sum", mlm_sum},   {"contrastive_sum", contrastive_sum}, {"selected", selected},
-            {"correct", correct},   {"anchors", anchors},                 {"tokens", tokens}};
+    return {{"mlm_sum", mlm_sum},         {"contrastive_sum", contrastive_sum}, {"selected", selected},
+            {"correct", correct},         {"anchors", anchors},                 {"tokens", tokens},
+            {"separation_sum", separation_sum}, {"separation_pairs", separation_pairs}};
   }
   static Tally from_json(const json& j) {
     Tally t;
@@ -607,10 +632,15 @@ struct Tally {
     t.correct = j.value("correct", std::int64_t{0});
     t.anchors = j.value("anchors", std::int64_t{0});
     t.tokens = j.value("tokens", std::int64_t{0});
+    t.separation_sum = j.value("separation_sum", 0.0);
+    t.separation_pairs = j.value("separation_pairs", std::int64_t{0});
     return t;
   }
   double mlm() const { return selected ? mlm_sum / static_cast<double>(selected) : not_a_number; }
   double contrastive() const { return anchors ? contrastive_sum / static_cast<double>(anchors) : not_a_number; }
+  double separation() const {
+    return separation_pairs ? separation_sum / static_cast<double>(separation_pairs) : not_a_number;
+  }
   double accuracy() const {
     return selected ? static_cast<double>(correct) / static_cast<double>(selected) : not_a_number;
   }
@@ -628,6 +658,11 @@ json loss_fields(const Tally& tally, const TrainOptions& o) {
   if (o.objective != Objective::mlm) {
     j["contrastive_loss"] = number_or_null(con);
     total += o.contrastive_weight * con;
+    if (o.separation_weight > 0) {
+      // null while no batch held two variants (L_sep did not apply, and adds nothing to the loss)
+      j["separation_loss"] = number_or_null(tally.separation());
+      if (tally.separation_pairs > 0) total += o.contrastive_weight * o.separation_weight * tally.separation();
+    }
   }
   j["loss"] = number_or_null(total);
   return j;

@@ -164,10 +164,13 @@ TEST_P(Models, ContrastiveGradientsMatchFiniteDifferencesThroughLoraIa3AndHead) 
   pooling.context_tokens = 2;
   ForwardOptions options;
   options.training = true;
+  // InfoNCE on the projections plus the separation term on the pooled embeddings.
   auto loss = [&]() {
     auto hidden = encoder.forward(ids, mask, options).selected;
-    auto z = head.forward(pool_hidden(hidden, mask, spans, pooling));
-    return contrastive_loss(z.slice(0, 0, 2), z.slice(0, 2, 4), z.slice(0, 4, 6), {0, 1}, 0.1, 2.0);
+    auto pooled = pool_hidden(hidden, mask, spans, pooling);
+    auto z = head.forward(pooled);
+    return contrastive_loss(z.slice(0, 0, 2), z.slice(0, 2, 4), z.slice(0, 4, 6), {0, 1}, 0.1, 2.0) +
+           0.5 * separation_loss(pooled.slice(0, 0, 2), pooled.slice(0, 4, 6), {0, 1});
   };
   expect_gradients_match(encoder, loss, head.named_tensors(), 6, "lm_head.");
 }
@@ -344,6 +347,33 @@ TEST(ContrastiveLoss, EqualsItsFormulaWrittenOutInLoops) {
   // A hard-negative weight of 0 drops each variant's own REF windows from its denominator.
   double without_hard = contrastive_loss(v1, v2, refs, owner, tau, 0.0).item<double>();
   EXPECT_LT(without_hard, loss);
+}
+
+TEST(SeparationLoss, EqualsItsFormulaWrittenOutInLoops) {
+  auto generator = at::detail::createCPUGenerator(3);
+  auto opts = at::TensorOptions().dtype(at::kDouble);
+  const std::int64_t n = 3, h = 6;
+  auto alt = at::randn({n, h}, generator, opts), refs = at::randn({4, h}, generator, opts);
+  std::vector<std::int64_t> owner = {0, 1, 2, 2};  // variant 2 is an SV junction: REF1 and REF2
+  auto distance = [](at::Tensor x, at::Tensor y) { return 1 - x.dot(y).item<double>() / (x.norm() * y.norm()).item<double>(); };
+  double total = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    double own = 0, other = 0;
+    int owns = 0, others = 0;
+    for (std::int64_t m = 0; m < 4; ++m) {
+      const double d = distance(alt[i], refs[m]);
+      if (owner[static_cast<std::size_t>(m)] == i) {
+        own += d;
+        ++owns;
+      } else {
+        other += d;
+        ++others;
+      }
+    }
+    total += std::log(other / others) - std::log(own / owns);
+  }
+  EXPECT_NEAR(separation_loss(alt, refs, owner).item<double>(), total / n, 1e-12);
+  EXPECT_THROW(separation_loss(alt.slice(0, 0, 1), refs.slice(0, 0, 1), {0}), std::invalid_argument);
 }
 
 TEST(Masking, SelectsFifteenPercentOfNonSpecialTokensWithEightyTenTen) {

@@ -455,6 +455,38 @@ TEST(Train, ContrastiveTrainingLowersItsLossAndReportsAltRefDistances) {
   fs::remove_all(root);
 }
 
+// --separation-weight: L_sep is reported on its own and weighted into the loss; in batches of one
+// variant (no unrelated REF) it is left out and reported as null.
+TEST(Train, SeparationTermIsReportedAndWeightedIntoTheLoss) {
+  fs::path root = fs::fresh_dir("oncolm_train_separation");
+  std::string windows = write_windows_dir(root / "windows", 4, 3, 54, 21);
+  for (std::int64_t tokens : {std::int64_t{4096}, std::int64_t{40}}) {
+    TrainOptions o = small_run(v2_model, windows, root / ("out" + std::to_string(tokens)));
+    o.objective = Objective::contrastive;
+    o.steps = 3;
+    o.batch_tokens = tokens;
+    o.validation_fraction = 0.5;
+    o.eval_every = 3;
+    o.separation_weight = 2.0;
+    o.contrastive_weight = 0.5;
+    run_training(o);
+    auto records = read_metrics(o.out_dir);
+    ASSERT_FALSE(records.empty());
+    for (const auto& record : records) {
+      const double contrastive = record["contrastive_loss"].get<double>();
+      if (tokens == 40) {
+        EXPECT_TRUE(record["separation_loss"].is_null()) << record.dump();
+        EXPECT_NEAR(record["loss"].get<double>(), 0.5 * contrastive, 1e-9) << record.dump();
+        continue;
+      }
+      const double separation = record["separation_loss"].get<double>();
+      EXPECT_GT(separation, 0.0) << "an ALT is closer to its own REF than to the others: " << record.dump();
+      EXPECT_NEAR(record["loss"].get<double>(), 0.5 * (contrastive + 2.0 * separation), 1e-9) << record.dump();
+    }
+  }
+  fs::remove_all(root);
+}
+
 // Every validation pair counts towards alt_ref_distance, however the pairs are batched: with one pair
 // per batch (the default batch of 1,000-token windows) there is no unrelated REF in any batch, and
 // only the unrelated distance (and so the ratio) is null.
