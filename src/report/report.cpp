@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -255,13 +256,26 @@ std::string decode_base64(const std::string& text) {
   return out;
 }
 
+// file:// URL of an absolute path: bytes other than unreserved characters and '/' percent-encoded,
+// so a '#', '?', '%' or space in a directory name stays part of the path.
+std::string file_url(const std::string& path) {
+  std::string url = "file://";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~')
+      url += static_cast<char>(c);
+    else
+      url += fmt::format("%{:02X}", c);
+  }
+  return url;
+}
+
 // Loads the written report in headless Chromium (Debian's chromium) and writes every chart as
 // <id>.png, from the data URLs the page puts into its DOM when opened as report.html#png.
 void write_pngs(const std::string& html, const std::vector<Figure>& figures, const std::string& png_dir) {
   make_directories(png_dir);
   const std::string dom = path_join(png_dir, ".report-dom.html");
   const std::string command = "chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=60000 --dump-dom " +
-                              shell_quote("file://" + absolute_path(html) + "#png") + " > " + shell_quote(dom) +
+                              shell_quote(file_url(absolute_path(html)) + "#png") + " > " + shell_quote(dom) +
                               " 2> /dev/null";
   if (std::system(command.c_str()) != 0)
     throw std::runtime_error("--png-dir: headless Chromium failed (install Debian's chromium): " + command);

@@ -79,10 +79,11 @@ std::vector<Figure> training_figures(const std::string& train_dir) {
   const std::vector<json> records = read_metrics(path);
   std::vector<Figure> figures;
   Figure losses = line_figure("training_losses", "Training and validation losses", "loss");
-  add_points(losses, records, {"loss", "mlm_loss", "contrastive_loss"});
+  add_points(losses, records, {"loss", "mlm_loss", "contrastive_loss", "separation_loss"});
   losses.caption = "Losses per logged training step and per evaluation (metrics.jsonl of `oncolm train`): loss is "
                    "the weighted total, mlm_loss the cross-entropy on the masked tokens, contrastive_loss the "
-                   "InfoNCE term; validation rows are on the held-out donors (step 0 = the model before training).";
+                   "InfoNCE term, separation_loss (with --separation-weight) the log of the unrelated / ALT-REF "
+                   "distance ratio; validation rows are on the held-out donors (step 0 = the model before training).";
   figures.push_back(losses);
   Figure accuracy = line_figure("training_accuracy", "Masked-token accuracy", "accuracy");
   add_points(accuracy, records, {"mlm_accuracy"});

@@ -80,7 +80,8 @@ class ReportPipeline {
     run(binary + " breakpoints -o " + o + "/breakpoints " + o + "/windows");
     run(binary + " embed --model " + tiny_model + " -o " + o + "/embed --max-tokens 64 --threads 2 " + o + "/windows");
     run(binary + " train --model " + tiny_model + " --objective both -o " + o +
-        "/train --steps 2 --max-tokens 64 --batch-tokens 1024 --eval-every 1 --log-every 1 --threads 2 " + o +
+        "/train --steps 2 --max-tokens 64 --batch-tokens 1024 --eval-every 1 --log-every 1 --threads 2 "
+        "--separation-weight 1 " + o +
         "/windows");
     run(binary + " classify cv --windows " + o + "/windows --reference " + reference +
         " --label organ_system --min-class-size 2 --folds 2 --classifier logreg -o " + o + "/classify");
@@ -182,12 +183,21 @@ void ReportPipeline::result_figures_match_their_stage_files() {
   for (const auto& row : read_tsv(data("sv_classes"))) junctions += std::stol(row.at("junctions"));
   json stats = json::parse(read_file(root + "/out/windows/stats.json"));
   EXPECT_EQ(junctions, stats["sv"]["junctions"].get<long>());
-  long training_rows = 0;
-  for (const auto& line : split(read_file(root + "/out/train/metrics.jsonl"), '\n'))
-    if (!line.empty() && json::parse(line).contains("loss")) ++training_rows;
-  long loss_points = 0;
-  for (const auto& row : read_tsv(data("training_losses"))) loss_points += row.at("metric") == "loss";
+  long training_rows = 0, separation_rows = 0;
+  for (const auto& line : split(read_file(root + "/out/train/metrics.jsonl"), '\n')) {
+    if (line.empty()) continue;
+    json record = json::parse(line);
+    training_rows += record.contains("loss");
+    separation_rows += record.contains("separation_loss") && record["separation_loss"].is_number();
+  }
+  long loss_points = 0, separation_points = 0;
+  for (const auto& row : read_tsv(data("training_losses"))) {
+    loss_points += row.at("metric") == "loss";
+    separation_points += row.at("metric") == "separation_loss";
+  }
   EXPECT_EQ(loss_points, training_rows);
+  EXPECT_GT(separation_rows, 0);
+  EXPECT_EQ(separation_points, separation_rows);
   long scored = 0;
   for (const auto& row : read_tsv(data("llr_distribution"))) scored += std::stol(row.at("variants"));
   long expected_scored = 0;
@@ -333,6 +343,24 @@ TEST(ReportPca, ComponentsOfAKnownConfiguration) {
     EXPECT_NEAR(std::stod(pca[static_cast<std::size_t>(i)].at("pc2")), b[i], 1e-5) << i;
   }
   EXPECT_NE(read_file(root + "/report.html").find("90.0% and 10.0%"), std::string::npos) << "explained variance";
+}
+
+// --png-dir where the report's path holds a quote, a '#', a '%' and spaces: Chromium gets the
+// file:// URL percent-encoded and the shell gets every path quoted, so each figure still comes back.
+TEST(ReportEscaping, PngsOfAReportInADirectoryWithAwkwardCharacters) {
+  const std::string root = fs::fresh_dir("oncolm_report_awkward_path").string();
+  fs::create_directories(root + "/score");
+  std::ofstream(root + "/score/score.json") << "{\"outputs\": [{\"scores\": \"S.scores.tsv\"}]}\n";
+  std::ofstream(root + "/score/S.scores.tsv") << "type\tllr\nsnv\t-1.5\nsnv\t0.5\nindel\t0.25\n";
+  const std::string awkward = root + "/it's #1 %41 here";
+  oncolm::report::ReportOptions options;
+  options.inputs = {root + "/score"};
+  options.output = awkward + "/report.html";
+  options.png_dir = awkward + "/png";
+  fs::create_directories(awkward);
+  oncolm::report::write_report(options);
+  EXPECT_TRUE(fs::exists(awkward + "/png/llr_distribution.png"));
+  EXPECT_FALSE(fs::exists(awkward + "/png/.report-dom.html"));
 }
 
 // A sample id can hold anything: "<!--<script>" inside the page's JSON would put the HTML parser in
