@@ -114,12 +114,17 @@ class ResumeDefaults {
       const std::string name = key == "inputs" ? "INPUT" : "--" + key;
       if (app.get_option_no_throw(name) != nullptr) defaults[key == "inputs" ? "INPUT" : key] = value;
     }
-    char pattern[] = "/tmp/oncolm-resume-XXXXXX";
-    const int fd = ::mkstemp(pattern);
-    if (fd < 0) throw std::runtime_error("cannot create a temporary file for the options of " + recorded);
+    // In $TMPDIR where set (a cluster job's own scratch), else /tmp.
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/oncolm-resume-XXXXXX";
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0) throw std::runtime_error("cannot create a temporary file " + pattern + " for the options of " + recorded);
     ::close(fd);
     path_ = pattern;
-    std::ofstream(path_) << defaults.dump() << "\n";
+    std::ofstream out(path_);
+    out << defaults.dump() << "\n";
+    if (!out.flush())
+      throw std::runtime_error("cannot write the options of " + recorded + " to the temporary file " + path_);
   }
   ~ResumeDefaults() {
     if (!path_.empty()) std::remove(path_.c_str());

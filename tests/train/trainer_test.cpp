@@ -1066,8 +1066,16 @@ TEST(TrainCli, OptionsFromJsonOrTomlConfigWithTheCommandLineWinning) {
   // --resume OUTDIR alone continues with the options train.json recorded (here two more steps).
   ASSERT_EQ(run_command(binary + " train --threads 1 --model " + v2_model + " -o " + (root / "d").string() +
                             " --steps 2 --log-every 1 --lr 0.002 " + windows, output), 0) << output;
-  ASSERT_EQ(run_command("cd / && " + binary + " train --resume " + (root / "d").string() + " --steps 4", output), 0)
+  // (The recorded options pass through a temporary file in $TMPDIR, removed afterwards.)
+  fs::create_directories(root / "tmp");
+  ASSERT_EQ(run_command("cd / && TMPDIR=" + (root / "tmp").string() + " " + binary + " train --resume " +
+                            (root / "d").string() + " --steps 4", output), 0)
       << output;
+  EXPECT_TRUE(fs::is_empty(root / "tmp"));
+  EXPECT_NE(run_command("TMPDIR=" + (root / "no_such_dir").string() + " " + binary + " train --resume " +
+                            (root / "d").string() + " --steps 5", output), 0);
+  EXPECT_NE(output.find("cannot create a temporary file " + (root / "no_such_dir").string() + "/oncolm-resume-"),
+            std::string::npos) << output;
   auto resumed = of_split(read_metrics((root / "d").string()), "train");
   ASSERT_EQ(resumed.size(), 4u);
   EXPECT_EQ(resumed.back()["step"], 4);
